@@ -1,5 +1,40 @@
 //! video-session-sdk: the core (lifecycle rules, durable outbox, delivery, local
 //! view) in plain Rust, and a thin wasm-bindgen surface in `wasm/`.
+//!
+//! The core names no platform type: it talks to storage, network and clock only
+//! through the traits in [`platform`], so it is tested natively with a fake clock, a
+//! scripted transport and [`MemoryStorage`].
 #![warn(rust_2018_idioms, unreachable_pub, unused)]
 
+pub mod api;
+pub mod backoff;
+pub mod client;
+pub mod convex_http;
+pub mod delivery;
+pub mod error;
+pub mod events;
+pub mod lifecycle;
+pub mod local_view;
+pub mod memory_storage;
+pub mod outbox;
 pub mod platform;
+pub mod race;
+pub mod record;
+pub mod time;
+pub mod validate;
+pub mod wire;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
+
+pub use api::{
+    Config, DeadLetter, DeliveryStep, EndSessionArgs, EndSessionResult, FlushReport,
+    MarkFailedArgs, SettingsArgs, StartSessionArgs,
+};
+pub use client::Client;
+pub use error::{ApiError, ErrorCode};
+pub use events::Event;
+pub use lifecycle::SessionStatus;
+pub use memory_storage::MemoryStorage;
+pub use record::OpKind;
+pub use wire::{CallStats, Session};

@@ -36,7 +36,10 @@ pub trait Storage {
     fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<(), StorageError>>;
     fn remove(&self, key: &str) -> impl Future<Output = Result<(), StorageError>>;
     /// Every key that starts with `prefix`, in any order.
-    fn keys_with_prefix(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, StorageError>>;
+    fn keys_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<String>, StorageError>>;
 }
 
 /// Which Convex endpoint a call goes to.
@@ -57,11 +60,18 @@ pub enum TransportError {
     Timeout(u64),
     /// An HTTP status other than 200. `retry_after_ms` is the parsed `Retry-After`.
     #[error("HTTP {status}: {body}")]
-    Http { status: u16, retry_after_ms: Option<u64>, body: String },
+    Http {
+        status: u16,
+        retry_after_ms: Option<u64>,
+        body: String,
+    },
     /// HTTP 200 with `{"status":"error"}`: the function itself failed.
     /// `data` is the ConvexError's `errorData` (our errors carry `{code, message}`).
     #[error("{message}")]
-    Function { message: String, data: Option<Value> },
+    Function {
+        message: String,
+        data: Option<Value>,
+    },
     /// HTTP 200 whose body is not a Convex reply.
     #[error("bad reply: {0}")]
     BadReply(String),

@@ -1,0 +1,149 @@
+//! The public argument and result types of [`crate::Client`]'s calls. They derive
+//! serde with camelCase names so the wasm layer can convert JS objects directly
+//! (`{supportWorkerName, audioOption}`); Rust code builds them as plain structs.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::record::OpKind;
+
+/// How a [`crate::Client`] is set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Config {
+    /// The user whose sessions these are (the backend's `userId`).
+    pub user_id: String,
+    /// Every storage key the SDK writes starts with this.
+    pub storage_prefix: String,
+    /// Ops per `applyBatch` call (the backend accepts at most 100).
+    pub batch_size: usize,
+    /// Cap on stored ops; over it, the oldest settings/quality ops are evicted.
+    pub max_records: usize,
+    /// Cap on the stored ops' total JSON size, same eviction rule.
+    pub max_bytes: usize,
+    /// How long after an enqueue delivery should wait for more ops to batch.
+    pub debounce_ms: u64,
+    /// Identifies this instance in op keys; random when `None`.
+    pub tab_id: Option<String>,
+    /// Transient (non-network) failures an op survives before it is dead-lettered.
+    pub max_attempts: u32,
+    /// How long reads wait for the backend before answering from the local view.
+    pub read_timeout_ms: u64,
+}
+
+impl Config {
+    pub fn new(user_id: impl Into<String>) -> Self {
+        Config {
+            user_id: user_id.into(),
+            ..Config::default()
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            user_id: String::new(),
+            storage_prefix: "vss:".into(),
+            batch_size: 50,
+            max_records: 10_000,
+            max_bytes: 4 * 1024 * 1024,
+            debounce_ms: 250,
+            tab_id: None,
+            max_attempts: 25,
+            read_timeout_ms: 3_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StartSessionArgs {
+    pub support_worker_name: String,
+    pub support_worker_id: Option<String>,
+    pub appointment_id: Option<String>,
+    pub audio_option: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SettingsArgs {
+    pub camera_enabled: Option<bool>,
+    pub mic_enabled: Option<bool>,
+    pub audio_option: Option<String>,
+    /// The session; the current session when `None`.
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct EndSessionArgs {
+    pub session: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MarkFailedArgs {
+    pub session: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What `end_session` knows locally at once (the backend computes the same
+/// duration from the same event times).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EndSessionResult {
+    pub client_session_id: String,
+    /// Seconds between connect and end event times; `None` if never connected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u64>,
+    pub ended_at: String,
+}
+
+/// An op the backend refused (or that was given up); kept under `{prefix}dead:`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetter {
+    pub op_id: String,
+    pub kind: OpKind,
+    pub client_session_id: String,
+    pub args: Value,
+    pub occurred_at: String,
+    pub code: String,
+    pub reason: String,
+    pub dead_at: String,
+}
+
+/// What one `deliver_due` call did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum DeliveryStep {
+    /// A batch went out; `applied` includes duplicates, `rejected` went to dead letters.
+    Sent { applied: usize, rejected: usize },
+    /// Nothing is due before `until_ms` (backoff).
+    Wait { until_ms: f64 },
+    /// Nothing to deliver.
+    Idle,
+    /// The batch failed transiently; next try at `retry_at`.
+    Failed { retry_at: f64 },
+    /// Another delivery is in progress in this instance.
+    Busy,
+}
+
+/// What `flush` did in total.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlushReport {
+    pub applied: usize,
+    pub rejected: usize,
+    pub pending: usize,
+    /// The last transient failure, if delivery stopped because of one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}

@@ -1,0 +1,412 @@
+//! Runs the delivery state machine: persists what storage refused earlier, asks the
+//! planner what to do, sends a batch, and applies the outcome to memory first and
+//! then to storage (view, dead letters, removals), so a crash at any point leaves
+//! either the record (re-sent, deduped by opId) or its result, never neither.
+
+use std::collections::HashSet;
+
+use super::{key, load_dead, Client, State, MAX_DEAD_LETTERS};
+use crate::api::{DeadLetter, DeliveryStep, FlushReport};
+use crate::delivery::{Candidate, Dead, Plan};
+use crate::events::Event;
+use crate::outbox::{quarantine_key, recover};
+use crate::platform::{CallKind, Env, Storage, Transport};
+use crate::record::{op_prefix, OpRecord};
+use crate::time::format_iso;
+use crate::wire::{BatchOp, BatchRequest};
+
+/// Clears the in-flight marks and the sending flag even if the send is abandoned
+/// (the future dropped mid-flight).
+struct SendGuard<'a> {
+    state: &'a std::cell::RefCell<State>,
+    keys: &'a [String],
+}
+
+impl Drop for SendGuard<'_> {
+    fn drop(&mut self) {
+        let mut st = self.state.borrow_mut();
+        st.sending = false;
+        for k in self.keys {
+            if let Some(e) = st.outbox.get_mut(k) {
+                e.in_flight = false;
+            }
+        }
+    }
+}
+
+/// Storage work an outcome calls for, done after the state borrow is released.
+#[derive(Default)]
+struct Writes {
+    dead: Vec<(String, DeadLetter, String)>,
+    removed: Vec<String>,
+    updated: Vec<(String, String)>,
+    view_changed: bool,
+}
+
+impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
+    /// Sends at most one batch if one is due now.
+    pub async fn deliver_due(&self) -> DeliveryStep {
+        self.step(false).await
+    }
+
+    /// Delivers everything deliverable now, ignoring the backoff once; stops at the
+    /// first transient failure.
+    pub async fn flush(&self) -> FlushReport {
+        let mut report = FlushReport::default();
+        let budget = 2 * self.pending_count() + 16;
+        for i in 0..budget {
+            match self.step(i == 0).await {
+                DeliveryStep::Sent { applied, rejected } => {
+                    report.applied += applied;
+                    report.rejected += rejected;
+                }
+                DeliveryStep::Failed { .. } => {
+                    report.error = self.st().last_error.clone();
+                    break;
+                }
+                DeliveryStep::Idle | DeliveryStep::Wait { .. } | DeliveryStep::Busy => break,
+            }
+        }
+        report.pending = self.pending_count();
+        report
+    }
+
+    async fn step(&self, ignore_backoff: bool) -> DeliveryStep {
+        if self.st().sending {
+            return DeliveryStep::Busy;
+        }
+        self.persist_in_memory().await;
+        let mut cascaded = 0;
+        loop {
+            let plan = {
+                let st = self.st();
+                let pending: Vec<Candidate<'_>> = st
+                    .outbox
+                    .iter()
+                    .filter(|(_, e)| !e.in_flight)
+                    .map(|(k, e)| Candidate {
+                        key: k,
+                        rec: &e.rec,
+                    })
+                    .collect();
+                st.delivery.plan(
+                    &pending,
+                    self.inner.env.now_ms(),
+                    self.inner.config.batch_size,
+                    ignore_backoff,
+                )
+            };
+            match plan {
+                Plan::Cascade { dead } => {
+                    cascaded += dead.len();
+                    let mut writes = Writes::default();
+                    let events = {
+                        let mut st = self.st();
+                        self.bury(&mut st, dead, &mut writes)
+                    };
+                    self.write(writes).await;
+                    self.emit(events);
+                }
+                Plan::Send { keys } => return self.send(keys, cascaded).await,
+                Plan::Idle if cascaded > 0 => {
+                    return DeliveryStep::Sent {
+                        applied: 0,
+                        rejected: cascaded,
+                    }
+                }
+                Plan::Wait { until } if cascaded > 0 => {
+                    let _ = until;
+                    return DeliveryStep::Sent {
+                        applied: 0,
+                        rejected: cascaded,
+                    };
+                }
+                Plan::Idle => return DeliveryStep::Idle,
+                Plan::Wait { until } => return DeliveryStep::Wait { until_ms: until },
+            }
+        }
+    }
+
+    async fn send(&self, keys: Vec<String>, cascaded: usize) -> DeliveryStep {
+        let now = self.inner.env.now_ms();
+        let request = {
+            let mut st = self.st();
+            st.sending = true;
+            let mut ops = Vec::with_capacity(keys.len());
+            for k in &keys {
+                let e = st.outbox.get_mut(k).expect("planned keys are pending");
+                e.in_flight = true;
+                let r = &e.rec;
+                ops.push(BatchOp {
+                    op_id: r.op_id.clone(),
+                    kind: r.kind,
+                    occurred_at: r.occurred_at.clone(),
+                    args: r.args.clone(),
+                });
+            }
+            BatchRequest {
+                user_id: self.inner.config.user_id.clone(),
+                sent_at: format_iso(now),
+                ops,
+            }
+        };
+        self.log(|| format!("sending a batch of {} ops", keys.len()));
+        let args = serde_json::to_value(&request).expect("a batch serialises");
+        let guard = SendGuard {
+            state: &self.inner.state,
+            keys: &keys,
+        };
+        let result = self
+            .inner
+            .transport
+            .call(CallKind::Mutation, "videoCallSessions:applyBatch", args)
+            .await;
+        drop(guard);
+
+        let now = self.inner.env.now_ms();
+        let random = self.inner.env.random_u64();
+        let mut writes = Writes::default();
+        let (step, events, isolating) = {
+            let mut st = self.st();
+            let sent: Vec<(String, OpRecord)> = keys
+                .iter()
+                .filter_map(|k| st.outbox.get(k).map(|e| (k.clone(), e.rec.clone())))
+                .collect();
+            let cands: Vec<Candidate<'_>> = sent
+                .iter()
+                .map(|(k, rec)| Candidate { key: k, rec })
+                .collect();
+            let outcome = st.delivery.on_outcome(&cands, result, now, random);
+            let mut events = Vec::new();
+            if let Some(reachable) = outcome.reachable {
+                events.extend(Self::set_online(&mut st, reachable));
+            }
+            let applied = outcome.delivered.len();
+            let user = self.inner.config.user_id.clone();
+            for (k, duplicate, value) in outcome.delivered {
+                if let Some(e) = st.outbox.remove(&k) {
+                    st.view.apply_delivered(&e.rec, &value, &user);
+                    writes.view_changed = true;
+                    writes.removed.push(k);
+                    events.push(Event::Delivered {
+                        op_id: e.rec.op_id,
+                        kind: e.rec.kind,
+                        duplicate,
+                    });
+                }
+            }
+            let rejected = outcome.dead.len() + cascaded;
+            events.extend(self.bury(&mut st, outcome.dead, &mut writes));
+            let step = match outcome.retry {
+                Some(retry) => {
+                    let retry_at = now + retry.delay_ms as f64;
+                    if retry.counts {
+                        for (k, _) in &sent {
+                            if let Some(e) = st.outbox.get_mut(k) {
+                                e.rec.attempts += 1;
+                                e.rec.last_error = Some(retry.reason.clone());
+                                e.rec.next_attempt_at = Some(retry_at);
+                                if e.durable {
+                                    writes.updated.push((k.clone(), e.rec.to_json()));
+                                }
+                            }
+                        }
+                    }
+                    st.last_error = Some(retry.reason.clone());
+                    events.push(Event::Retrying {
+                        attempt: retry.attempt,
+                        delay_ms: retry.delay_ms,
+                        reason: retry.reason,
+                    });
+                    DeliveryStep::Failed { retry_at }
+                }
+                None => {
+                    st.last_error = None;
+                    DeliveryStep::Sent { applied, rejected }
+                }
+            };
+            (step, events, outcome.isolating)
+        };
+        if isolating {
+            self.log(|| {
+                "the batch was refused as a whole; re-sending its ops one at a time".into()
+            });
+        }
+        self.write(writes).await;
+        self.log(|| format!("delivery step: {step:?}"));
+        self.emit(events);
+        step
+    }
+
+    /// Moves ops to the dead-letter map (memory) and lists the storage work.
+    fn bury(&self, st: &mut State, dead: Vec<Dead>, writes: &mut Writes) -> Vec<Event> {
+        let prefix = self.prefix().to_string();
+        let mut events = Vec::new();
+        for d in dead {
+            let Some(e) = st.outbox.remove(&d.key) else {
+                continue;
+            };
+            let suffix = d.key.strip_prefix(&op_prefix(&prefix)).unwrap_or(&d.key);
+            let dead_key = key(&prefix, &format!("dead:{suffix}"));
+            let letter = DeadLetter {
+                op_id: e.rec.op_id.clone(),
+                kind: e.rec.kind,
+                client_session_id: e.rec.client_session_id.clone(),
+                args: e.rec.args.clone(),
+                occurred_at: e.rec.occurred_at.clone(),
+                code: d.code.clone(),
+                reason: d.reason.clone(),
+                dead_at: format_iso(self.inner.env.now_ms()),
+            };
+            st.dead.insert(dead_key.clone(), letter.clone());
+            writes.dead.push((dead_key, letter, d.key));
+            events.push(Event::Dropped {
+                op_id: e.rec.op_id,
+                kind: e.rec.kind,
+                code: d.code,
+                reason: d.reason,
+            });
+        }
+        while st.dead.len() > MAX_DEAD_LETTERS {
+            if let Some((k, _)) = st.dead.pop_first() {
+                writes.removed.push(k);
+            }
+        }
+        events
+    }
+
+    /// Storage work after an outcome: the view first (so a crash re-sends rather
+    /// than forgets), dead letters before their op records go, then removals.
+    async fn write(&self, writes: Writes) {
+        let s = &self.inner.storage;
+        if writes.view_changed {
+            self.persist_view().await;
+        }
+        for (dead_key, letter, op_key) in writes.dead {
+            let json = serde_json::to_string(&letter).expect("a dead letter serialises");
+            if let Err(e) = s.set(&dead_key, &json).await {
+                self.log(|| format!("could not store dead letter {}: {e}", letter.op_id));
+            }
+            let _ = s.remove(&op_key).await;
+        }
+        for k in writes.removed {
+            let _ = s.remove(&k).await;
+        }
+        for (k, json) in writes.updated {
+            let _ = s.set(&k, &json).await;
+        }
+    }
+
+    /// Writes records that storage refused earlier, now that there may be room.
+    async fn persist_in_memory(&self) {
+        let keys = self.st().outbox.not_durable();
+        if keys.is_empty() {
+            return;
+        }
+        for k in keys {
+            let Some(json) = self.st().outbox.get(&k).map(|e| e.rec.to_json()) else {
+                continue;
+            };
+            if self.inner.storage.set(&k, &json).await.is_err() {
+                return;
+            }
+            let still_pending = match self.st().outbox.get_mut(&k) {
+                Some(e) => {
+                    e.durable = true;
+                    true
+                }
+                None => false,
+            };
+            if !still_pending {
+                let _ = self.inner.storage.remove(&k).await;
+            }
+        }
+    }
+
+    /// Picks up records other instances wrote to the same storage, and forgets the
+    /// ones they delivered (removed from storage).
+    pub async fn sync_from_storage(&self) {
+        let prefix = self.prefix().to_string();
+        let known_durable: HashSet<String> = self
+            .st()
+            .outbox
+            .iter()
+            .filter(|(_, e)| e.durable && !e.in_flight)
+            .map(|(k, _)| k.clone())
+            .collect();
+        let listed = match self
+            .inner
+            .storage
+            .keys_with_prefix(&op_prefix(&prefix))
+            .await
+        {
+            Ok(k) => k,
+            Err(e) => {
+                self.log(|| format!("could not list stored ops: {e}"));
+                return;
+            }
+        };
+        let listed_set: HashSet<&String> = listed.iter().collect();
+        let mut raw = Vec::new();
+        for k in &listed {
+            if self.st().outbox.contains(k) {
+                continue;
+            }
+            if let Ok(Some(v)) = self.inner.storage.get(k).await {
+                raw.push((k.clone(), v));
+            }
+        }
+        let recovery = recover(raw);
+        let mut gone = Vec::new();
+        {
+            let mut st = self.st();
+            for (k, rec) in recovery.good {
+                st.outbox.observe_key(&k);
+                if !st.outbox.contains(&k) {
+                    st.outbox.insert(k, rec, true);
+                }
+            }
+            for k in known_durable.iter().filter(|k| !listed_set.contains(k)) {
+                if st.outbox.get(k).is_some_and(|e| e.durable && !e.in_flight) {
+                    gone.extend(st.outbox.remove(k).map(|e| e.rec));
+                }
+            }
+        }
+        for (k, v) in &recovery.bad {
+            if self
+                .inner
+                .storage
+                .set(&quarantine_key(&prefix, k), v)
+                .await
+                .is_ok()
+            {
+                let _ = self.inner.storage.remove(k).await;
+            }
+        }
+        let dead = load_dead(&self.inner.storage, &prefix).await;
+        {
+            let mut st = self.st();
+            for (k, d) in dead {
+                if !st.dead.contains_key(&k) {
+                    if d.kind == crate::record::OpKind::StartSession {
+                        st.delivery.mark_session_dead(&d.client_session_id, &d.code);
+                    }
+                    st.dead.insert(k, d);
+                }
+            }
+            // Records another instance removed were delivered unless dead-lettered:
+            // move the view forward as if this instance had delivered them.
+            let dead_ops: HashSet<String> = st.dead.values().map(|d| d.op_id.clone()).collect();
+            let user = self.inner.config.user_id.clone();
+            for rec in gone.iter().filter(|r| !dead_ops.contains(&r.op_id)) {
+                st.view
+                    .apply_delivered(rec, &serde_json::Value::Null, &user);
+            }
+        }
+        if !recovery.bad.is_empty() {
+            self.emit(vec![Event::Quarantined {
+                count: recovery.bad.len(),
+            }]);
+        }
+    }
+}

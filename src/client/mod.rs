@@ -1,0 +1,366 @@
+//! The async driver: owns the outbox, the delivery state machine and the local view,
+//! and carries out their decisions with the platform's Storage, Transport and Env.
+//!
+//! Invariants:
+//! - a mutating call validates, writes one record, emits `Queued` and resolves; it
+//!   never does network I/O, and after validation it never fails (a storage failure
+//!   keeps the record in memory and emits `StorageFull`);
+//! - no `RefCell` borrow is held across an `.await`, and the event handler is called
+//!   with no borrow held, so a handler may call back into the client;
+//! - the auth token is never stored (it lives in the transport).
+//!
+//! Storage layout under the prefix: `op:` records, `dead:` dead letters,
+//! `quarantine:` records that did not parse, `view:sessions` / `view:stats` the
+//! server snapshot, `current` the current session id.
+
+mod deliver;
+mod mutate;
+mod read;
+
+use std::cell::{RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::api::{Config, DeadLetter};
+use crate::delivery::Delivery;
+use crate::error::ApiError;
+use crate::events::Event;
+use crate::local_view::LocalView;
+use crate::outbox::{quarantine_key, recover, Outbox};
+use crate::platform::{Env, Storage, Transport};
+use crate::record::{op_prefix, tab_id, OpKind};
+use crate::validate;
+use crate::wire::CallStats;
+
+/// Events kept for a handler that is not set yet (e.g. `Quarantined` at open).
+const MAX_BUFFERED_EVENTS: usize = 1_000;
+/// Dead letters kept in storage; the oldest go first.
+const MAX_DEAD_LETTERS: usize = 1_000;
+
+type Handler = Rc<dyn Fn(&Event)>;
+type Logger = Rc<dyn Fn(&str)>;
+
+pub(crate) struct State {
+    outbox: Outbox,
+    delivery: Delivery,
+    view: LocalView,
+    /// Dead letters by storage key, oldest first.
+    dead: BTreeMap<String, DeadLetter>,
+    current: Option<String>,
+    handler: Option<Handler>,
+    logger: Option<Logger>,
+    buffered: Vec<Event>,
+    debug: bool,
+    online: bool,
+    sending: bool,
+    last_enqueue_ms: Option<f64>,
+    last_error: Option<String>,
+}
+
+struct Inner<S, T, E> {
+    config: Config,
+    storage: S,
+    transport: T,
+    env: E,
+    state: RefCell<State>,
+}
+
+/// The SDK client. Cheap to clone (shared state behind an `Rc`); not `Send`.
+pub struct Client<S: Storage, T: Transport, E: Env> {
+    inner: Rc<Inner<S, T, E>>,
+}
+
+impl<S: Storage, T: Transport, E: Env> Clone for Client<S, T, E> {
+    fn clone(&self) -> Self {
+        Client {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+fn key(prefix: &str, name: &str) -> String {
+    format!("{prefix}{name}")
+}
+
+impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
+    /// Opens the client on `storage`: recovers stored ops (setting aside any that do
+    /// not parse), dead letters, the local view and the current session.
+    pub async fn open(config: Config, storage: S, transport: T, env: E) -> Result<Self, ApiError> {
+        validate::user_id(&config.user_id)?;
+        let prefix = config.storage_prefix.clone();
+        let tab = config
+            .tab_id
+            .clone()
+            .unwrap_or_else(|| tab_id(env.random_u64()));
+        let mut keys = storage
+            .keys_with_prefix(&op_prefix(&prefix))
+            .await
+            .map_err(|e| ApiError::storage(&e))?;
+        keys.sort();
+        let mut raw = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(v) = storage.get(&k).await.map_err(|e| ApiError::storage(&e))? {
+                raw.push((k, v));
+            }
+        }
+        let recovery = recover(raw);
+        for (k, v) in &recovery.bad {
+            // Best effort: if the quarantine write fails the record stays where it is
+            // and is set aside again at the next open.
+            if storage.set(&quarantine_key(&prefix, k), v).await.is_ok() {
+                let _ = storage.remove(k).await;
+            }
+        }
+        let mut outbox = Outbox::new(&prefix, &tab);
+        for (k, rec) in recovery.good {
+            outbox.observe_key(&k);
+            outbox.insert(k, rec, true);
+        }
+        let mut delivery = Delivery::new(config.max_attempts);
+        let dead = load_dead(&storage, &prefix).await;
+        for d in dead.values() {
+            if d.kind == OpKind::StartSession {
+                delivery.mark_session_dead(&d.client_session_id, &d.code);
+            }
+        }
+        let get = |name: &'static str| {
+            let k = key(&prefix, name);
+            let storage = &storage;
+            async move { storage.get(&k).await.ok().flatten() }
+        };
+        let view = LocalView {
+            sessions: get("view:sessions")
+                .await
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+            stats: get("view:stats")
+                .await
+                .and_then(|s| serde_json::from_str::<CallStats>(&s).ok()),
+        };
+        let current = get("current").await.filter(|c| !c.is_empty());
+        let mut buffered = Vec::new();
+        if !recovery.bad.is_empty() {
+            buffered.push(Event::Quarantined {
+                count: recovery.bad.len(),
+            });
+        }
+        let state = State {
+            outbox,
+            delivery,
+            view,
+            dead,
+            current,
+            handler: None,
+            logger: None,
+            buffered,
+            debug: false,
+            online: true,
+            sending: false,
+            last_enqueue_ms: None,
+            last_error: None,
+        };
+        Ok(Client {
+            inner: Rc::new(Inner {
+                config,
+                storage,
+                transport,
+                env,
+                state: RefCell::new(state),
+            }),
+        })
+    }
+
+    fn st(&self) -> RefMut<'_, State> {
+        self.inner.state.borrow_mut()
+    }
+
+    fn prefix(&self) -> &str {
+        &self.inner.config.storage_prefix
+    }
+
+    /// Sets the function that receives events. Events that happened before (such as
+    /// `Quarantined` during open) are delivered to it at once.
+    pub fn set_event_handler(&self, f: Box<dyn Fn(&Event)>) {
+        let f: Handler = Rc::from(f);
+        let backlog = {
+            let mut st = self.st();
+            st.handler = Some(f.clone());
+            std::mem::take(&mut st.buffered)
+        };
+        for e in &backlog {
+            f(e);
+        }
+    }
+
+    /// Where debug lines go when debug is on (stderr on native if unset).
+    pub fn set_log_handler(&self, f: Box<dyn Fn(&str)>) {
+        self.st().logger = Some(Rc::from(f));
+    }
+
+    /// Debug logging is off by default.
+    pub fn set_debug(&self, on: bool) {
+        self.st().debug = on;
+    }
+
+    fn emit(&self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        let handler = {
+            let mut st = self.st();
+            match &st.handler {
+                Some(h) => h.clone(),
+                None => {
+                    st.buffered.extend(events);
+                    let excess = st.buffered.len().saturating_sub(MAX_BUFFERED_EVENTS);
+                    st.buffered.drain(..excess);
+                    return;
+                }
+            }
+        };
+        for e in &events {
+            handler(e);
+        }
+    }
+
+    fn log(&self, line: impl FnOnce() -> String) {
+        let logger = {
+            let st = self.st();
+            if !st.debug {
+                return;
+            }
+            st.logger.clone()
+        };
+        let line = format!("[video-session-sdk] {}", line());
+        match logger {
+            Some(l) => l(&line),
+            None => default_log(&line),
+        }
+    }
+
+    /// Records whether the backend answered; returns the event for a change.
+    fn set_online(st: &mut State, reachable: bool) -> Option<Event> {
+        if st.online == reachable {
+            return None;
+        }
+        st.online = reachable;
+        Some(if reachable {
+            Event::Online
+        } else {
+            Event::Offline
+        })
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.st().online
+    }
+
+    /// Ops not yet delivered (stored or held in memory).
+    pub fn pending_count(&self) -> usize {
+        self.st().outbox.len()
+    }
+
+    /// How long the oldest pending op has waited.
+    pub fn oldest_pending_age_ms(&self) -> Option<f64> {
+        let oldest = self.st().outbox.oldest_ms()?;
+        Some((self.inner.env.now_ms() - oldest as f64).max(0.0))
+    }
+
+    /// Ops the backend refused or that were given up, oldest first.
+    pub fn dead_letters(&self) -> Vec<DeadLetter> {
+        self.st().dead.values().cloned().collect()
+    }
+
+    /// The session calls without an explicit session refer to.
+    pub fn current_session(&self) -> Option<String> {
+        self.st().current.clone()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// When the driver should next call `deliver_due`: the end of the backoff, or the
+    /// end of the debounce after the last enqueue; `None` when nothing is pending.
+    pub fn next_wake_at(&self) -> Option<f64> {
+        let st = self.st();
+        if st.outbox.iter().all(|(_, e)| e.in_flight) {
+            return None;
+        }
+        let now = self.inner.env.now_ms();
+        let debounce = st
+            .last_enqueue_ms
+            .map_or(now, |t| t + self.inner.config.debounce_ms as f64);
+        Some(
+            st.delivery
+                .retry_at()
+                .map_or(debounce, |r| r.max(debounce))
+                .max(0.0),
+        )
+    }
+
+    async fn persist_view(&self) {
+        let (sessions, stats) = {
+            let st = self.st();
+            (
+                serde_json::to_string(&st.view.sessions).unwrap_or_default(),
+                st.view
+                    .stats
+                    .as_ref()
+                    .and_then(|s| serde_json::to_string(s).ok()),
+            )
+        };
+        let s = &self.inner.storage;
+        let mut failed = s
+            .set(&key(self.prefix(), "view:sessions"), &sessions)
+            .await
+            .err();
+        if let Some(stats) = stats {
+            failed = failed.or(s.set(&key(self.prefix(), "view:stats"), &stats).await.err());
+        }
+        if let Some(e) = failed {
+            self.log(|| format!("could not save the local view: {e}"));
+        }
+    }
+
+    async fn persist_current(&self) {
+        let current = self.st().current.clone();
+        let k = key(self.prefix(), "current");
+        let r = match current {
+            Some(c) => self.inner.storage.set(&k, &c).await,
+            None => self.inner.storage.remove(&k).await,
+        };
+        if let Err(e) = r {
+            self.log(|| format!("could not save the current session: {e}"));
+        }
+    }
+}
+
+/// Without a log handler: stderr on native; nothing on wasm (the wasm layer sets a
+/// handler that writes to the console).
+fn default_log(line: &str) {
+    #[cfg(not(target_arch = "wasm32"))]
+    eprintln!("{line}");
+    #[cfg(target_arch = "wasm32")]
+    let _ = line;
+}
+
+async fn load_dead<S: Storage>(storage: &S, prefix: &str) -> BTreeMap<String, DeadLetter> {
+    let mut out = BTreeMap::new();
+    let keys = storage
+        .keys_with_prefix(&key(prefix, "dead:"))
+        .await
+        .unwrap_or_default();
+    for k in keys {
+        if let Some(d) = storage
+            .get(&k)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_str(&v).ok())
+        {
+            out.insert(k, d);
+        }
+    }
+    out
+}

@@ -1,0 +1,356 @@
+//! The local view: the last known server state (sessions and stats, persisted under
+//! `{prefix}view:`) with the pending ops folded on top, so reads answer offline and
+//! after a reload, and so the lifecycle check of a new call sees the calls before it.
+//!
+//! Invariants:
+//! - folding follows the backend's rules (same transitions, same duration formula
+//!   from event times); an op the rules refuse is skipped, never half-applied;
+//! - the snapshot only moves forward from server answers and delivered ops; pending
+//!   ops are folded on a copy at read time, never into the snapshot.
+
+use serde_json::Value;
+
+use crate::lifecycle::{self, SessionStatus, Transition};
+use crate::record::{OpKind, OpRecord};
+use crate::time::parse_iso;
+use crate::wire::{CallStats, Session};
+
+/// Most sessions kept in the snapshot (the backend's largest page).
+pub const MAX_SNAPSHOT: usize = 200;
+
+/// What an op adds to the user's stats.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StatsDelta {
+    pub total: f64,
+    pub completed: f64,
+    pub failed: f64,
+    pub duration: f64,
+    pub issues: f64,
+}
+
+impl StatsDelta {
+    pub fn apply(&self, stats: &mut CallStats) {
+        stats.total_sessions += self.total;
+        stats.completed_sessions += self.completed;
+        stats.failed_sessions += self.failed;
+        stats.total_duration += self.duration;
+        stats.total_quality_issues += self.issues;
+        stats.recompute_average();
+    }
+}
+
+/// `floor((ended − connected) / 1000)`, at least 0, from two ISO event times.
+pub fn duration_secs(connected_at: &str, ended_at: &str) -> Option<u64> {
+    let (c, e) = (parse_iso(connected_at)?, parse_iso(ended_at)?);
+    Some(((e - c) / 1000.0).floor().max(0.0) as u64)
+}
+
+fn find_mut<'a>(sessions: &'a mut [Session], id: &str) -> Option<&'a mut Session> {
+    sessions
+        .iter_mut()
+        .find(|s| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id))
+}
+
+fn arg_str(args: &Value, k: &str) -> Option<String> {
+    args.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+/// Applies one op to a list of sessions as the backend would. Returns the stats delta,
+/// or `None` if the op does not apply (unknown session, refused transition).
+pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Option<StatsDelta> {
+    let t = rec.occurred_at.clone();
+    let a = &rec.args;
+    if rec.kind == OpKind::StartSession {
+        if find_mut(sessions, &rec.client_session_id).is_some() {
+            return None;
+        }
+        sessions.push(Session {
+            client_session_id: Some(rec.client_session_id.clone()),
+            user_id: user_id.to_string(),
+            support_worker_name: arg_str(a, "supportWorkerName").unwrap_or_default(),
+            support_worker_id: arg_str(a, "supportWorkerId"),
+            appointment_id: arg_str(a, "appointmentId"),
+            audio_option: arg_str(a, "audioOption"),
+            metadata: a.get("metadata").cloned(),
+            session_status: SessionStatus::Connecting,
+            joined_at: t.clone(),
+            created_at: t.clone(),
+            updated_at: t,
+            camera_enabled: Some(true),
+            mic_enabled: Some(true),
+            ..Default::default()
+        });
+        return Some(StatsDelta {
+            total: 1.0,
+            ..Default::default()
+        });
+    }
+    let s = find_mut(sessions, &rec.client_session_id)?;
+    let transition = match rec.kind {
+        OpKind::MarkConnected => Transition::Connect,
+        OpKind::EndSession => Transition::End,
+        OpKind::MarkFailed => Transition::Fail,
+        _ => Transition::Touch,
+    };
+    s.session_status = lifecycle::apply(s.session_status, transition).ok()?;
+    s.updated_at = t.clone();
+    let mut delta = StatsDelta::default();
+    match rec.kind {
+        OpKind::MarkConnected => s.connected_at = Some(t),
+        OpKind::EndSession => {
+            s.end_reason = arg_str(a, "endReason");
+            if let Some(d) = s.connected_at.as_deref().and_then(|c| duration_secs(c, &t)) {
+                s.duration = Some(d as f64);
+                delta.duration = d as f64;
+            }
+            s.ended_at = Some(t);
+            delta.completed = 1.0;
+        }
+        OpKind::MarkFailed => {
+            s.end_reason = arg_str(a, "reason");
+            s.ended_at = Some(t);
+            delta.failed = 1.0;
+        }
+        OpKind::UpdateSessionSettings => {
+            if let Some(v) = a.get("cameraEnabled").and_then(Value::as_bool) {
+                s.camera_enabled = Some(v);
+            }
+            if let Some(v) = a.get("micEnabled").and_then(Value::as_bool) {
+                s.mic_enabled = Some(v);
+            }
+            if let Some(v) = arg_str(a, "audioOption") {
+                s.audio_option = Some(v);
+            }
+        }
+        OpKind::ReportQualityIssue => {
+            s.quality_issues
+                .get_or_insert_with(Vec::new)
+                .push(arg_str(a, "issue").unwrap_or_default());
+            delta.issues = 1.0;
+        }
+        OpKind::StartSession => unreachable!("handled above"),
+    }
+    Some(delta)
+}
+
+fn sort_newest_first(sessions: &mut [Session]) {
+    sessions.sort_by(|a, b| {
+        b.created_at.cmp(&a.created_at).then(
+            b.creation_time
+                .unwrap_or(f64::MAX)
+                .total_cmp(&a.creation_time.unwrap_or(f64::MAX)),
+        )
+    });
+}
+
+/// The last server snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalView {
+    pub sessions: Vec<Session>,
+    pub stats: Option<CallStats>,
+}
+
+impl LocalView {
+    /// Sessions with `pending` folded on top, newest first.
+    pub fn folded<'a>(
+        &self,
+        pending: impl Iterator<Item = &'a OpRecord>,
+        user_id: &str,
+    ) -> Vec<Session> {
+        let mut sessions = self.sessions.clone();
+        for rec in pending {
+            fold_op(&mut sessions, rec, user_id);
+        }
+        sort_newest_first(&mut sessions);
+        sessions
+    }
+
+    /// One session (by clientSessionId or `_id`) with `pending` folded on top.
+    pub fn session<'a>(
+        &self,
+        id: &str,
+        pending: impl Iterator<Item = &'a OpRecord>,
+        user_id: &str,
+    ) -> Option<Session> {
+        let mut folded = self.folded(pending, user_id);
+        let i = folded.iter().position(|s| {
+            s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id)
+        })?;
+        Some(folded.swap_remove(i))
+    }
+
+    /// Stats with `pending` added.
+    pub fn stats_with<'a>(
+        &self,
+        pending: impl Iterator<Item = &'a OpRecord>,
+        user_id: &str,
+    ) -> CallStats {
+        let mut stats = self.stats.clone().unwrap_or_default();
+        let mut scratch = self.sessions.clone();
+        for rec in pending {
+            if let Some(d) = fold_op(&mut scratch, rec, user_id) {
+                d.apply(&mut stats);
+            }
+        }
+        stats.recompute_average();
+        stats
+    }
+
+    /// Moves the snapshot forward by an op the backend has applied. `value` is the
+    /// batch result's `{sessionId, sessionStatus, duration?}`.
+    pub fn apply_delivered(&mut self, rec: &OpRecord, value: &Value, user_id: &str) {
+        if let Some(delta) = fold_op(&mut self.sessions, rec, user_id) {
+            delta.apply(self.stats.get_or_insert_with(CallStats::default));
+        }
+        if let Some(s) = find_mut(&mut self.sessions, &rec.client_session_id) {
+            if let Some(id) = value.get("sessionId").and_then(Value::as_str) {
+                s.id.get_or_insert_with(|| id.to_string());
+            }
+        }
+        self.trim();
+    }
+
+    /// Takes in sessions the backend returned (replacing what we had for them).
+    pub fn upsert_server(&mut self, fresh: Vec<Session>) {
+        for s in fresh {
+            let existing = self.sessions.iter().position(|o| {
+                (s.id.is_some() && o.id == s.id)
+                    || (s.client_session_id.is_some() && o.client_session_id == s.client_session_id)
+            });
+            match existing {
+                Some(i) => self.sessions[i] = s,
+                None => self.sessions.push(s),
+            }
+        }
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        sort_newest_first(&mut self.sessions);
+        if self.sessions.len() > MAX_SNAPSHOT {
+            let (mut kept, mut n) = (Vec::with_capacity(MAX_SNAPSHOT), 0);
+            for s in self.sessions.drain(..) {
+                if n < MAX_SNAPSHOT || s.is_active() {
+                    n += 1;
+                    kept.push(s);
+                }
+            }
+            self.sessions = kept;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn op(kind: OpKind, session: &str, at: &str, args: Value) -> OpRecord {
+        OpRecord {
+            op_id: format!("{kind}-{at}"),
+            kind,
+            client_session_id: session.into(),
+            args,
+            occurred_at: at.into(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+        }
+    }
+
+    fn call() -> Vec<OpRecord> {
+        vec![
+            op(
+                OpKind::StartSession,
+                "s",
+                "2024-01-15T10:30:00.000Z",
+                json!({"supportWorkerName": "Dr. Smith", "supportWorkerId": "w"}),
+            ),
+            op(
+                OpKind::MarkConnected,
+                "s",
+                "2024-01-15T10:30:15.000Z",
+                json!({}),
+            ),
+            op(
+                OpKind::UpdateSessionSettings,
+                "s",
+                "2024-01-15T10:31:00.000Z",
+                json!({"cameraEnabled": false}),
+            ),
+            op(
+                OpKind::ReportQualityIssue,
+                "s",
+                "2024-01-15T10:32:00.000Z",
+                json!({"issue": "Audio choppy"}),
+            ),
+            op(
+                OpKind::EndSession,
+                "s",
+                "2024-01-15T10:45:30.999Z",
+                json!({"endReason": "user_ended"}),
+            ),
+        ]
+    }
+
+    #[test]
+    fn folds_a_whole_call_like_the_backend() {
+        let view = LocalView::default();
+        let ops = call();
+        let s = view.session("s", ops.iter(), "u").unwrap();
+        assert_eq!(s.session_status, SessionStatus::Ended);
+        assert_eq!(s.duration, Some(915.0));
+        assert_eq!(s.camera_enabled, Some(false));
+        assert_eq!(s.quality_issues, Some(vec!["Audio choppy".to_string()]));
+        let stats = view.stats_with(ops.iter(), "u");
+        assert_eq!(
+            (
+                stats.total_sessions,
+                stats.completed_sessions,
+                stats.total_duration
+            ),
+            (1.0, 1.0, 915.0)
+        );
+        assert_eq!(stats.average_duration, 915.0);
+        assert_eq!(stats.total_quality_issues, 1.0);
+    }
+
+    #[test]
+    fn refused_ops_are_skipped() {
+        let mut sessions = Vec::new();
+        let ops = call();
+        fold_op(&mut sessions, &ops[0], "u");
+        assert!(fold_op(&mut sessions, &ops[4], "u").is_some());
+        assert!(
+            fold_op(&mut sessions, &ops[1], "u").is_none(),
+            "connect after end"
+        );
+        assert!(
+            fold_op(&mut Vec::new(), &ops[1], "u").is_none(),
+            "unknown session"
+        );
+        assert_eq!(sessions[0].duration, None, "cancelled before connecting");
+    }
+
+    #[test]
+    fn delivered_ops_move_the_snapshot_and_take_the_server_id() {
+        let mut view = LocalView::default();
+        let ops = call();
+        view.apply_delivered(
+            &ops[0],
+            &json!({"sessionId": "k1", "sessionStatus": "connecting"}),
+            "u",
+        );
+        assert_eq!(view.sessions[0].id.as_deref(), Some("k1"));
+        assert_eq!(view.stats.as_ref().unwrap().total_sessions, 1.0);
+        let fresh = Session {
+            id: Some("k1".into()),
+            client_session_id: Some("s".into()),
+            session_status: SessionStatus::Connected,
+            ..Default::default()
+        };
+        view.upsert_server(vec![fresh]);
+        assert_eq!(view.sessions.len(), 1);
+        assert_eq!(view.sessions[0].session_status, SessionStatus::Connected);
+    }
+}

@@ -1,0 +1,349 @@
+//! The outbox's in-memory mirror of the stored op records, and the pure rules the
+//! client applies to it: key allocation, coalescing, eviction and recovery parsing.
+//! The client does the storage I/O these rules call for.
+//!
+//! Invariants:
+//! - every record is under its own key `{prefix}op:…`; there is no index blob, so two
+//!   tabs never overwrite each other and enqueue cost does not grow with the queue;
+//! - keys handed out never go backwards (max of the clock and the last key seen, then
+//!   a counter), so key order is creation order for one instance;
+//! - lifecycle ops (start/connected/end/failed) are never evicted; over the cap the
+//!   oldest settings/quality ops go first;
+//! - an op in flight is never coalesced, evicted or dropped by a re-sync;
+//! - a record that is not durable yet (storage full) stays in memory and is written
+//!   again later.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::record::{key_ms, op_key, op_prefix, OpKind, OpRecord};
+
+/// One record in memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub rec: OpRecord,
+    /// Written to storage (false while storage is full).
+    pub durable: bool,
+    /// Part of a batch whose reply has not been handled yet.
+    pub in_flight: bool,
+    /// Size of the stored JSON.
+    pub bytes: usize,
+}
+
+/// The ordered set of pending records.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    prefix: String,
+    tab_id: String,
+    entries: BTreeMap<String, Entry>,
+    last_ms: u64,
+    counter: u32,
+    bytes: usize,
+}
+
+/// Stored raw records sorted into the ones that parse and the ones set aside.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    pub good: Vec<(String, OpRecord)>,
+    /// (key, raw value) of records that do not parse.
+    pub bad: Vec<(String, String)>,
+}
+
+/// Splits stored (key, raw) pairs into records and quarantine candidates.
+pub fn recover(raw: Vec<(String, String)>) -> Recovery {
+    let mut out = Recovery::default();
+    for (key, value) in raw {
+        match OpRecord::parse(&value) {
+            Some(rec) => out.good.push((key, rec)),
+            None => out.bad.push((key, value)),
+        }
+    }
+    out
+}
+
+/// Where a record that does not parse is set aside.
+pub fn quarantine_key(prefix: &str, op_key: &str) -> String {
+    let suffix = op_key.strip_prefix(&op_prefix(prefix)).unwrap_or(op_key);
+    format!("{prefix}quarantine:{suffix}")
+}
+
+/// Merges two settings args: the newer one's fields win, the rest are kept.
+pub fn merge_settings(older: &Value, newer: &Value) -> Value {
+    let mut merged = older.clone();
+    if let (Some(m), Some(n)) = (merged.as_object_mut(), newer.as_object()) {
+        for (k, v) in n {
+            m.insert(k.clone(), v.clone());
+        }
+    }
+    merged
+}
+
+impl Outbox {
+    pub fn new(prefix: &str, tab_id: &str) -> Self {
+        Outbox {
+            prefix: prefix.to_string(),
+            tab_id: tab_id.to_string(),
+            entries: BTreeMap::new(),
+            last_ms: 0,
+            counter: 0,
+            bytes: 0,
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Allocates the next key and the event time (ms) it stands for.
+    pub fn next_key(&mut self, now_ms: f64) -> (String, u64) {
+        let now = if now_ms.is_finite() && now_ms > 0.0 {
+            now_ms as u64
+        } else {
+            0
+        };
+        if now > self.last_ms {
+            self.last_ms = now;
+            self.counter = 0;
+        } else {
+            self.counter += 1;
+            if self.counter >= 1_000_000 {
+                self.last_ms += 1;
+                self.counter = 0;
+            }
+        }
+        let mut key = op_key(&self.prefix, self.last_ms, &self.tab_id, self.counter);
+        while self.entries.contains_key(&key) {
+            self.counter += 1;
+            key = op_key(&self.prefix, self.last_ms, &self.tab_id, self.counter);
+        }
+        (key, self.last_ms)
+    }
+
+    /// Notes a key seen in storage so later keys sort after it.
+    pub fn observe_key(&mut self, key: &str) {
+        if let Some(ms) = key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms) {
+            if ms > self.last_ms {
+                self.last_ms = ms;
+                self.counter = 0;
+            }
+        }
+    }
+
+    pub fn insert(&mut self, key: String, rec: OpRecord, durable: bool) {
+        let bytes = rec.to_json().len();
+        self.bytes += bytes;
+        if let Some(old) = self.entries.insert(
+            key,
+            Entry {
+                rec,
+                durable,
+                in_flight: false,
+                bytes,
+            },
+        ) {
+            self.bytes -= old.bytes;
+        }
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<Entry> {
+        let e = self.entries.remove(key)?;
+        self.bytes -= e.bytes;
+        Some(e)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.get(key)
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        self.entries.get_mut(key)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.entries.contains_key(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Every entry in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Entry)> {
+        self.entries.iter()
+    }
+
+    /// Records in key order (pending and in flight): what the local view folds.
+    pub fn records(&self) -> impl Iterator<Item = &OpRecord> {
+        self.entries.values().map(|e| &e.rec)
+    }
+
+    /// Keys of records not yet written to storage.
+    pub fn not_durable(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| !e.durable)
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// The creation time (ms) of the oldest record.
+    pub fn oldest_ms(&self) -> Option<u64> {
+        let key = self.entries.keys().next()?;
+        key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms)
+    }
+
+    /// The record a new settings update for `session` may merge into: the session's
+    /// last op, if it is a settings update that is not in flight.
+    pub fn coalesce_target(&self, session: &str) -> Option<String> {
+        let (key, e) = self
+            .entries
+            .iter()
+            .rev()
+            .find(|(_, e)| e.rec.client_session_id == session)?;
+        (e.rec.kind == OpKind::UpdateSessionSettings && !e.in_flight).then(|| key.clone())
+    }
+
+    /// Oldest evictable records to drop so the outbox fits `max_records`/`max_bytes`.
+    pub fn eviction_victims(&self, max_records: usize, max_bytes: usize) -> Vec<String> {
+        let (mut n, mut bytes) = (self.entries.len(), self.bytes);
+        let mut out = Vec::new();
+        for (key, e) in &self.entries {
+            if n <= max_records && bytes <= max_bytes {
+                break;
+            }
+            if e.rec.kind.is_lifecycle() || e.in_flight {
+                continue;
+            }
+            out.push(key.clone());
+            n -= 1;
+            bytes -= e.bytes;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(op: &str, kind: OpKind, session: &str, args: Value) -> OpRecord {
+        OpRecord {
+            op_id: op.into(),
+            kind,
+            client_session_id: session.into(),
+            args,
+            occurred_at: "2024-01-15T10:30:00.000Z".into(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn keys_never_go_backwards() {
+        let mut o = Outbox::new("p:", "t");
+        let (a, _) = o.next_key(5000.0);
+        let (b, _) = o.next_key(5000.0);
+        let (c, ms) = o.next_key(4000.0);
+        assert!(a < b && b < c, "{a} {b} {c}");
+        assert_eq!(ms, 5000);
+        o.observe_key(&op_key("p:", 9000, "other", 3));
+        let (d, _) = o.next_key(6000.0);
+        assert!(d > op_key("p:", 9000, "other", 3));
+    }
+
+    #[test]
+    fn coalesce_only_into_the_sessions_last_settings_op() {
+        let mut o = Outbox::new("p:", "t");
+        o.insert(
+            "p:op:1".into(),
+            rec(
+                "a",
+                OpKind::UpdateSessionSettings,
+                "s",
+                json!({"cameraEnabled": false}),
+            ),
+            true,
+        );
+        assert_eq!(o.coalesce_target("s"), Some("p:op:1".into()));
+        assert_eq!(o.coalesce_target("other"), None);
+        o.insert(
+            "p:op:2".into(),
+            rec("b", OpKind::ReportQualityIssue, "s", json!({})),
+            true,
+        );
+        assert_eq!(o.coalesce_target("s"), None);
+        o.insert(
+            "p:op:3".into(),
+            rec("c", OpKind::UpdateSessionSettings, "s", json!({})),
+            true,
+        );
+        o.get_mut("p:op:3").unwrap().in_flight = true;
+        assert_eq!(o.coalesce_target("s"), None);
+        let merged = merge_settings(
+            &json!({"cameraEnabled": false, "micEnabled": true}),
+            &json!({"cameraEnabled": true}),
+        );
+        assert_eq!(merged, json!({"cameraEnabled": true, "micEnabled": true}));
+    }
+
+    #[test]
+    fn eviction_spares_lifecycle_and_takes_oldest_first() {
+        let mut o = Outbox::new("p:", "t");
+        o.insert(
+            "p:op:1".into(),
+            rec("a", OpKind::StartSession, "s", json!({})),
+            true,
+        );
+        o.insert(
+            "p:op:2".into(),
+            rec("b", OpKind::ReportQualityIssue, "s", json!({})),
+            true,
+        );
+        o.insert(
+            "p:op:3".into(),
+            rec("c", OpKind::MarkConnected, "s", json!({})),
+            true,
+        );
+        o.insert(
+            "p:op:4".into(),
+            rec("d", OpKind::UpdateSessionSettings, "s", json!({})),
+            true,
+        );
+        assert!(o.eviction_victims(4, usize::MAX).is_empty());
+        assert_eq!(
+            o.eviction_victims(3, usize::MAX),
+            vec!["p:op:2".to_string()]
+        );
+        assert_eq!(
+            o.eviction_victims(1, usize::MAX),
+            vec!["p:op:2".to_string(), "p:op:4".into()]
+        );
+        let total = o.bytes();
+        o.remove("p:op:2");
+        assert!(o.bytes() < total);
+    }
+
+    #[test]
+    fn recovery_sets_aside_what_does_not_parse() {
+        let good = rec("a", OpKind::StartSession, "s", json!({}));
+        let r = recover(vec![
+            ("p:op:1".into(), good.to_json()),
+            ("p:op:2".into(), "{\"opId\":".into()),
+            ("p:op:3".into(), "null".into()),
+        ]);
+        assert_eq!(r.good, vec![("p:op:1".to_string(), good)]);
+        assert_eq!(r.bad.len(), 2);
+        assert_eq!(quarantine_key("p:", "p:op:2"), "p:quarantine:2");
+    }
+}

@@ -1,0 +1,192 @@
+//! The operation record: one mutating call, stored under its own key until the
+//! backend has it.
+//!
+//! Invariants:
+//! - a record's key sorts by creation: `{prefix}op:{13-digit ms}-{tabId}-{6-digit counter}`;
+//!   the ms part never goes backwards within an instance (it is max(last, now)), so the
+//!   per-session order of ops is the key order;
+//! - `opId` is a random UUID v4 made once at enqueue and never changed, so a re-sent
+//!   op is recognised by the backend's dedupe;
+//! - `occurredAt` is the event time (client clock, ISO-8601 UTC with ms), never the
+//!   delivery time.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The six mutations an op can be. Serialised as the backend's function names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OpKind {
+    StartSession,
+    MarkConnected,
+    EndSession,
+    UpdateSessionSettings,
+    ReportQualityIssue,
+    MarkFailed,
+}
+
+impl OpKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpKind::StartSession => "startSession",
+            OpKind::MarkConnected => "markConnected",
+            OpKind::EndSession => "endSession",
+            OpKind::UpdateSessionSettings => "updateSessionSettings",
+            OpKind::ReportQualityIssue => "reportQualityIssue",
+            OpKind::MarkFailed => "markFailed",
+        }
+    }
+
+    /// Lifecycle ops (start/connected/end/failed) are never evicted.
+    pub fn is_lifecycle(self) -> bool {
+        !matches!(
+            self,
+            OpKind::UpdateSessionSettings | OpKind::ReportQualityIssue
+        )
+    }
+}
+
+impl std::fmt::Display for OpKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stored op. `args` are the mutation's arguments without `userId`, `opId` and
+/// `occurredAt` (exactly what `applyBatch` wants per op).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpRecord {
+    pub op_id: String,
+    pub kind: OpKind,
+    /// The session this op belongs to: the SDK's clientSessionId (or the backend
+    /// `_id` for a session created elsewhere).
+    pub client_session_id: String,
+    pub args: Value,
+    pub occurred_at: String,
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+impl OpRecord {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an op record always serialises")
+    }
+
+    /// Parses a stored record; `None` for anything that is not a whole, valid record.
+    pub fn parse(raw: &str) -> Option<OpRecord> {
+        let rec: OpRecord = serde_json::from_str(raw).ok()?;
+        let ok = !rec.op_id.is_empty()
+            && !rec.client_session_id.is_empty()
+            && rec.args.is_object()
+            && crate::time::parse_iso(&rec.occurred_at).is_some();
+        ok.then_some(rec)
+    }
+}
+
+/// The outbox's key namespace under a storage prefix.
+pub fn op_prefix(prefix: &str) -> String {
+    format!("{prefix}op:")
+}
+
+/// `{prefix}op:{13-digit ms}-{tabId}-{6-digit counter}`.
+pub fn op_key(prefix: &str, ms: u64, tab_id: &str, counter: u32) -> String {
+    format!("{prefix}op:{ms:013}-{tab_id}-{:06}", counter % 1_000_000)
+}
+
+/// The ms part of an op key (used to keep key time monotonic across reloads).
+pub fn key_ms(key_suffix: &str) -> Option<u64> {
+    key_suffix.get(..13)?.parse().ok()
+}
+
+/// Formats 128 random bits as a UUID v4 (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`).
+pub fn uuid_v4(hi: u64, lo: u64) -> String {
+    let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
+    let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xffff,
+        lo >> 48,
+        lo & 0xffff_ffff_ffff
+    )
+}
+
+/// A short random tab id (8 lowercase hex chars); no `-` so keys split cleanly.
+pub fn tab_id(r: u64) -> String {
+    format!("{:08x}", r & 0xffff_ffff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn uuid_has_v4_shape() {
+        for (hi, lo) in [
+            (0, 0),
+            (u64::MAX, u64::MAX),
+            (0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210),
+        ] {
+            let u = uuid_v4(hi, lo);
+            assert_eq!(u.len(), 36, "{u}");
+            let parts: Vec<&str> = u.split('-').collect();
+            assert_eq!(
+                parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+                [8, 4, 4, 4, 12]
+            );
+            assert!(parts[2].starts_with('4'));
+            assert!(matches!(parts[3].as_bytes()[0], b'8' | b'9' | b'a' | b'b'));
+            assert!(u
+                .bytes()
+                .all(|c| c == b'-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        }
+        assert_eq!(
+            uuid_v4(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210),
+            "01234567-89ab-4def-bedc-ba9876543210"
+        );
+    }
+
+    #[test]
+    fn keys_sort_by_creation() {
+        let a = op_key("vss:", 999, "t1", 5);
+        let b = op_key("vss:", 1000, "t1", 0);
+        let c = op_key("vss:", 1000, "t1", 1);
+        let d = op_key("vss:", 1_700_000_000_000, "t1", 0);
+        assert_eq!(a, "vss:op:0000000000999-t1-000005");
+        assert!(a < b && b < c && c < d);
+        assert_eq!(key_ms(&d["vss:op:".len()..]), Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn parse_rejects_partial_or_invalid_records() {
+        let rec = OpRecord {
+            op_id: "o".into(),
+            kind: OpKind::StartSession,
+            client_session_id: "c".into(),
+            args: json!({"supportWorkerName": "x"}),
+            occurred_at: "2024-01-15T10:30:00.000Z".into(),
+            attempts: 0,
+            next_attempt_at: None,
+            last_error: None,
+        };
+        assert_eq!(OpRecord::parse(&rec.to_json()), Some(rec.clone()));
+        let json = rec.to_json();
+        assert_eq!(OpRecord::parse(&json[..json.len() - 3]), None);
+        assert_eq!(OpRecord::parse("not json"), None);
+        assert_eq!(
+            OpRecord::parse(&json.replace("startSession", "explode")),
+            None
+        );
+        assert_eq!(
+            OpRecord::parse(&json.replace("2024-01-15T10:30:00.000Z", "yesterday")),
+            None
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! The contract's input limits, checked before anything is stored, so an op that
+//! would certainly be refused by the backend is refused to the caller instead (with a
+//! message saying which field and why) and never becomes a dead letter.
+//!
+//! Lengths are UTF-16 code units, as JS `.length` and the backend count them.
+
+use serde_json::Value;
+
+use crate::api::{EndSessionArgs, MarkFailedArgs, SettingsArgs, StartSessionArgs};
+use crate::error::ApiError;
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_REASON: usize = 200;
+pub const MAX_AUDIO_OPTION: usize = 50;
+pub const MAX_ISSUE: usize = 500;
+pub const MAX_QUALITY_ISSUES: usize = 50;
+pub const MAX_METADATA: usize = 4096;
+pub const MAX_ID: usize = 100;
+pub const DEFAULT_SESSIONS_LIMIT: u32 = 50;
+pub const MAX_SESSIONS_LIMIT: u32 = 200;
+
+/// Length as JS counts it.
+pub fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+fn check(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    not_blank: bool,
+) -> Result<(), ApiError> {
+    let len = utf16_len(value);
+    if len < min || len > max {
+        let want = if min > 0 {
+            format!("{min}–{max}")
+        } else {
+            format!("at most {max}")
+        };
+        return Err(ApiError::invalid_argument(format!(
+            "{field} must be {want} characters long (got {len})"
+        )));
+    }
+    if not_blank && value.trim().is_empty() {
+        return Err(ApiError::invalid_argument(format!(
+            "{field} must not be only white space"
+        )));
+    }
+    Ok(())
+}
+
+fn check_opt(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
+    value.map_or(Ok(()), |v| check(field, v, 0, max, false))
+}
+
+pub fn user_id(id: &str) -> Result<(), ApiError> {
+    check("userId", id, 1, MAX_NAME, false)
+}
+
+/// An id the app passes to name a session.
+pub fn session_ref(id: &str) -> Result<(), ApiError> {
+    check("session id", id, 1, MAX_ID, false)
+}
+
+/// `JSON.stringify(metadata).length ≤ 4096`.
+pub fn metadata(value: &Value) -> Result<(), ApiError> {
+    let len = utf16_len(&serde_json::to_string(value).unwrap_or_default());
+    if len > MAX_METADATA {
+        return Err(ApiError::invalid_argument(format!(
+            "metadata must be at most {MAX_METADATA} characters as JSON (got {len}); store large data elsewhere and keep a reference"
+        )));
+    }
+    Ok(())
+}
+
+pub fn start(args: &StartSessionArgs) -> Result<(), ApiError> {
+    check(
+        "supportWorkerName",
+        &args.support_worker_name,
+        1,
+        MAX_NAME,
+        true,
+    )?;
+    check_opt(
+        "supportWorkerId",
+        args.support_worker_id.as_deref(),
+        MAX_NAME,
+    )?;
+    if let Some(a) = &args.appointment_id {
+        check("appointmentId", a, 1, MAX_ID, false)?;
+    }
+    check_opt(
+        "audioOption",
+        args.audio_option.as_deref(),
+        MAX_AUDIO_OPTION,
+    )?;
+    args.metadata.as_ref().map_or(Ok(()), metadata)
+}
+
+pub fn settings(args: &SettingsArgs) -> Result<(), ApiError> {
+    check_opt(
+        "audioOption",
+        args.audio_option.as_deref(),
+        MAX_AUDIO_OPTION,
+    )?;
+    if args.camera_enabled.is_none() && args.mic_enabled.is_none() && args.audio_option.is_none() {
+        return Err(ApiError::invalid_argument(
+            "updateSettings needs at least one of cameraEnabled, micEnabled, audioOption",
+        ));
+    }
+    Ok(())
+}
+
+/// One issue text, and the per-session cap given how many the session already has.
+pub fn quality_issue(issue: &str, existing: usize) -> Result<(), ApiError> {
+    check("issue", issue, 1, MAX_ISSUE, true)?;
+    if existing >= MAX_QUALITY_ISSUES {
+        return Err(ApiError::invalid_argument(format!(
+            "a session keeps at most {MAX_QUALITY_ISSUES} quality issues and this one has {existing}"
+        )));
+    }
+    Ok(())
+}
+
+pub fn end(args: &EndSessionArgs) -> Result<(), ApiError> {
+    check_opt("endReason", args.end_reason.as_deref(), MAX_REASON)
+}
+
+pub fn failed(args: &MarkFailedArgs) -> Result<(), ApiError> {
+    check_opt("reason", args.reason.as_deref(), MAX_REASON)
+}
+
+/// `getUserSessions` limit: ≥ 1, default 50, clamped to 200.
+pub fn sessions_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(DEFAULT_SESSIONS_LIMIT),
+        Some(0) => Err(ApiError::invalid_argument("limit must be at least 1")),
+        Some(n) => Ok(n.min(MAX_SESSIONS_LIMIT)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde_json::json;
+
+    fn start_args(name: &str) -> StartSessionArgs {
+        StartSessionArgs {
+            support_worker_name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn counts_utf16_units() {
+        assert_eq!(utf16_len("abc"), 3);
+        assert_eq!(utf16_len("é"), 1);
+        assert_eq!(utf16_len("😀"), 2);
+    }
+
+    #[test]
+    fn worker_name_limits() {
+        assert!(start(&start_args("Dr. Smith")).is_ok());
+        assert!(start(&start_args(&"a".repeat(200))).is_ok());
+        assert_eq!(
+            start(&start_args(&"a".repeat(201))).unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
+        assert!(start(&start_args("")).is_err());
+        assert!(start(&start_args("  \t")).is_err());
+        // 100 emoji = 200 UTF-16 units: ok; 101 is over.
+        assert!(start(&start_args(&"😀".repeat(100))).is_ok());
+        assert!(start(&start_args(&"😀".repeat(101))).is_err());
+    }
+
+    #[test]
+    fn optional_fields_and_metadata() {
+        let mut a = start_args("x");
+        a.audio_option = Some("w".repeat(51));
+        assert!(start(&a).is_err());
+        a.audio_option = Some("wifi".into());
+        a.metadata = Some(json!({"k": "v".repeat(4000)}));
+        assert!(start(&a).is_ok());
+        a.metadata = Some(json!({"k": "v".repeat(4090)}));
+        let err = start(&a).unwrap_err();
+        assert!(err.message.contains("metadata"), "{}", err.message);
+        a.metadata = None;
+        a.support_worker_id = Some("w".repeat(201));
+        assert!(start(&a).is_err());
+    }
+
+    #[test]
+    fn issues_and_caps() {
+        assert!(quality_issue("Audio choppy", 0).is_ok());
+        assert!(quality_issue("", 0).is_err());
+        assert!(quality_issue("   ", 0).is_err());
+        assert!(quality_issue(&"x".repeat(501), 0).is_err());
+        assert!(quality_issue("x", 49).is_ok());
+        assert!(quality_issue("x", 50).is_err());
+    }
+
+    #[test]
+    fn settings_reasons_and_limits() {
+        assert!(settings(&SettingsArgs::default()).is_err());
+        assert!(settings(&SettingsArgs {
+            camera_enabled: Some(false),
+            ..Default::default()
+        })
+        .is_ok());
+        assert!(end(&EndSessionArgs {
+            end_reason: Some("r".repeat(201)),
+            session: None
+        })
+        .is_err());
+        assert!(failed(&MarkFailedArgs {
+            reason: Some("r".repeat(200)),
+            session: None
+        })
+        .is_ok());
+        assert_eq!(sessions_limit(None).unwrap(), 50);
+        assert_eq!(sessions_limit(Some(500)).unwrap(), 200);
+        assert!(sessions_limit(Some(0)).is_err());
+        assert!(user_id("").is_err());
+        assert!(session_ref(&"s".repeat(101)).is_err());
+    }
+}

@@ -1,0 +1,204 @@
+//! Serde types for what crosses the wire to the backend: the session document (field
+//! names as the seed: `sessionStatus`, `qualityIssues`, `_id`, …), call statistics,
+//! and the `applyBatch` request and reply.
+//!
+//! Invariant: optional fields that were never set are absent, not `null`, both when
+//! reading the backend's documents and when writing our own (the contract's rule).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::lifecycle::SessionStatus;
+use crate::record::OpKind;
+
+/// A session document as the backend returns it, or as the local view folds it from
+/// pending ops (then `_id` / `_creationTime` are absent until the backend has it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(
+        rename = "_creationTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_time: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<String>,
+    #[serde(default)]
+    pub user_id: String,
+    #[serde(default)]
+    pub support_worker_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_worker_id: Option<String>,
+    pub session_status: SessionStatus,
+    #[serde(default)]
+    pub joined_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connected_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_option: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mic_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality_issues: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+    #[serde(default)]
+    pub created_at: String,
+    #[serde(default)]
+    pub updated_at: String,
+}
+
+impl Session {
+    /// The id the app uses for this session: the SDK's `clientSessionId`, or the
+    /// backend `_id` for sessions created without the SDK.
+    pub fn app_id(&self) -> Option<&str> {
+        self.client_session_id.as_deref().or(self.id.as_deref())
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.session_status.is_active()
+    }
+}
+
+/// `getCallStats`'s reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CallStats {
+    pub total_sessions: f64,
+    pub completed_sessions: f64,
+    pub failed_sessions: f64,
+    pub total_duration: f64,
+    pub average_duration: f64,
+    pub total_quality_issues: f64,
+}
+
+impl CallStats {
+    /// Recomputes `averageDuration` the way the backend does.
+    pub fn recompute_average(&mut self) {
+        self.average_duration = if self.total_sessions > 0.0 {
+            (self.total_duration / self.total_sessions).round()
+        } else {
+            0.0
+        };
+    }
+}
+
+/// One op inside an `applyBatch` request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchOp {
+    pub op_id: String,
+    pub kind: OpKind,
+    pub occurred_at: String,
+    pub args: Value,
+}
+
+/// `videoCallSessions:applyBatch` arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRequest {
+    pub user_id: String,
+    pub sent_at: String,
+    pub ops: Vec<BatchOp>,
+}
+
+/// A coded error inside a batch result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpError {
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+}
+
+/// The outcome of one op in an `applyBatch` reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum OpResult {
+    Applied {
+        #[serde(rename = "opId")]
+        op_id: String,
+        #[serde(default)]
+        value: Value,
+    },
+    Duplicate {
+        #[serde(rename = "opId")]
+        op_id: String,
+        #[serde(default)]
+        value: Value,
+    },
+    Rejected {
+        #[serde(rename = "opId")]
+        op_id: String,
+        error: OpError,
+    },
+}
+
+impl OpResult {
+    pub fn op_id(&self) -> &str {
+        match self {
+            OpResult::Applied { op_id, .. }
+            | OpResult::Duplicate { op_id, .. }
+            | OpResult::Rejected { op_id, .. } => op_id,
+        }
+    }
+}
+
+/// `applyBatch`'s reply value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchReply {
+    pub results: Vec<OpResult>,
+    #[serde(default)]
+    pub server_time: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn session_reads_seed_shape_and_omits_unset_fields() {
+        let doc = json!({
+            "_id": "k1", "_creationTime": 1.5, "userId": "u", "supportWorkerName": "Dr. Smith",
+            "sessionStatus": "connected", "joinedAt": "2024-01-15T10:30:00.000Z",
+            "connectedAt": "2024-01-15T10:30:15.000Z", "cameraEnabled": true,
+            "createdAt": "2024-01-15T10:30:00.000Z", "updatedAt": "2024-01-15T10:30:15.000Z",
+            "clientSessionId": "c1"
+        });
+        let s: Session = serde_json::from_value(doc.clone()).unwrap();
+        assert_eq!(s.session_status, SessionStatus::Connected);
+        assert_eq!(s.app_id(), Some("c1"));
+        assert_eq!(serde_json::to_value(&s).unwrap(), doc);
+    }
+
+    #[test]
+    fn batch_reply_parses_each_status() {
+        let reply: BatchReply = serde_json::from_value(json!({
+            "results": [
+                {"opId": "a", "status": "applied", "value": {"sessionId": "k"}},
+                {"opId": "b", "status": "duplicate", "value": null},
+                {"opId": "c", "status": "rejected", "error": {"code": "NOT_FOUND", "message": "no"}}
+            ],
+            "serverTime": "2024-01-15T10:30:00.000Z"
+        }))
+        .unwrap();
+        assert_eq!(reply.results.len(), 3);
+        assert!(
+            matches!(&reply.results[2], OpResult::Rejected { error, .. } if error.code == "NOT_FOUND")
+        );
+    }
+}
