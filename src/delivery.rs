@@ -10,6 +10,9 @@
 //!   is sent again, and the backend's dedupe makes that harmless;
 //! - network failures and timeouts do not use up attempts; 408/429/5xx and bad
 //!   replies do; after `max_attempts` such failures an op is dead-lettered;
+//! - HTTP 401 is not the ops' fault: they wait, without using up attempts, until a
+//!   flush after the app sets a valid token (DESIGN.md lists 401 as permanent; losing
+//!   a call's record to an expired token is worse than waiting);
 //! - a whole-batch refusal (function error, HTTP 400/413) of a multi-op batch is not
 //!   blamed on every op: the same ops are re-sent one at a time to find the culprit;
 //! - once a session's `startSession` is dead, its later ops are dead-lettered without
@@ -206,7 +209,19 @@ impl Delivery {
                 retry_after_ms,
                 body,
             }) => {
-                if status == 408 || status == 429 || status >= 500 {
+                if status == 401 {
+                    // A refused token says nothing about the ops: they wait (without
+                    // using up attempts) until the app sets a valid token and flushes.
+                    self.transient(
+                        sent,
+                        "the backend refused the auth token (HTTP 401); ops wait until a valid token is set".into(),
+                        None,
+                        false,
+                        true,
+                        now,
+                        random,
+                    )
+                } else if status == 408 || status == 429 || status >= 500 {
                     self.transient(
                         sent,
                         format!("HTTP {status}"),
@@ -513,10 +528,10 @@ mod tests {
     }
 
     #[test]
-    fn unauthorised_batch_is_dead_without_isolation() {
+    fn unauthorised_batch_waits_for_a_token_and_loses_nothing() {
         let (keys, recs) = fixture();
         let c = cands(&keys, &recs);
-        let mut d = Delivery::new(5);
+        let mut d = Delivery::new(1);
         let out = d.on_outcome(
             &c,
             Err(TransportError::Http {
@@ -525,8 +540,12 @@ mod tests {
                 body: "no".into(),
             }),
             0.0,
-            0,
+            u64::MAX,
         );
-        assert_eq!(out.dead.len(), 3);
+        assert!(out.dead.is_empty(), "{out:?}");
+        let retry = out.retry.expect("a 401 is retried");
+        assert!(!retry.counts, "a 401 must not use up attempts");
+        assert!(matches!(d.plan(&c, 1.0, 50, false), Plan::Wait { .. }));
+        assert_eq!(d.plan(&c, 1.0, 50, true), Plan::Send { keys: keys.clone() });
     }
 }

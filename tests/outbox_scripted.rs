@@ -300,18 +300,30 @@ fn client_errors_dead_letter_and_whole_batch_errors_isolate_the_culprit() {
     )));
     assert!(disk.dump().iter().any(|(k, _)| k.starts_with("vss:dead:")));
 
-    // HTTP 401 for a batch: every op of it is rejected (no isolation, not retried).
+    // HTTP 401 for a batch: nothing is dropped; the ops wait for a valid token, and
+    // the next delivery (after the app sets one) applies them.
     block_on(c.report_quality_issue("x".into(), Some(a.clone()))).unwrap();
-    block_on(c.report_quality_issue("y".into(), Some(a))).unwrap();
+    block_on(c.report_quality_issue("y".into(), Some(a.clone()))).unwrap();
     t.push([Fault::Http(401, None)]);
-    assert_eq!(
+    assert!(matches!(
         block_on(c.deliver_due()),
-        DeliveryStep::Sent {
-            applied: 0,
-            rejected: 2
-        }
+        DeliveryStep::Failed { .. }
+    ));
+    assert_eq!((c.pending_count(), c.dead_letters().len()), (2, 1));
+    let report = block_on(c.flush());
+    assert_eq!(
+        (c.pending_count(), c.dead_letters().len()),
+        (0, 1),
+        "{report:?}"
     );
-    assert_eq!(c.dead_letters().len(), 3);
+    let issues = t
+        .oracle
+        .borrow()
+        .session(&a)
+        .unwrap()
+        .quality_issues
+        .clone();
+    assert_eq!(issues, ["x", "y"]);
 }
 
 #[test]
