@@ -4,6 +4,7 @@
 //! order, dedupes by opId, records rejections, and logs every op it applied.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod calls;
 pub mod oracle;
 
 use std::cell::{Cell, RefCell};
@@ -17,6 +18,8 @@ use video_session_sdk::platform::{
 };
 use video_session_sdk::{Client, Config, MemoryStorage};
 
+#[allow(unused_imports)]
+pub use calls::*;
 pub use oracle::Oracle;
 
 /// 2024-01-15T10:30:00.000Z

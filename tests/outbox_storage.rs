@@ -1,0 +1,340 @@
+//! Scripted outbox storage tests: coalescing, quota fallback, quarantine, validation
+//! storing nothing, the cap's eviction rules, instances sharing storage, and offline
+//! reads from the local view.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+use video_session_sdk::{
+    EndSessionArgs, ErrorCode, Event, MarkFailedArgs, MemoryStorage, OpKind, SessionStatus,
+    SettingsArgs,
+};
+
+#[test]
+fn pending_settings_updates_coalesce_latest_wins() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(7),
+    );
+    let c = open(disk.clone(), &t, &env);
+    let id = block_on(c.start_session(start_args("A"))).unwrap();
+    let set = |cam: Option<bool>, mic: Option<bool>| {
+        block_on(c.update_settings(SettingsArgs {
+            camera_enabled: cam,
+            mic_enabled: mic,
+            ..Default::default()
+        }))
+        .unwrap()
+    };
+    set(Some(false), None);
+    set(None, Some(false));
+    set(Some(true), None);
+    assert_eq!(c.pending_count(), 2);
+    let disk_ops = ops_on_disk(&disk);
+    assert_eq!(
+        disk_ops.len(),
+        2,
+        "the replaced records are removed from storage"
+    );
+    assert_eq!(
+        disk_ops[1]["args"],
+        json!({"cameraEnabled": true, "micEnabled": false, "clientSessionId": id})
+    );
+    // A quality report in between ends the run: later updates do not jump over it.
+    block_on(c.report_quality_issue("lag".into(), None)).unwrap();
+    set(Some(false), None);
+    assert_eq!(c.pending_count(), 4);
+    block_on(c.flush());
+    let o = t.oracle.borrow();
+    let s = o.session(&id).unwrap();
+    assert!(!s.camera && !s.mic);
+    assert_eq!(o.applied.len(), 4);
+}
+
+#[test]
+fn full_storage_keeps_ops_in_memory_and_says_so() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(8),
+    );
+    let c = open(disk.clone(), &t, &env);
+    let events = record_events(&c);
+    disk.set_quota(Some(disk.used() + 10));
+    let id =
+        block_on(c.start_session(start_args("A"))).expect("the app never sees the quota error");
+    block_on(c.mark_connected(None)).unwrap();
+    assert_eq!(c.pending_count(), 2);
+    assert!(ops_on_disk(&disk).is_empty());
+    assert!(events
+        .borrow()
+        .contains(&Event::StorageFull { in_memory: 2 }));
+    // Space frees up: the next delivery step writes them, then delivers.
+    disk.set_quota(None);
+    t.set_offline(true);
+    block_on(c.deliver_due());
+    assert_eq!(ops_on_disk(&disk).len(), 2);
+    t.set_offline(false);
+    block_on(c.flush());
+    assert_eq!(t.oracle.borrow().session(&id).unwrap().status, "connected");
+}
+
+#[test]
+fn unparseable_records_are_quarantined_at_open() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(9),
+    );
+    let c = open(disk.clone(), &t, &env);
+    let id = block_on(c.start_session(start_args("A"))).unwrap();
+    drop(c);
+    disk.set_now("vss:op:0000000000001-tabX-000000", "{\"opId\": \"trunc")
+        .unwrap();
+    disk.set_now("vss:op:0000000000002-tabX-000000", "[]")
+        .unwrap();
+    let c = open(disk.clone(), &t, &env);
+    let events = record_events(&c);
+    assert_eq!(
+        events.borrow().as_slice(),
+        &[Event::Quarantined { count: 2 }]
+    );
+    assert_eq!(c.pending_count(), 1);
+    let keys: Vec<String> = disk.dump().into_iter().map(|(k, _)| k).collect();
+    assert!(keys.contains(&"vss:quarantine:0000000000001-tabX-000000".to_string()));
+    assert!(!keys.iter().any(|k| k.contains("op:000000000000")));
+    assert_eq!(
+        c.current_session(),
+        Some(id.clone()),
+        "the current session survives a reload"
+    );
+    block_on(c.flush());
+    assert!(t.oracle.borrow().session(&id).is_some());
+}
+
+#[test]
+fn lifecycle_and_validation_errors_store_nothing() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(10),
+    );
+    let c = open(disk.clone(), &t, &env);
+    assert_eq!(
+        block_on(c.mark_connected(None)).unwrap_err().code,
+        ErrorCode::NoActiveSession
+    );
+    assert_eq!(
+        block_on(c.start_session(start_args("  ")))
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidArgument
+    );
+    assert_eq!(
+        block_on(c.mark_connected(Some("nope".into())))
+            .unwrap_err()
+            .code,
+        ErrorCode::NotFound
+    );
+    let id = block_on(c.start_session(start_args("A"))).unwrap();
+    block_on(c.mark_failed(MarkFailedArgs {
+        reason: Some("ice failed".into()),
+        session: None,
+    }))
+    .unwrap();
+    let before = disk.dump();
+    let err = block_on(c.mark_connected(Some(id.clone()))).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidTransition);
+    assert!(err.message.contains("failed"), "{}", err.message);
+    assert_eq!(
+        block_on(c.end_session(EndSessionArgs {
+            session: Some(id.clone()),
+            end_reason: None
+        }))
+        .unwrap_err()
+        .code,
+        ErrorCode::InvalidTransition
+    );
+    assert_eq!(disk.dump(), before);
+    assert_eq!(c.pending_count(), 2);
+
+    // 50 quality issues per session, counted across pending and delivered ones.
+    let s2 = block_on(c.start_session(start_args("B"))).unwrap();
+    for i in 0..30 {
+        block_on(c.report_quality_issue(format!("issue {i}"), None)).unwrap();
+    }
+    block_on(c.flush());
+    for i in 30..50 {
+        block_on(c.report_quality_issue(format!("issue {i}"), Some(s2.clone()))).unwrap();
+    }
+    assert_eq!(
+        block_on(c.report_quality_issue("one more".into(), None))
+            .unwrap_err()
+            .code,
+        ErrorCode::InvalidArgument
+    );
+}
+
+#[test]
+fn the_cap_evicts_oldest_settings_and_quality_ops_but_never_lifecycle_ops() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(11),
+    );
+    let mut cfg = config();
+    cfg.max_records = 4;
+    let c = block_on(video_session_sdk::Client::open(
+        cfg,
+        disk.clone(),
+        t.clone(),
+        env.clone(),
+    ))
+    .unwrap();
+    let events = record_events(&c);
+    block_on(c.start_session(start_args("A"))).unwrap();
+    block_on(c.report_quality_issue("first".into(), None)).unwrap();
+    block_on(c.mark_connected(None)).unwrap();
+    block_on(c.report_quality_issue("second".into(), None)).unwrap();
+    block_on(c.report_quality_issue("third".into(), None)).unwrap();
+    assert_eq!(c.pending_count(), 4);
+    assert!(events.borrow().iter().any(|e| matches!(
+        e,
+        Event::Evicted {
+            kind: OpKind::ReportQualityIssue,
+            ..
+        }
+    )));
+    block_on(c.end_session(EndSessionArgs::default())).unwrap();
+    block_on(c.start_session(start_args("B"))).unwrap();
+    assert_eq!(c.pending_count(), 4);
+    block_on(c.mark_connected(None)).unwrap();
+    assert_eq!(
+        c.pending_count(),
+        5,
+        "lifecycle ops go over the cap rather than be dropped"
+    );
+    assert_eq!(ops_on_disk(&disk).len(), 5);
+    assert_eq!(
+        events
+            .borrow()
+            .iter()
+            .filter(|e| matches!(e, Event::Evicted { .. }))
+            .count(),
+        3
+    );
+    block_on(c.flush());
+    let o = t.oracle.borrow();
+    let kinds: Vec<&str> = o.applied.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "startSession",
+            "markConnected",
+            "endSession",
+            "startSession",
+            "markConnected"
+        ]
+    );
+}
+
+#[test]
+fn instances_sharing_storage_pick_up_each_others_records() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(12),
+    );
+    let a = open(disk.clone(), &t, &env);
+    let mut cfg = config();
+    cfg.tab_id = Some("tab2".into());
+    let b = block_on(video_session_sdk::Client::open(
+        cfg,
+        disk.clone(),
+        t.clone(),
+        env.clone(),
+    ))
+    .unwrap();
+    let id = block_on(a.start_session(start_args("A"))).unwrap();
+    block_on(b.sync_from_storage());
+    assert_eq!(b.pending_count(), 1);
+    assert_eq!(block_on(b.flush()).applied, 1);
+    block_on(a.sync_from_storage());
+    assert_eq!(
+        a.pending_count(),
+        0,
+        "a record another instance delivered is forgotten"
+    );
+    env.advance(1.0);
+    block_on(a.mark_connected(None)).unwrap();
+    assert_eq!(block_on(a.flush()).applied, 1);
+    assert_eq!(t.oracle.borrow().session(&id).unwrap().status, "connected");
+    assert_eq!(t.oracle.borrow().applied.len(), 2);
+}
+
+#[test]
+fn reads_answer_offline_and_after_reload_from_the_local_view() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(13),
+    );
+    t.set_offline(true);
+    let c = open(disk.clone(), &t, &env);
+    let id = block_on(c.start_session(start_args("Dr. Smith"))).unwrap();
+    env.advance(10_000.0);
+    block_on(c.mark_connected(None)).unwrap();
+    let active = block_on(c.get_active_session())
+        .unwrap()
+        .expect("active offline");
+    assert_eq!(active.client_session_id.as_deref(), Some(id.as_str()));
+    assert_eq!(active.session_status, SessionStatus::Connected);
+    assert_eq!(active.id, None, "not on the backend yet");
+    assert_eq!(block_on(c.get_call_stats()).unwrap().total_sessions, 1.0);
+    drop(c);
+
+    let c = open(disk.clone(), &t, &env);
+    assert_eq!(c.current_session(), Some(id.clone()));
+    assert_eq!(
+        block_on(c.get_active_session())
+            .unwrap()
+            .unwrap()
+            .session_status,
+        SessionStatus::Connected
+    );
+    t.set_offline(false);
+    block_on(c.flush());
+    let active = block_on(c.get_active_session()).unwrap().unwrap();
+    assert_eq!(active.id.as_deref(), Some("k1"));
+    env.advance(120_000.0);
+    let end = block_on(c.end_session(EndSessionArgs::default())).unwrap();
+    assert_eq!(end.duration, Some(120));
+    t.set_offline(true);
+    assert_eq!(block_on(c.get_active_session()).unwrap(), None);
+    let sessions = block_on(c.get_user_sessions(Some(10))).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].session_status, SessionStatus::Ended);
+    assert_eq!(sessions[0].duration, Some(120.0));
+    let stats = block_on(c.get_call_stats()).unwrap();
+    assert_eq!(
+        (stats.completed_sessions, stats.total_duration),
+        (1.0, 120.0)
+    );
+    t.set_offline(false);
+    block_on(c.flush());
+    let stats = block_on(c.get_call_stats()).unwrap();
+    assert_eq!(
+        (
+            stats.completed_sessions,
+            stats.total_duration,
+            stats.average_duration
+        ),
+        (1.0, 120.0, 120.0)
+    );
+    assert_eq!(
+        t.oracle.borrow().session(&id).unwrap().duration,
+        Some(120.0)
+    );
+}
