@@ -1,0 +1,173 @@
+//! The planner and outcome rules, case by case, without a client or a clock.
+use super::*;
+use serde_json::json;
+
+fn rec(op: &str, kind: OpKind, session: &str) -> OpRecord {
+    OpRecord {
+        op_id: op.into(),
+        kind,
+        client_session_id: session.into(),
+        args: json!({}),
+        occurred_at: "2024-01-15T10:30:00.000Z".into(),
+        attempts: 0,
+        next_attempt_at: None,
+        last_error: None,
+    }
+}
+
+fn cands<'a>(keys: &'a [String], recs: &'a [OpRecord]) -> Vec<Candidate<'a>> {
+    keys.iter()
+        .zip(recs)
+        .map(|(key, rec)| Candidate { key, rec })
+        .collect()
+}
+
+fn fixture() -> (Vec<String>, Vec<OpRecord>) {
+    let recs = vec![
+        rec("a", OpKind::StartSession, "s1"),
+        rec("b", OpKind::MarkConnected, "s1"),
+        rec("c", OpKind::StartSession, "s2"),
+    ];
+    (vec!["k1".into(), "k2".into(), "k3".into()], recs)
+}
+
+#[test]
+fn sends_in_order_up_to_batch_size() {
+    let (keys, recs) = fixture();
+    let d = Delivery::new(5);
+    assert_eq!(d.plan(&[], 0.0, 50, false), Plan::Idle);
+    assert_eq!(
+        d.plan(&cands(&keys, &recs), 0.0, 2, false),
+        Plan::Send {
+            keys: vec!["k1".into(), "k2".into()]
+        }
+    );
+    assert_eq!(
+        d.plan(&cands(&keys, &recs), 0.0, 500, false),
+        Plan::Send { keys: keys.clone() }
+    );
+}
+
+#[test]
+fn network_errors_back_off_without_using_attempts() {
+    let (keys, recs) = fixture();
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(1);
+    let out = d.on_outcome(&c, Err(TransportError::Network("down".into())), 1000.0, 999);
+    assert!(out.dead.is_empty());
+    assert_eq!(out.reachable, Some(false));
+    let retry = out.retry.unwrap();
+    assert!(!retry.counts && retry.delay_ms <= 1000);
+    assert!(matches!(
+        d.plan(&c, 1000.0, 50, false),
+        Plan::Wait { .. } | Plan::Send { .. }
+    ));
+    assert!(matches!(d.plan(&c, 1000.0, 50, true), Plan::Send { .. }));
+}
+
+#[test]
+fn retry_after_sets_the_wait_and_attempts_run_out() {
+    let (keys, mut recs) = fixture();
+    recs[0].attempts = 3;
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(4);
+    let out = d.on_outcome(
+        &c,
+        Err(TransportError::Http {
+            status: 429,
+            retry_after_ms: Some(7000),
+            body: String::new(),
+        }),
+        0.0,
+        0,
+    );
+    assert_eq!(out.retry.as_ref().unwrap().delay_ms, 7000);
+    assert_eq!(
+        d.plan(&c[2..], 10.0, 50, false),
+        Plan::Wait { until: 7000.0 }
+    );
+    assert_eq!(out.dead.len(), 1);
+    assert_eq!(out.dead[0].code, "RETRIES_EXHAUSTED");
+}
+
+#[test]
+fn per_op_rejection_cascades_to_the_session() {
+    let (keys, recs) = fixture();
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(5);
+    let reply = json!({"results": [
+        {"opId": "a", "status": "rejected", "error": {"code": "INVALID_ARGUMENT", "message": "bad"}},
+        {"opId": "c", "status": "applied", "value": {}}
+    ]});
+    let out = d.on_outcome(
+        &c[..1].iter().chain(&c[2..]).copied().collect::<Vec<_>>(),
+        Ok(reply),
+        0.0,
+        0,
+    );
+    assert_eq!(out.delivered.len(), 1);
+    assert_eq!(out.dead.len(), 1);
+    let rest = cands(&keys[1..2], &recs[1..2]);
+    match d.plan(&rest, 0.0, 50, false) {
+        Plan::Cascade { dead } => assert_eq!(dead[0].code, "INVALID_ARGUMENT"),
+        p => panic!("{p:?}"),
+    }
+}
+
+#[test]
+fn whole_batch_function_error_isolates_then_blames_one() {
+    let (keys, recs) = fixture();
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(5);
+    let err = TransportError::Function {
+        message: "boom".into(),
+        data: None,
+    };
+    let out = d.on_outcome(&c, Err(err.clone()), 0.0, 0);
+    assert!(out.isolating && out.dead.is_empty());
+    assert_eq!(
+        d.plan(&c, 0.0, 50, false),
+        Plan::Send {
+            keys: vec!["k1".into()]
+        }
+    );
+    let ok = json!({"results": [{"opId": "a", "status": "applied", "value": {}}]});
+    assert_eq!(d.on_outcome(&c[..1], Ok(ok), 0.0, 0).delivered.len(), 1);
+    assert_eq!(
+        d.plan(&c[1..], 0.0, 50, false),
+        Plan::Send {
+            keys: vec!["k2".into()]
+        }
+    );
+    let out = d.on_outcome(&c[1..2], Err(err), 0.0, 0);
+    assert_eq!(out.dead.len(), 1);
+    assert_eq!(out.dead[0].code, "REJECTED");
+    assert_eq!(
+        d.plan(&c[2..], 0.0, 50, false),
+        Plan::Send {
+            keys: vec!["k3".into()]
+        }
+    );
+}
+
+#[test]
+fn unauthorised_batch_waits_for_a_token_and_loses_nothing() {
+    let (keys, recs) = fixture();
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(1);
+    let out = d.on_outcome(
+        &c,
+        Err(TransportError::Http {
+            status: 401,
+            retry_after_ms: None,
+            body: "no".into(),
+        }),
+        0.0,
+        u64::MAX,
+    );
+    assert!(out.dead.is_empty(), "{out:?}");
+    let retry = out.retry.expect("a 401 is retried");
+    assert!(!retry.counts, "a 401 must not use up attempts");
+    assert!(matches!(d.plan(&c, 1.0, 50, false), Plan::Wait { .. }));
+    assert_eq!(d.plan(&c, 1.0, 50, true), Plan::Send { keys: keys.clone() });
+}
