@@ -1,0 +1,103 @@
+/**
+ * `applyBatch`: a client's outbox flushed in one transaction.
+ *
+ * Ops run in order; each is applied, replayed from its `processedOps` record, or
+ * rejected — a rejection changes nothing, does not stop the batch, and is recorded
+ * too, so resending a whole batch yields the same results and no changes. Event
+ * times are the ops' `occurredAt`, shifted by `serverNow − sentAt` when the client's
+ * clock is off by more than two minutes; a shift moves every time of the batch
+ * alike, so durations are never changed by it.
+ */
+import type { Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import { parseOp } from "./batchArgs";
+import { type ErrorData, codedError, invalid } from "./errors";
+import { caller } from "./identity";
+import { runOp } from "./lifecycle";
+import { type Session, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
+import { LIMITS, isoFromMs, parseIso } from "./validate";
+
+/** Clock differences up to this are left alone (ms). */
+export const SKEW_TOLERANCE_MS = 120_000;
+
+export type BatchOp = { opId: string; kind: string; occurredAt: string; args: unknown };
+
+export type BatchValue = {
+  sessionId: Id<"videoCallSessions">;
+  sessionStatus: Session["sessionStatus"];
+  duration?: number;
+};
+
+export type BatchResult =
+  | { opId: string; status: "applied" | "duplicate"; value: BatchValue }
+  | { opId: string; status: "rejected"; error: ErrorData };
+
+export type BatchArgs = { userId?: string; sentAt?: string; ops: BatchOp[] };
+
+export function skewShift(serverNow: number, sentAtMs: number): number {
+  const shift = serverNow - sentAtMs;
+  return Math.abs(shift) > SKEW_TOLERANCE_MS ? shift : 0;
+}
+
+function batchValue(session: Session): BatchValue {
+  return {
+    sessionId: session._id,
+    sessionStatus: session.sessionStatus,
+    ...(session.duration === undefined ? {} : { duration: session.duration }),
+  };
+}
+
+export async function applyBatch(
+  ctx: MutationCtx,
+  args: BatchArgs,
+): Promise<{ results: BatchResult[]; serverTime: string }> {
+  const user = await caller(ctx, args.userId);
+  if (args.ops.length > LIMITS.batchOps) {
+    invalid(`a batch holds at most ${LIMITS.batchOps} ops (got ${args.ops.length})`);
+  }
+  for (const op of args.ops) checkOpId(op.opId);
+  const serverNow = Date.now();
+  const shift =
+    args.sentAt === undefined ? 0 : skewShift(serverNow, parseIso("sentAt", args.sentAt));
+  const results: BatchResult[] = [];
+  for (const op of args.ops) results.push(await applyOne(ctx, user, op, shift));
+  return { results, serverTime: new Date(serverNow).toISOString() };
+}
+
+async function applyOne(
+  ctx: MutationCtx,
+  user: string,
+  op: BatchOp,
+  shift: number,
+): Promise<BatchResult> {
+  const { opId } = op;
+  const row = await findOp(ctx, opId);
+  if (row !== null) {
+    try {
+      const stored = storedSessionOutcome(row, user);
+      return "rejected" in stored
+        ? { opId, status: "rejected", error: stored.rejected }
+        : { opId, status: "duplicate", value: batchValue(stored.session) };
+    } catch (e) {
+      return { opId, status: "rejected", error: coded(e) };
+    }
+  }
+  try {
+    const parsed = parseOp(ctx, op.kind, op.args, user);
+    const t = isoFromMs("occurredAt", parseIso("occurredAt", op.occurredAt) + shift);
+    const session = await runOp(ctx, parsed, t, user);
+    await recordOp(ctx, opId, session.userId, op.kind, { session });
+    return { opId, status: "applied", value: batchValue(session) };
+  } catch (e) {
+    const error = coded(e);
+    await recordOp(ctx, opId, user, op.kind, { rejected: error });
+    return { opId, status: "rejected", error };
+  }
+}
+
+/** The coded payload of a refusal; anything else is a bug and fails the batch. */
+function coded(e: unknown): ErrorData {
+  const error = codedError(e);
+  if (error === null) throw e;
+  return error;
+}

@@ -1,0 +1,37 @@
+/**
+ * Coded errors: the only errors our functions throw on purpose.
+ *
+ * Every refusal is a `ConvexError({ code, message })` so that clients (and the
+ * scenario runner) can switch on `data.code`; the client treats all four codes as
+ * permanent, so a code must never be used for a condition that could pass on retry.
+ */
+import { ConvexError } from "convex/values";
+
+export type ErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "INVALID_TRANSITION" | "FORBIDDEN";
+
+export type ErrorData = { code: ErrorCode; message: string };
+
+export function fail(code: ErrorCode, message: string): never {
+  throw new ConvexError<ErrorData>({ code, message });
+}
+
+export function invalid(message: string): never {
+  return fail("INVALID_ARGUMENT", message);
+}
+
+const CODES: ReadonlySet<string> = new Set([
+  "INVALID_ARGUMENT",
+  "NOT_FOUND",
+  "INVALID_TRANSITION",
+  "FORBIDDEN",
+]);
+
+/** The coded payload of an error we threw, or null for anything else (a bug). */
+export function codedError(e: unknown): ErrorData | null {
+  if (!(e instanceof ConvexError)) return null;
+  const data: unknown = e.data;
+  if (typeof data !== "object" || data === null) return null;
+  const { code, message } = data as Record<string, unknown>;
+  if (typeof code !== "string" || !CODES.has(code)) return null;
+  return { code: code as ErrorCode, message: String(message ?? "") };
+}

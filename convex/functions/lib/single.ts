@@ -1,0 +1,48 @@
+/**
+ * The common path of the single (non-batch) mutations: opId dedupe, event time,
+ * the op itself, and the dedupe record — all in the caller's one transaction.
+ *
+ * A mutation that throws records nothing (Convex rolls the transaction back), so a
+ * refused single op may be retried; a replayed op whose record is a batch rejection
+ * throws that same coded error again.
+ */
+import { ConvexError } from "convex/values";
+import type { MutationCtx } from "../_generated/server";
+import { type Op, runOp } from "./lifecycle";
+import { type Session, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
+import { normaliseIso } from "./validate";
+
+export type Common = { opId?: string; occurredAt?: string };
+
+/** The event time of a single mutation: `occurredAt` normalised, else now. */
+export function eventTime(occurredAt: string | undefined): string {
+  return occurredAt === undefined
+    ? new Date(Date.now()).toISOString()
+    : normaliseIso("occurredAt", occurredAt);
+}
+
+/**
+ * Runs `op` once per opId. `user` is the caller as far as known (null when anonymous
+ * and the function takes no userId); `owner` is passed to the ownership check.
+ */
+export async function runSingle(
+  ctx: MutationCtx,
+  op: Op,
+  common: Common,
+  user: string | null,
+  owner: string | null,
+): Promise<Session> {
+  const { opId } = common;
+  if (opId !== undefined) {
+    checkOpId(opId);
+    const row = await findOp(ctx, opId);
+    if (row !== null) {
+      const stored = storedSessionOutcome(row, user);
+      if ("rejected" in stored) throw new ConvexError(stored.rejected);
+      return stored.session;
+    }
+  }
+  const session = await runOp(ctx, op, eventTime(common.occurredAt), owner);
+  if (opId !== undefined) await recordOp(ctx, opId, session.userId, op.kind, { session });
+  return session;
+}

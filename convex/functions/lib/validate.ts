@@ -1,0 +1,133 @@
+/**
+ * Argument rules from the contract's limits table and its timestamp format.
+ *
+ * Lengths are UTF-16 code units (`String.prototype.length`), the unit both backends
+ * agree on. "Only white space" means `trim()` leaves nothing (JS's definition of
+ * white space and line terminators). Timestamps are parsed strictly — no `Date.parse`
+ * leniency — and stored normalised to milliseconds, so two spellings of one instant
+ * are stored identically and compare as strings in index order.
+ */
+import { invalid } from "./errors";
+
+export const LIMITS = {
+  userId: 200,
+  supportWorkerName: 200,
+  supportWorkerId: 200,
+  reason: 200,
+  audioOption: 50,
+  issue: 500,
+  qualityIssuesPerSession: 50,
+  metadataJson: 4096,
+  clientSessionId: 100,
+  opId: 100,
+  batchOps: 100,
+} as const;
+
+/** A string of 1..max UTF-16 units. */
+export function checkRequired(field: string, value: string, max: number): string {
+  if (value.length < 1 || value.length > max) {
+    invalid(`${field} must be 1–${max} characters long (got ${value.length})`);
+  }
+  return value;
+}
+
+/** Like `checkRequired`, and not white space only. */
+export function checkText(field: string, value: string, max: number): string {
+  checkRequired(field, value, max);
+  if (value.trim().length === 0) invalid(`${field} must not be only white space`);
+  return value;
+}
+
+/** An optional string of at most max UTF-16 units (empty allowed). */
+export function checkOptional(
+  field: string,
+  value: string | undefined,
+  max: number,
+): string | undefined {
+  if (value !== undefined && value.length > max) {
+    invalid(`${field} must be at most ${max} characters long (got ${value.length})`);
+  }
+  return value;
+}
+
+export function checkMetadata(metadata: unknown): void {
+  if (metadata === undefined) return;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(metadata);
+  } catch {
+    invalid("metadata must be JSON-serialisable");
+  }
+  const length = json?.length ?? 0;
+  if (length > LIMITS.metadataJson) {
+    invalid(`metadata is ${length} characters as JSON; the limit is ${LIMITS.metadataJson}`);
+  }
+}
+
+/** A page size: an integer ≥ 1, clamped to max; `fallback` when absent. */
+export function checkLimit(
+  field: string,
+  value: number | undefined,
+  fallback: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    invalid(`${field} must be an integer of at least 1 (got ${value})`);
+  }
+  return Math.min(value, max);
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?Z$/;
+const MIN_MS = 0;
+const MAX_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    return leap ? 29 : 28;
+  }
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Milliseconds since the epoch of a contract timestamp, or INVALID_ARGUMENT. */
+export function parseIso(field: string, value: string): number {
+  const m = ISO.exec(value);
+  if (m === null) {
+    invalid(
+      `${field} must be an ISO-8601 UTC time like 2024-01-15T10:30:00.000Z (got ${JSON.stringify(value)})`,
+    );
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = m[7] === undefined ? 0 : Number(m[7]);
+  const valid =
+    year >= 1970 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59;
+  if (!valid) invalid(`${field} is not a valid calendar time in 1970–9999 (got ${value})`);
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+/** The stored form of an instant; INVALID_ARGUMENT outside 1970–9999. */
+export function isoFromMs(field: string, ms: number): string {
+  if (!Number.isFinite(ms) || ms < MIN_MS || ms > MAX_MS) {
+    invalid(`${field} falls outside 1970–9999 once corrected for clock skew`);
+  }
+  return new Date(ms).toISOString();
+}
+
+export function normaliseIso(field: string, value: string): string {
+  return isoFromMs(field, parseIso(field, value));
+}

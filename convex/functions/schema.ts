@@ -1,0 +1,86 @@
+/**
+ * Tables of the video-session backend (docs/contract.md, "Table videoCallSessions").
+ *
+ * `videoCallSessions` keeps the seed's fields and five indexes and adds
+ * `clientSessionId` (the SDK's own id, unique across users) with two indexes. The
+ * other tables exist so that every mutation is idempotent (`processedOps`) and every
+ * statistic is an O(1) read (`userStats`, `workerStats`, updated in the same
+ * transaction as the session they count). Convex appends `_creationTime` to every
+ * index, so "newest first" is an index scan in descending order.
+ */
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+export const sessionStatus = v.union(
+  v.literal("connecting"),
+  v.literal("connected"),
+  v.literal("ended"),
+  v.literal("failed"),
+);
+
+const counters = {
+  totalSessions: v.number(),
+  completedSessions: v.number(),
+  failedSessions: v.number(),
+  totalDuration: v.number(),
+  totalQualityIssues: v.number(),
+};
+
+export default defineSchema({
+  videoCallSessions: defineTable({
+    appointmentId: v.optional(v.id("appointments")),
+    userId: v.string(),
+    supportWorkerName: v.string(),
+    supportWorkerId: v.optional(v.string()),
+    sessionStatus,
+    joinedAt: v.string(),
+    connectedAt: v.optional(v.string()),
+    endedAt: v.optional(v.string()),
+    duration: v.optional(v.number()),
+    audioOption: v.optional(v.string()),
+    cameraEnabled: v.optional(v.boolean()),
+    micEnabled: v.optional(v.boolean()),
+    qualityIssues: v.optional(v.array(v.string())),
+    endReason: v.optional(v.string()),
+    metadata: v.optional(v.any()),
+    createdAt: v.string(),
+    updatedAt: v.string(),
+    clientSessionId: v.optional(v.string()),
+  })
+    .index("by_user", ["userId"])
+    .index("by_appointment", ["appointmentId"])
+    .index("by_status", ["sessionStatus"])
+    .index("by_user_and_date", ["userId", "createdAt"])
+    .index("by_support_worker", ["supportWorkerId"])
+    .index("by_client_session", ["clientSessionId"])
+    .index("by_user_and_status", ["userId", "sessionStatus"]),
+
+  appointments: defineTable({
+    userId: v.string(),
+    supportWorkerName: v.string(),
+    supportWorkerId: v.optional(v.string()),
+    scheduledAt: v.optional(v.string()),
+    status: v.union(v.literal("scheduled"), v.literal("completed"), v.literal("cancelled")),
+    completedAt: v.optional(v.string()),
+  }),
+
+  processedOps: defineTable({
+    opId: v.string(),
+    userId: v.string(),
+    kind: v.string(),
+    result: v.any(),
+    processedAt: v.number(),
+  })
+    .index("by_op", ["opId"])
+    .index("by_processed_at", ["processedAt"]),
+
+  userStats: defineTable({ userId: v.string(), ...counters }).index("by_user", ["userId"]),
+
+  workerStats: defineTable({
+    supportWorkerId: v.string(),
+    supportWorkerName: v.string(),
+    ...counters,
+  })
+    .index("by_worker", ["supportWorkerId"])
+    .index("by_total", ["totalSessions"]),
+});

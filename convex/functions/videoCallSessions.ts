@@ -1,0 +1,225 @@
+/**
+ * The public functions of docs/contract.md, module `videoCallSessions`.
+ *
+ * Each function declares its argument validators, works out the caller, and hands
+ * over to `lib/` (lifecycle, dedupe, batch, stats), so this file reads as the
+ * contract's tables. Readings of points the contract leaves open (the Rust server in
+ * `server/` makes the same choices):
+ * - Order of checks in a mutation: caller (userId vs identity) → opId length → opId
+ *   replay → occurredAt → argument limits → session lookup (NOT_FOUND) → ownership
+ *   (FORBIDDEN) → transition (INVALID_TRANSITION).
+ * - A replayed opId answers from the stored session, shaped for the function called
+ *   now (id for startSession/markConnected, document otherwise, `{sessionId,
+ *   sessionStatus, duration?}` in a batch); a batch rejection replayed through a
+ *   single mutation throws its stored error; an opId recorded for another user is
+ *   FORBIDDEN (in a batch: a rejected op, not recorded again).
+ * - A successful op records its opId even when it changed nothing (startSession with
+ *   a known clientSessionId).
+ * - `workerStats.supportWorkerName` is rewritten by every stats update, from the
+ *   session being updated.
+ * - In a batch, an op id outside 1–100 characters, more than 100 ops, a bad `sentAt`
+ *   or `userId` refuse the whole batch; anything else about one op (unknown kind,
+ *   unknown or ill-typed arg, bad `occurredAt`, a shifted time outside 1970–9999)
+ *   rejects that op only. Op args may not contain `userId`, `opId`, `occurredAt`.
+ * - Timestamps take exactly three fraction digits or none; "white space only" is
+ *   JS `trim()`; `limit` must be a finite integer (Infinity is rejected).
+ * - Anonymous startSession: the `userId` argument is the user for the opId and
+ *   clientSessionId owner checks; other anonymous single mutations check neither.
+ * - endSession on a linked appointment that no longer exists ends the session anyway.
+ * - getSession returns null (not NOT_FOUND) for an unknown session;
+ *   getUserSessionsPage applies the getUserSessions `limit` rule to `numItems`
+ *   (integer ≥ 1, clamped to 200) and returns exactly `{page, isDone, continueCursor}`.
+ * - getSupportWorkerStats: `failureRate` is 0 for a worker with no sessions; anyone
+ *   may read it. appointments:create takes `opId`/`occurredAt` like every mutation;
+ *   appointments:get refuses another signed-in user's appointment (FORBIDDEN).
+ */
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import type { Id } from "./_generated/dataModel";
+import { mutation, query } from "./_generated/server";
+import { type BatchResult, applyBatch as runBatch } from "./lib/batch";
+import { caller, subjectOf, assertOwner } from "./lib/identity";
+import type { Session } from "./lib/ops";
+import { findSession } from "./lib/sessionRef";
+import { runSingle } from "./lib/single";
+import { type CallStats, type WorkerStats, callStats, workerStats } from "./lib/stats";
+import { LIMITS, checkLimit, checkOptional } from "./lib/validate";
+
+const common = { opId: v.optional(v.string()), occurredAt: v.optional(v.string()) };
+const ref = {
+  sessionId: v.optional(v.id("videoCallSessions")),
+  clientSessionId: v.optional(v.string()),
+};
+
+export const startSession = mutation({
+  args: {
+    ...common,
+    userId: v.optional(v.string()),
+    supportWorkerName: v.string(),
+    supportWorkerId: v.optional(v.string()),
+    appointmentId: v.optional(v.id("appointments")),
+    audioOption: v.optional(v.string()),
+    clientSessionId: v.optional(v.string()),
+    metadata: v.optional(v.any()),
+  },
+  handler: async (ctx, { opId, occurredAt, userId, ...rest }): Promise<Id<"videoCallSessions">> => {
+    const user = await caller(ctx, userId);
+    const op = { kind: "startSession" as const, args: { ...rest, userId: user } };
+    return (await runSingle(ctx, op, { opId, occurredAt }, user, user))._id;
+  },
+});
+
+export const markConnected = mutation({
+  args: { ...common, ...ref },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Id<"videoCallSessions">> => {
+    const subject = await subjectOf(ctx);
+    const op = { kind: "markConnected" as const, args };
+    return (await runSingle(ctx, op, { opId, occurredAt }, subject, subject))._id;
+  },
+});
+
+export const endSession = mutation({
+  args: { ...common, ...ref, endReason: v.optional(v.string()) },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await subjectOf(ctx);
+    return await runSingle(
+      ctx,
+      { kind: "endSession", args },
+      { opId, occurredAt },
+      subject,
+      subject,
+    );
+  },
+});
+
+export const updateSessionSettings = mutation({
+  args: {
+    ...common,
+    ...ref,
+    cameraEnabled: v.optional(v.boolean()),
+    micEnabled: v.optional(v.boolean()),
+    audioOption: v.optional(v.string()),
+  },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await subjectOf(ctx);
+    const op = { kind: "updateSessionSettings" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const reportQualityIssue = mutation({
+  args: { ...common, ...ref, issue: v.string() },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await subjectOf(ctx);
+    const op = { kind: "reportQualityIssue" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const markFailed = mutation({
+  args: { ...common, ...ref, reason: v.optional(v.string()) },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await subjectOf(ctx);
+    return await runSingle(
+      ctx,
+      { kind: "markFailed", args },
+      { opId, occurredAt },
+      subject,
+      subject,
+    );
+  },
+});
+
+export const applyBatch = mutation({
+  args: {
+    userId: v.optional(v.string()),
+    sentAt: v.optional(v.string()),
+    ops: v.array(
+      v.object({ opId: v.string(), kind: v.string(), occurredAt: v.string(), args: v.any() }),
+    ),
+  },
+  handler: async (ctx, args): Promise<{ results: BatchResult[]; serverTime: string }> => {
+    return await runBatch(ctx, args);
+  },
+});
+
+export const getUserSessions = query({
+  args: { userId: v.optional(v.string()), limit: v.optional(v.number()) },
+  handler: async (ctx, args): Promise<Session[]> => {
+    const userId = await caller(ctx, args.userId);
+    const limit = checkLimit("limit", args.limit, 50, 200);
+    return await ctx.db
+      .query("videoCallSessions")
+      .withIndex("by_user", (q) => q.eq("userId", userId))
+      .order("desc")
+      .take(limit);
+  },
+});
+
+export const getUserSessionsPage = query({
+  args: { userId: v.optional(v.string()), paginationOpts: paginationOptsValidator },
+  handler: async (ctx, args) => {
+    const userId = await caller(ctx, args.userId);
+    const numItems = checkLimit("paginationOpts.numItems", args.paginationOpts.numItems, 50, 200);
+    const { page, isDone, continueCursor } = await ctx.db
+      .query("videoCallSessions")
+      .withIndex("by_user", (q) => q.eq("userId", userId))
+      .order("desc")
+      .paginate({ ...args.paginationOpts, numItems });
+    return { page, isDone, continueCursor };
+  },
+});
+
+export const getCallStats = query({
+  args: { userId: v.optional(v.string()) },
+  handler: async (ctx, args): Promise<CallStats> => {
+    const userId = await caller(ctx, args.userId);
+    const row = await ctx.db
+      .query("userStats")
+      .withIndex("by_user", (q) => q.eq("userId", userId))
+      .unique();
+    return callStats(row);
+  },
+});
+
+export const getActiveSession = query({
+  args: { userId: v.optional(v.string()) },
+  handler: async (ctx, args): Promise<Session | null> => {
+    const userId = await caller(ctx, args.userId);
+    const newest = async (status: "connecting" | "connected") =>
+      await ctx.db
+        .query("videoCallSessions")
+        .withIndex("by_user_and_status", (q) => q.eq("userId", userId).eq("sessionStatus", status))
+        .order("desc")
+        .first();
+    const [connecting, connected] = [await newest("connecting"), await newest("connected")];
+    if (connecting === null || connected === null) return connecting ?? connected;
+    return connecting._creationTime > connected._creationTime ? connecting : connected;
+  },
+});
+
+export const getSession = query({
+  args: ref,
+  handler: async (ctx, args): Promise<Session | null> => {
+    const session = await findSession(ctx, args);
+    if (session !== null) assertOwner(await subjectOf(ctx), session.userId, "this session");
+    return session;
+  },
+});
+
+export const getSupportWorkerStats = query({
+  args: { supportWorkerId: v.optional(v.string()), limit: v.optional(v.number()) },
+  handler: async (ctx, args): Promise<WorkerStats[]> => {
+    const limit = checkLimit("limit", args.limit, 20, 100);
+    const workerId = checkOptional("supportWorkerId", args.supportWorkerId, LIMITS.supportWorkerId);
+    if (workerId !== undefined) {
+      const row = await ctx.db
+        .query("workerStats")
+        .withIndex("by_worker", (q) => q.eq("supportWorkerId", workerId))
+        .unique();
+      return row === null ? [] : [workerStats(row)];
+    }
+    const rows = await ctx.db.query("workerStats").withIndex("by_total").order("desc").take(limit);
+    return rows.map(workerStats);
+  },
+});
