@@ -1,0 +1,125 @@
+// useVideoSession: the seed's useConvexVideoSession, on top of VideoSessionClient.
+//
+// Why it looks like this:
+// - every method resolves once the op is durably queued (the SDK never waits for the
+//   network), so `loading` is short and means "writing to storage", not "talking to
+//   the backend";
+// - like the seed's hook, methods never throw into a render path: a failure sets
+//   `error` (an Error with a stable `code`) and the method resolves to null;
+// - `pendingCount` and `isUsingConvex` (backend reachable at the last attempt) are
+//   polled from the client, which keeps them in memory, so polling costs nothing
+//   and works whatever `onEvent` the app installed;
+// - on mount it resumes the active session (after a reload, offline too), so the
+//   meeting screen can come back with the same `sessionId`.
+import { useCallback, useEffect, useRef, useState } from "react";
+
+const POLL_MS = 500;
+
+export function useVideoSession(client, options = {}) {
+  const pollMs = options.pollMs ?? POLL_MS;
+  const [sessionId, setSessionId] = useState(() => client?.currentSessionId() ?? null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState(null);
+  const [pendingCount, setPendingCount] = useState(() => client?.pendingCount() ?? 0);
+  const [isUsingConvex, setIsUsingConvex] = useState(() => client?.isOnline() ?? false);
+  const mounted = useRef(true);
+
+  const refresh = useCallback(() => {
+    if (!client || !mounted.current) return;
+    setPendingCount(client.pendingCount());
+    setIsUsingConvex(client.isOnline());
+  }, [client]);
+
+  useEffect(() => {
+    mounted.current = true;
+    if (!client) return undefined;
+    setSessionId(client.currentSessionId() ?? null);
+    client.getActiveSession().then(
+      (s) => {
+        if (mounted.current && s) setSessionId(s.clientSessionId ?? s._id ?? null);
+      },
+      (e) => mounted.current && setError(e),
+    );
+    const timer = setInterval(refresh, pollMs);
+    refresh();
+    return () => {
+      mounted.current = false;
+      clearInterval(timer);
+    };
+  }, [client, pollMs, refresh]);
+
+  // Runs one SDK call with the hook's bookkeeping; resolves to null on failure.
+  const run = useCallback(
+    async (call, onDone) => {
+      if (!client) {
+        setError(Object.assign(new Error("no VideoSessionClient was given to useVideoSession"), { code: "CLOSED" }));
+        return null;
+      }
+      setLoading(true);
+      try {
+        const value = await call(client);
+        if (mounted.current) {
+          setError(null);
+          onDone?.(value);
+        }
+        return value ?? null;
+      } catch (e) {
+        if (mounted.current) setError(e);
+        return null;
+      } finally {
+        if (mounted.current) {
+          setLoading(false);
+          refresh();
+        }
+      }
+    },
+    [client, refresh],
+  );
+
+  const startSession = useCallback(
+    (args) => run((c) => c.startSession(args), (id) => setSessionId(id)),
+    [run],
+  );
+  const markConnected = useCallback(
+    (id) => run((c) => c.markConnected(id ?? sessionId ?? undefined)),
+    [run, sessionId],
+  );
+  const updateSettings = useCallback(
+    (args) => run((c) => c.updateSettings({ ...args, sessionId: args?.sessionId ?? sessionId ?? undefined })),
+    [run, sessionId],
+  );
+  const reportQualityIssue = useCallback(
+    (issue) => run((c) => c.reportQualityIssue(issue)),
+    [run],
+  );
+  const endSession = useCallback(
+    (args = {}) =>
+      run(
+        (c) => c.endSession({ ...args, sessionIdToEnd: args.sessionIdToEnd ?? sessionId ?? undefined }),
+        () => setSessionId(null),
+      ),
+    [run, sessionId],
+  );
+  const markFailed = useCallback(
+    (args = {}) =>
+      run(
+        (c) => c.markFailed({ ...args, sessionId: args.sessionId ?? sessionId ?? undefined }),
+        () => setSessionId(null),
+      ),
+    [run, sessionId],
+  );
+
+  return {
+    sessionId,
+    loading,
+    error,
+    isUsingConvex,
+    pendingCount,
+    startSession,
+    markConnected,
+    updateSettings,
+    reportQualityIssue,
+    endSession,
+    markFailed,
+  };
+}

@@ -1,0 +1,124 @@
+// useVideoSession against a real VideoSessionClient (the built wasm package), real
+// jsdom localStorage and the real local backend on loopback.
+import { act, renderHook, waitFor } from "@testing-library/react";
+import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
+import { useVideoSession } from "../react/index.js";
+import { startBackend } from "./backend.js";
+import { loadSdk } from "./sdk.js";
+
+let backend;
+let sdk;
+let user = 0;
+
+beforeAll(async () => {
+  backend = await startBackend();
+  sdk = await loadSdk();
+});
+afterAll(() => backend?.stop());
+beforeEach(() => {
+  localStorage.clear();
+  user += 1;
+});
+
+const userId = () => `hook-user-${user}`;
+// A storage adapter over jsdom's localStorage, shaped like React Native's AsyncStorage
+// (the SDK's own localStorage binding needs a browser window, which jsdom is not).
+const storage = {
+  getItem: (k) => localStorage.getItem(k),
+  setItem: (k, v) => localStorage.setItem(k, v),
+  removeItem: (k) => localStorage.removeItem(k),
+  getAllKeys: async () => Object.keys(localStorage),
+};
+const open = (extra = {}) =>
+  sdk.VideoSessionClient.create({
+    url: backend.url,
+    userId: userId(),
+    storage,
+    debounceMs: 0,
+    ...extra,
+  });
+
+test("a whole call through the hook lands on the backend once, with its duration", async () => {
+  const client = await open();
+  const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));
+  let id;
+  await act(async () => {
+    id = await result.current.startSession({ supportWorkerName: "Dr. Smith", audioOption: "wifi" });
+  });
+  expect(typeof id).toBe("string");
+  expect(result.current.sessionId).toBe(id);
+  await act(async () => {
+    await result.current.markConnected();
+    await result.current.updateSettings({ cameraEnabled: false });
+    await result.current.reportQualityIssue("Audio choppy");
+  });
+  await new Promise((r) => setTimeout(r, 1100));
+  let ended;
+  await act(async () => {
+    ended = await result.current.endSession({ endReason: "user_ended" });
+  });
+  expect(ended.sessionId).toBe(id);
+  expect(ended.duration).toBeGreaterThanOrEqual(1);
+  expect(result.current.sessionId).toBe(null);
+  expect(result.current.error).toBe(null);
+
+  await act(async () => {
+    await client.flush();
+  });
+  await waitFor(() => expect(result.current.pendingCount).toBe(0));
+  await waitFor(() => expect(result.current.isUsingConvex).toBe(true));
+  const sessions = await backend.query("videoCallSessions:getUserSessions", { userId: userId() });
+  expect(sessions).toHaveLength(1);
+  expect(sessions[0]).toMatchObject({
+    clientSessionId: id,
+    sessionStatus: "ended",
+    cameraEnabled: false,
+    qualityIssues: ["Audio choppy"],
+    endReason: "user_ended",
+    duration: ended.duration,
+  });
+  client.close();
+});
+
+test("bad input sets a coded error, resolves to null and queues nothing", async () => {
+  const client = await open();
+  const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));
+  let id;
+  await act(async () => {
+    id = await result.current.startSession({ supportWorkerName: "   " });
+  });
+  expect(id).toBe(null);
+  expect(result.current.error?.code).toBe("INVALID_ARGUMENT");
+  expect(result.current.sessionId).toBe(null);
+  expect(client.pendingCount()).toBe(0);
+  await act(async () => {
+    await result.current.markConnected();
+  });
+  expect(result.current.error?.code).toMatch(/NO_ACTIVE_SESSION|INVALID_ARGUMENT/);
+  client.close();
+});
+
+test("after a reload the hook resumes the active session, even offline", async () => {
+  const dead = "http://127.0.0.1:9";
+  const first = await open({ url: dead });
+  const id = await first.startSession({ supportWorkerName: "Dr. Jones" });
+  await first.markConnected();
+  first.close();
+
+  const second = await open({ url: dead, readTimeoutMs: 500 });
+  const { result } = renderHook(() => useVideoSession(second, { pollMs: 20 }));
+  await waitFor(() => expect(result.current.sessionId).toBe(id));
+  expect(result.current.pendingCount).toBe(2);
+  await waitFor(() => expect(result.current.isUsingConvex).toBe(false));
+  second.close();
+});
+
+test("without a client the methods resolve to null with a CLOSED error", async () => {
+  const { result } = renderHook(() => useVideoSession(null));
+  let id;
+  await act(async () => {
+    id = await result.current.startSession({ supportWorkerName: "Dr. Smith" });
+  });
+  expect(id).toBe(null);
+  expect(result.current.error?.code).toBe("CLOSED");
+});

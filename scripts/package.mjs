@@ -1,0 +1,54 @@
+// Post-build step of scripts/build-wasm.sh: turns wasm-pack's pkg/ into the npm
+// package. wasm-pack writes a package.json without `exports` and knows nothing of the
+// React entry or the Node entry, so this adds them; it never edits generated code.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(new URL(import.meta.url).pathname), "..");
+const pkg = join(root, "pkg");
+const generated = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
+
+mkdirSync(join(pkg, "react"), { recursive: true });
+for (const f of ["index.js", "index.d.ts"]) copyFileSync(join(root, "js/react", f), join(pkg, "react", f));
+copyFileSync(join(root, "js/node.js"), join(pkg, "node.js"));
+writeFileSync(join(pkg, "node.d.ts"), 'export * from "./video_session_sdk.js";\nexport { default } from "./video_session_sdk.js";\n');
+
+const manifest = {
+  name: "video-session-sdk",
+  version: generated.version,
+  description:
+    "Video-call session tracking for Convex that never loses a record: a durable, exactly-once offline outbox in Rust/WebAssembly, with a React hook.",
+  license: generated.license ?? "MIT",
+  repository: generated.repository,
+  keywords: ["convex", "video-call", "offline", "outbox", "webassembly", "react", "react-native"],
+  type: "module",
+  main: "./video_session_sdk.js",
+  types: "./video_session_sdk.d.ts",
+  exports: {
+    ".": {
+      types: "./video_session_sdk.d.ts",
+      node: "./node.js",
+      default: "./video_session_sdk.js",
+    },
+    "./react": { types: "./react/index.d.ts", default: "./react/index.js" },
+    "./video_session_sdk_bg.wasm": "./video_session_sdk_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  files: [
+    "video_session_sdk_bg.wasm",
+    "video_session_sdk_bg.wasm.d.ts",
+    "video_session_sdk.js",
+    "video_session_sdk.d.ts",
+    "node.js",
+    "node.d.ts",
+    "react/index.js",
+    "react/index.d.ts",
+    "README.md",
+  ],
+  sideEffects: false,
+  peerDependencies: { react: ">=17" },
+  peerDependenciesMeta: { react: { optional: true } },
+  engines: { node: ">=18" },
+};
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+console.log(`package: pkg/package.json written (${manifest.name}@${manifest.version}, entries ., ./react)`);
