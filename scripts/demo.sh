@@ -7,9 +7,8 @@ cd "$root"
 bash scripts/setup.sh
 source scripts/env.sh
 port=${PORT:-3210}
-if [ -x scripts/build-wasm.sh ] && command -v wasm-pack >/dev/null; then
-  bash scripts/build-wasm.sh
-fi
+bash scripts/build-wasm.sh
+rm -rf www/pkg && cp -r pkg www/pkg   # the page imports ./pkg/video_session_sdk.js
 cargo build -q --release -p video-session-server
 echo "demo: open http://127.0.0.1:$port/  (Ctrl-C stops it)"
 exec target/release/video-session-server --port "$port" --db data/video-sessions.sqlite3 --www www

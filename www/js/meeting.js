@@ -1,0 +1,170 @@
+// The meeting screen. The call itself is simulated; its tracking is real: "connected"
+// (the worker answers, or "Start the call now"), camera/mic toggles, quality issues,
+// "End call" and a simulated connection failure each become one SDK call, stamped
+// with the moment the button was pressed. Invariant: one SDK call in flight at a time,
+// so a double click can never send a second "end".
+import { $, clear, h, initials } from "./dom.js";
+import { icon } from "./icons.js";
+import * as fmt from "./format.js";
+import { toPlain } from "./data.js";
+import { describe, toast } from "./toast.js";
+
+export function setupMeeting(app) {
+  const stage = $("#stage");
+  const status = $("#call-status");
+  const timer = $("#call-timer");
+  const connectBtn = $("#connect-now");
+  const micBtn = $("#toggle-mic");
+  const camBtn = $("#toggle-camera");
+  const endBtn = $("#end-call");
+  const failBtn = $("#simulate-failure");
+  const issueForm = $("#issue-form");
+  const issueInput = $("#issue-input");
+  const issueList = $("#issue-list");
+
+  /** {id, workerName, status, connectedAtMs, camera, mic, issues} or null. */
+  let call = null;
+  let ticker = null;
+  let autoConnect = null;
+  let busy = false;
+
+  function setButton(btn, on, onIcon, offIcon, what) {
+    btn.setAttribute("aria-pressed", String(on));
+    btn.classList.toggle("off", !on);
+    btn.title = `Turn ${what.toLowerCase()} ${on ? "off" : "on"}`;
+    clear(btn).append(icon(on ? onIcon : offIcon, 22));
+  }
+
+  function render() {
+    if (!call) return;
+    const connected = call.status === "connected";
+    stage.dataset.status = call.status;
+    status.textContent = connected ? "Connected" : "Connecting…";
+    $("#remote-avatar").textContent = initials(call.workerName);
+    $("#remote-name").textContent = call.workerName;
+    $("#remote-sub").textContent = connected
+      ? "Consultation in progress"
+      : `Waiting for ${call.workerName} to join…`;
+    connectBtn.hidden = connected;
+    $("#self-view").dataset.camera = call.camera ? "on" : "off";
+    $("#self-avatar").textContent = initials(app.conn.userId);
+    $("#self-muted").hidden = call.mic;
+    $("#self-view .self-label").textContent = call.camera ? "You" : "You · camera off";
+    $("#session-id").textContent = call.id;
+    $("#meeting").dataset.sessionId = call.id;
+    setButton(micBtn, call.mic, "mic", "micOff", "Microphone");
+    setButton(camBtn, call.camera, "camera", "cameraOff", "Camera");
+    clear(endBtn).append(icon("phoneDown", 24));
+    clear(issueList);
+    for (const issue of call.issues) issueList.append(h("li", {}, icon("alert", 14), h("span", { text: issue })));
+    tick();
+  }
+
+  function tick() {
+    timer.textContent = call?.connectedAtMs ? fmt.clock(Date.now() - call.connectedAtMs) : "00:00";
+  }
+
+  /** Runs one SDK call at a time; errors become a toast and leave the UI as it was. */
+  async function act(fn) {
+    if (busy || !call) return;
+    busy = true;
+    try {
+      await fn(await app.conn.ready());
+    } catch (err) {
+      toast(describe(err), "error");
+    } finally {
+      busy = false;
+    }
+  }
+
+  const connect = () =>
+    act(async (client) => {
+      if (call.status !== "connecting") return;
+      clearTimeout(autoConnect);
+      const at = Date.now();
+      await client.markConnected(call.id);
+      call.status = "connected";
+      call.connectedAtMs = at;
+      render();
+      app.refresh();
+    });
+
+  function hide() {
+    clearInterval(ticker);
+    clearTimeout(autoConnect);
+    call = null;
+    app.showPrecall();
+    app.refresh();
+  }
+
+  connectBtn.addEventListener("click", connect);
+
+  micBtn.addEventListener("click", () =>
+    act(async (client) => {
+      const mic = !call.mic;
+      await client.updateSettings({ micEnabled: mic, sessionId: call.id });
+      call.mic = mic;
+      render();
+    }),
+  );
+
+  camBtn.addEventListener("click", () =>
+    act(async (client) => {
+      const camera = !call.camera;
+      await client.updateSettings({ cameraEnabled: camera, sessionId: call.id });
+      call.camera = camera;
+      render();
+    }),
+  );
+
+  issueForm.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const issue = issueInput.value.trim();
+    if (!issue) {
+      issueInput.focus();
+      return;
+    }
+    act(async (client) => {
+      await client.reportQualityIssue(issue, call.id);
+      call.issues.push(issue);
+      issueInput.value = "";
+      render();
+      toast("Thanks — the issue was recorded with this call.", "success");
+      app.refresh();
+    });
+  });
+
+  endBtn.addEventListener("click", () =>
+    act(async (client) => {
+      const result = toPlain(await client.endSession({ sessionIdToEnd: call.id, endReason: "user_ended" }));
+      const length = result?.duration !== undefined && result?.duration !== null ? ` · ${fmt.duration(result.duration)}` : "";
+      toast(`Call with ${call.workerName} ended${length}`, "success");
+      hide();
+    }),
+  );
+
+  failBtn.addEventListener("click", () =>
+    act(async (client) => {
+      await client.markFailed({ sessionId: call.id, reason: "connection_lost" });
+      toast("The connection failed. The call was recorded as failed.", "error");
+      hide();
+    }),
+  );
+
+  return {
+    /** Shows a call: a new one from "Join Now", or one resumed after a reload. */
+    show(c) {
+      call = c;
+      render();
+      clearInterval(ticker);
+      ticker = setInterval(tick, 250);
+      clearTimeout(autoConnect);
+      if (call.status === "connecting" && app.connectDelayMs !== null) {
+        autoConnect = setTimeout(connect, app.connectDelayMs);
+      }
+    },
+    get current() {
+      return call;
+    },
+  };
+}
