@@ -1,0 +1,112 @@
+//! Tables and indexes, one SQLite table per Convex table.
+//!
+//! Documents are stored as columns; `creation_us` holds `_creationTime` in
+//! microseconds so ordering by it is exact. The Convex indexes of the contract
+//! each have an SQLite index with the same name and the same leading columns,
+//! followed by `creation_us` as Convex appends `_creationTime`.
+
+use rusqlite::Connection;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS video_call_sessions (
+    id TEXT PRIMARY KEY,
+    creation_us INTEGER NOT NULL,
+    appointment_id TEXT,
+    user_id TEXT NOT NULL,
+    support_worker_name TEXT NOT NULL,
+    support_worker_id TEXT,
+    session_status TEXT NOT NULL,
+    joined_at TEXT NOT NULL,
+    connected_at TEXT,
+    ended_at TEXT,
+    duration INTEGER,
+    audio_option TEXT,
+    camera_enabled INTEGER,
+    mic_enabled INTEGER,
+    quality_issues TEXT,
+    end_reason TEXT,
+    metadata TEXT,
+    client_session_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS by_user ON video_call_sessions (user_id, creation_us);
+CREATE INDEX IF NOT EXISTS by_appointment ON video_call_sessions (appointment_id, creation_us);
+CREATE INDEX IF NOT EXISTS by_status ON video_call_sessions (session_status, creation_us);
+CREATE INDEX IF NOT EXISTS by_user_and_date ON video_call_sessions (user_id, created_at, creation_us);
+CREATE INDEX IF NOT EXISTS by_support_worker ON video_call_sessions (support_worker_id, creation_us);
+CREATE INDEX IF NOT EXISTS by_client_session ON video_call_sessions (client_session_id, creation_us);
+CREATE INDEX IF NOT EXISTS by_user_and_status ON video_call_sessions (user_id, session_status, creation_us);
+
+CREATE TABLE IF NOT EXISTS appointments (
+    id TEXT PRIMARY KEY,
+    creation_us INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    support_worker_name TEXT NOT NULL,
+    support_worker_id TEXT,
+    scheduled_at TEXT,
+    status TEXT NOT NULL,
+    completed_at TEXT
+);
+
+CREATE TABLE IF NOT EXISTS processed_ops (
+    id TEXT PRIMARY KEY,
+    creation_us INTEGER NOT NULL,
+    op_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    result TEXT NOT NULL,
+    processed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS by_op ON processed_ops (op_id, creation_us);
+CREATE INDEX IF NOT EXISTS by_processed_at ON processed_ops (processed_at, creation_us);
+
+CREATE TABLE IF NOT EXISTS user_stats (
+    id TEXT PRIMARY KEY,
+    creation_us INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    total_sessions INTEGER NOT NULL,
+    completed_sessions INTEGER NOT NULL,
+    failed_sessions INTEGER NOT NULL,
+    total_duration INTEGER NOT NULL,
+    total_quality_issues INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_stats_by_user ON user_stats (user_id, creation_us);
+
+CREATE TABLE IF NOT EXISTS worker_stats (
+    id TEXT PRIMARY KEY,
+    creation_us INTEGER NOT NULL,
+    support_worker_id TEXT NOT NULL,
+    support_worker_name TEXT NOT NULL,
+    total_sessions INTEGER NOT NULL,
+    completed_sessions INTEGER NOT NULL,
+    failed_sessions INTEGER NOT NULL,
+    total_duration INTEGER NOT NULL,
+    total_quality_issues INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS by_worker ON worker_stats (support_worker_id, creation_us);
+CREATE INDEX IF NOT EXISTS by_total ON worker_stats (total_sessions, creation_us);
+"#;
+
+const TABLES: [&str; 5] = [
+    "video_call_sessions",
+    "appointments",
+    "processed_ops",
+    "user_stats",
+    "worker_stats",
+];
+
+/// Creates any missing table or index.
+pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)
+}
+
+/// The newest creation time in the file, so the clock never goes back.
+pub fn max_creation_us(conn: &Connection) -> rusqlite::Result<i64> {
+    let mut max = 0i64;
+    for table in TABLES {
+        let sql = format!("SELECT COALESCE(MAX(creation_us), 0) FROM {table}");
+        max = max.max(conn.query_row(&sql, [], |r| r.get(0))?);
+    }
+    Ok(max)
+}

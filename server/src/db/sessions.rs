@@ -1,0 +1,269 @@
+//! Rows of `videoCallSessions` and their document form.
+//!
+//! Invariant: an optional field that was never set is `None` here and absent from
+//! the document (never `null`).
+
+use crate::values::Value;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::BTreeMap;
+
+/// A session's lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Connecting,
+    Connected,
+    Ended,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Connecting => "connecting",
+            Status::Connected => "connected",
+            Status::Ended => "ended",
+            Status::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Status {
+        match text {
+            "connected" => Status::Connected,
+            "ended" => Status::Ended,
+            "failed" => Status::Failed,
+            _ => Status::Connecting,
+        }
+    }
+
+    /// Still in a call or about to be: the states a session can leave.
+    pub fn is_active(self) -> bool {
+        matches!(self, Status::Connecting | Status::Connected)
+    }
+}
+
+/// One `videoCallSessions` document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: String,
+    pub creation_us: i64,
+    pub appointment_id: Option<String>,
+    pub user_id: String,
+    pub support_worker_name: String,
+    pub support_worker_id: Option<String>,
+    pub session_status: Status,
+    pub joined_at: String,
+    pub connected_at: Option<String>,
+    pub ended_at: Option<String>,
+    pub duration: Option<i64>,
+    pub audio_option: Option<String>,
+    pub camera_enabled: Option<bool>,
+    pub mic_enabled: Option<bool>,
+    pub quality_issues: Option<Vec<String>>,
+    pub end_reason: Option<String>,
+    pub metadata: Option<Value>,
+    pub client_session_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Session {
+    /// The document as a Convex value.
+    pub fn to_value(&self) -> Value {
+        let mut doc = BTreeMap::new();
+        let mut put = |key: &str, value: Value| {
+            doc.insert(key.to_string(), value);
+        };
+        let s = |text: &String| Value::String(text.clone());
+        put("_id", s(&self.id));
+        put(
+            "_creationTime",
+            Value::Float64(self.creation_us as f64 / 1000.0),
+        );
+        put("userId", s(&self.user_id));
+        put("supportWorkerName", s(&self.support_worker_name));
+        put(
+            "sessionStatus",
+            Value::String(self.session_status.as_str().into()),
+        );
+        put("joinedAt", s(&self.joined_at));
+        put("createdAt", s(&self.created_at));
+        put("updatedAt", s(&self.updated_at));
+        let optional_strings = [
+            ("appointmentId", &self.appointment_id),
+            ("supportWorkerId", &self.support_worker_id),
+            ("connectedAt", &self.connected_at),
+            ("endedAt", &self.ended_at),
+            ("audioOption", &self.audio_option),
+            ("endReason", &self.end_reason),
+            ("clientSessionId", &self.client_session_id),
+        ];
+        for (key, value) in optional_strings {
+            if let Some(text) = value {
+                put(key, s(text));
+            }
+        }
+        if let Some(d) = self.duration {
+            put("duration", Value::Float64(d as f64));
+        }
+        if let Some(b) = self.camera_enabled {
+            put("cameraEnabled", Value::Boolean(b));
+        }
+        if let Some(b) = self.mic_enabled {
+            put("micEnabled", Value::Boolean(b));
+        }
+        if let Some(issues) = &self.quality_issues {
+            put(
+                "qualityIssues",
+                Value::Array(issues.iter().map(s).collect()),
+            );
+        }
+        if let Some(m) = &self.metadata {
+            put("metadata", m.clone());
+        }
+        Value::Object(doc)
+    }
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
+        let issues: Option<String> = row.get("quality_issues")?;
+        let metadata: Option<String> = row.get("metadata")?;
+        let status: String = row.get("session_status")?;
+        Ok(Session {
+            id: row.get("id")?,
+            creation_us: row.get("creation_us")?,
+            appointment_id: row.get("appointment_id")?,
+            user_id: row.get("user_id")?,
+            support_worker_name: row.get("support_worker_name")?,
+            support_worker_id: row.get("support_worker_id")?,
+            session_status: Status::parse(&status),
+            joined_at: row.get("joined_at")?,
+            connected_at: row.get("connected_at")?,
+            ended_at: row.get("ended_at")?,
+            duration: row.get("duration")?,
+            audio_option: row.get("audio_option")?,
+            camera_enabled: row.get("camera_enabled")?,
+            mic_enabled: row.get("mic_enabled")?,
+            quality_issues: issues.and_then(|t| serde_json::from_str(&t).ok()),
+            end_reason: row.get("end_reason")?,
+            metadata: metadata.and_then(|t| decode_value(&t)),
+            client_session_id: row.get("client_session_id")?,
+            created_at: row.get("created_at")?,
+            updated_at: row.get("updated_at")?,
+        })
+    }
+}
+
+fn decode_value(text: &str) -> Option<Value> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    Value::from_json(&json).ok()
+}
+
+const COLUMNS: &str = "id, creation_us, appointment_id, user_id, support_worker_name, \
+    support_worker_id, session_status, joined_at, connected_at, ended_at, duration, \
+    audio_option, camera_enabled, mic_enabled, quality_issues, end_reason, metadata, \
+    client_session_id, created_at, updated_at";
+
+/// Writes the whole row (insert or replace).
+pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
+    let sql = format!(
+        "INSERT OR REPLACE INTO video_call_sessions ({COLUMNS}) \
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+    );
+    let issues = s
+        .quality_issues
+        .as_ref()
+        .map(|i| serde_json::Value::from(i.clone()).to_string());
+    let metadata = s.metadata.as_ref().map(|m| m.to_json().to_string());
+    conn.prepare_cached(&sql)?.execute(params![
+        s.id,
+        s.creation_us,
+        s.appointment_id,
+        s.user_id,
+        s.support_worker_name,
+        s.support_worker_id,
+        s.session_status.as_str(),
+        s.joined_at,
+        s.connected_at,
+        s.ended_at,
+        s.duration,
+        s.audio_option,
+        s.camera_enabled,
+        s.mic_enabled,
+        issues,
+        s.end_reason,
+        metadata,
+        s.client_session_id,
+        s.created_at,
+        s.updated_at,
+    ])?;
+    Ok(())
+}
+
+fn one(
+    conn: &Connection,
+    filter: &str,
+    key: &dyn rusqlite::ToSql,
+) -> rusqlite::Result<Option<Session>> {
+    let sql = format!("SELECT {COLUMNS} FROM video_call_sessions WHERE {filter} LIMIT 1");
+    conn.prepare_cached(&sql)?
+        .query_row([key], Session::from_row)
+        .optional()
+}
+
+/// The session with this `_id`.
+pub fn get(conn: &Connection, id: &str) -> rusqlite::Result<Option<Session>> {
+    one(conn, "id = ?1", &id)
+}
+
+/// The first session carrying this client-chosen id (index `by_client_session`).
+pub fn by_client_session(conn: &Connection, client_id: &str) -> rusqlite::Result<Option<Session>> {
+    one(
+        conn,
+        "client_session_id = ?1 ORDER BY creation_us ASC",
+        &client_id,
+    )
+}
+
+/// A user's sessions, newest first, strictly older than `before_us` when given
+/// (index `by_user`).
+pub fn by_user(
+    conn: &Connection,
+    user_id: &str,
+    before_us: Option<i64>,
+    limit: usize,
+) -> rusqlite::Result<Vec<Session>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM video_call_sessions INDEXED BY by_user \
+         WHERE user_id = ?1 AND creation_us < ?2 ORDER BY creation_us DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![user_id, before_us.unwrap_or(i64::MAX), limit as i64],
+        Session::from_row,
+    )?;
+    rows.collect()
+}
+
+/// The user's newest `connecting` or `connected` session (index
+/// `by_user_and_status`).
+pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Session>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM video_call_sessions INDEXED BY by_user_and_status \
+         WHERE user_id = ?1 AND session_status = ?2 ORDER BY creation_us DESC LIMIT 1"
+    );
+    let mut newest: Option<Session> = None;
+    for status in [Status::Connecting, Status::Connected] {
+        let found = conn
+            .prepare_cached(&sql)?
+            .query_row(params![user_id, status.as_str()], Session::from_row)
+            .optional()?;
+        if let Some(s) = found {
+            if newest
+                .as_ref()
+                .is_none_or(|n| s.creation_us > n.creation_us)
+            {
+                newest = Some(s);
+            }
+        }
+    }
+    Ok(newest)
+}

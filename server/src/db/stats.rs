@@ -1,0 +1,161 @@
+//! Running aggregates per user (`userStats`) and per support worker (`workerStats`).
+//!
+//! They are bumped in the transaction that changes a session, so reading them is
+//! O(1) however long the history is, and they always agree with the sessions.
+
+use crate::db::Tx;
+use crate::ids::Table;
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Counter values, or a change to them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub total_sessions: i64,
+    pub completed_sessions: i64,
+    pub failed_sessions: i64,
+    pub total_duration: i64,
+    pub total_quality_issues: i64,
+}
+
+/// One `workerStats` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerStats {
+    pub support_worker_id: String,
+    pub support_worker_name: String,
+    pub counters: Counters,
+}
+
+const COUNTERS: &str =
+    "total_sessions, completed_sessions, failed_sessions, total_duration, total_quality_issues";
+
+fn counters_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counters> {
+    Ok(Counters {
+        total_sessions: r.get(first)?,
+        completed_sessions: r.get(first + 1)?,
+        failed_sessions: r.get(first + 2)?,
+        total_duration: r.get(first + 3)?,
+        total_quality_issues: r.get(first + 4)?,
+    })
+}
+
+/// A user's counters (`None` for a user with no sessions).
+pub fn user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Counters>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COUNTERS} FROM user_stats WHERE user_id = ?1 ORDER BY creation_us LIMIT 1"
+    ))?
+    .query_row([user_id], |r| counters_at(r, 0))
+    .optional()
+}
+
+/// Adds `delta` to a user's counters, creating the row on first use.
+pub fn bump_user(tx: &mut Tx<'_>, user_id: &str, delta: Counters) -> rusqlite::Result<()> {
+    let updated = tx
+        .conn
+        .prepare_cached(
+            "UPDATE user_stats SET total_sessions = total_sessions + ?2, \
+             completed_sessions = completed_sessions + ?3, failed_sessions = failed_sessions + ?4, \
+             total_duration = total_duration + ?5, total_quality_issues = total_quality_issues + ?6 \
+             WHERE user_id = ?1",
+        )?
+        .execute(params![
+            user_id,
+            delta.total_sessions,
+            delta.completed_sessions,
+            delta.failed_sessions,
+            delta.total_duration,
+            delta.total_quality_issues
+        ])?;
+    if updated == 0 {
+        let (id, creation_us) = tx.new_doc(Table::UserStats);
+        tx.conn
+            .prepare_cached(&format!(
+                "INSERT INTO user_stats (id, creation_us, user_id, {COUNTERS}) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+            ))?
+            .execute(params![
+                id,
+                creation_us,
+                user_id,
+                delta.total_sessions,
+                delta.completed_sessions,
+                delta.failed_sessions,
+                delta.total_duration,
+                delta.total_quality_issues
+            ])?;
+    }
+    Ok(())
+}
+
+/// Adds `delta` to a worker's counters and keeps the latest name.
+pub fn bump_worker(
+    tx: &mut Tx<'_>,
+    worker_id: &str,
+    worker_name: &str,
+    delta: Counters,
+) -> rusqlite::Result<()> {
+    let updated = tx
+        .conn
+        .prepare_cached(
+            "UPDATE worker_stats SET support_worker_name = ?2, total_sessions = total_sessions + ?3, \
+             completed_sessions = completed_sessions + ?4, failed_sessions = failed_sessions + ?5, \
+             total_duration = total_duration + ?6, total_quality_issues = total_quality_issues + ?7 \
+             WHERE support_worker_id = ?1",
+        )?
+        .execute(params![
+            worker_id,
+            worker_name,
+            delta.total_sessions,
+            delta.completed_sessions,
+            delta.failed_sessions,
+            delta.total_duration,
+            delta.total_quality_issues
+        ])?;
+    if updated == 0 {
+        let (id, creation_us) = tx.new_doc(Table::WorkerStats);
+        tx.conn
+            .prepare_cached(&format!(
+                "INSERT INTO worker_stats (id, creation_us, support_worker_id, support_worker_name, \
+                 {COUNTERS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
+            ))?
+            .execute(params![
+                id,
+                creation_us,
+                worker_id,
+                worker_name,
+                delta.total_sessions,
+                delta.completed_sessions,
+                delta.failed_sessions,
+                delta.total_duration,
+                delta.total_quality_issues
+            ])?;
+    }
+    Ok(())
+}
+
+fn worker_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkerStats> {
+    Ok(WorkerStats {
+        support_worker_id: r.get(0)?,
+        support_worker_name: r.get(1)?,
+        counters: counters_at(r, 2)?,
+    })
+}
+
+/// One worker's row (index `by_worker`).
+pub fn worker(conn: &Connection, worker_id: &str) -> rusqlite::Result<Option<WorkerStats>> {
+    conn.prepare_cached(&format!(
+        "SELECT support_worker_id, support_worker_name, {COUNTERS} FROM worker_stats \
+         WHERE support_worker_id = ?1 ORDER BY creation_us LIMIT 1"
+    ))?
+    .query_row([worker_id], worker_row)
+    .optional()
+}
+
+/// Workers by `totalSessions` descending, newest row first on ties (index `by_total`).
+pub fn top_workers(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<WorkerStats>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT support_worker_id, support_worker_name, {COUNTERS} FROM worker_stats \
+         INDEXED BY by_total ORDER BY total_sessions DESC, creation_us DESC LIMIT ?1"
+    ))?;
+    let rows = stmt.query_map([limit as i64], worker_row)?;
+    rows.collect()
+}

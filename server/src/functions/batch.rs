@@ -1,0 +1,189 @@
+//! `applyBatch`: many outbox ops in ONE transaction, each applied or rejected on
+//! its own.
+//!
+//! Ops run in order; a rejected op is rolled back to a savepoint, so it changes
+//! nothing and the batch carries on. Applied AND rejected ops are recorded in
+//! `processedOps`, so replaying a whole batch yields the same outcomes and changes
+//! nothing. Event times are `occurredAt + shift`, where the shift corrects a client
+//! clock that is more than two minutes off (`serverNow − sentAt`); durations are
+//! differences of event times, so the shift never changes them.
+
+use super::dedupe;
+use super::identity::caller;
+use super::lifecycle::{self, Op};
+use super::limits;
+use super::validate::{self, opt, Args, Fields, V};
+use super::Ctx;
+use crate::db::sessions::Session;
+use crate::db::Tx;
+use crate::error::{Code, FunctionError};
+use crate::time;
+use crate::values::Value;
+use std::collections::BTreeMap;
+
+/// Clock differences up to this are left alone.
+pub const SKEW_TOLERANCE_MS: i64 = 120_000;
+
+pub fn apply_batch_args() -> Fields {
+    vec![
+        ("userId", opt(V::String)),
+        ("sentAt", opt(V::String)),
+        (
+            "ops",
+            V::Array(Box::new(V::Object(vec![
+                ("opId", V::String),
+                ("kind", V::String),
+                ("occurredAt", V::String),
+                ("args", V::Any),
+            ]))),
+        ),
+    ]
+}
+
+/// Applies the ops in order; returns `{results, serverTime}`.
+pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
+    let user = caller(ctx, args.str("userId"))?;
+    let ops = match args.value("ops") {
+        Some(Value::Array(ops)) => ops.as_slice(),
+        _ => &[],
+    };
+    if ops.len() > limits::BATCH_MAX_OPS {
+        return Err(FunctionError::invalid(format!(
+            "a batch holds at most {} ops, got {}",
+            limits::BATCH_MAX_OPS,
+            ops.len()
+        )));
+    }
+    // An op id that could never be recorded refuses the whole batch.
+    for op in ops {
+        let op_id = op.as_object().map(Args).and_then(|o| o.str("opId"));
+        limits::length("opId", op_id.unwrap_or_default(), 1, limits::OP_ID_MAX)?;
+    }
+    let shift = match args.str("sentAt") {
+        Some(text) => {
+            let sent = limits::timestamp("sentAt", text)?;
+            let skew = ctx.now_ms - sent;
+            if skew.abs() > SKEW_TOLERANCE_MS {
+                skew
+            } else {
+                0
+            }
+        }
+        None => 0,
+    };
+    let mut results = Vec::with_capacity(ops.len());
+    for op in ops {
+        let Some(op) = op.as_object() else {
+            continue;
+        };
+        results.push(apply_one(ctx, &user, Args(op), shift)?);
+    }
+    let mut out = BTreeMap::new();
+    out.insert("results".to_string(), Value::Array(results));
+    out.insert(
+        "serverTime".to_string(),
+        Value::String(time::format_iso(ctx.now_ms)),
+    );
+    Ok(Value::Object(out))
+}
+
+fn outcome(op_id: &str, status: &str, key: &str, value: Value) -> Value {
+    let mut map = BTreeMap::new();
+    map.insert("opId".to_string(), Value::String(op_id.to_string()));
+    map.insert("status".to_string(), Value::String(status.to_string()));
+    map.insert(key.to_string(), value);
+    Value::Object(map)
+}
+
+fn rejected(op_id: &str, code: Code, message: &str) -> Value {
+    let mut error = BTreeMap::new();
+    error.insert("code".to_string(), Value::String(code.as_str().to_string()));
+    error.insert("message".to_string(), Value::String(message.to_string()));
+    outcome(op_id, "rejected", "error", Value::Object(error))
+}
+
+/// One op's result; `Err` only when the database fails (the batch aborts).
+fn apply_one(
+    ctx: &mut Ctx<'_, '_>,
+    user: &str,
+    op: Args<'_>,
+    shift: i64,
+) -> Result<Value, FunctionError> {
+    let op_id = op.str("opId").unwrap_or_default();
+    let kind = op.str("kind").unwrap_or_default();
+    let replayed = dedupe::lookup(ctx.tx, op_id, Some(user)).and_then(|found| {
+        found
+            .map(|(row, outcome)| dedupe::session_outcome(&row, outcome))
+            .transpose()
+    });
+    match replayed {
+        Ok(Some(Ok(doc))) => {
+            return Ok(outcome(op_id, "duplicate", "value", dedupe::summary(&doc)))
+        }
+        Ok(Some(Err((code, message)))) => return Ok(rejected(op_id, code, &message)),
+        Ok(None) => {}
+        Err(FunctionError::Coded { code, message }) => return Ok(rejected(op_id, code, &message)),
+        Err(other) => return Err(other),
+    }
+    let occurred_at = op.str("occurredAt").unwrap_or_default();
+    let args = op.value("args").unwrap_or(&Value::Null);
+    let applied = ctx
+        .tx
+        .nested(|tx| apply_op(tx, user, kind, occurred_at, args, shift));
+    let (code, message) = match applied {
+        Ok(session) => {
+            dedupe::record_session(ctx.tx, op_id, kind, &session, ctx.now_ms)?;
+            let value = dedupe::summary(&session.to_value());
+            return Ok(outcome(op_id, "applied", "value", value));
+        }
+        Err(FunctionError::Coded { code, message }) => (code, message),
+        Err(e @ (FunctionError::Validation(_) | FunctionError::UnknownFunction(_))) => {
+            (Code::InvalidArgument, e.to_string())
+        }
+        Err(internal @ FunctionError::Internal(_)) => return Err(internal),
+    };
+    let refusal = dedupe::Outcome::Rejected(code, message.clone());
+    dedupe::record(ctx.tx, op_id, user, kind, &refusal, ctx.now_ms)?;
+    Ok(rejected(op_id, code, &message))
+}
+
+/// Validates and applies one op at its shifted event time.
+fn apply_op(
+    tx: &mut Tx<'_>,
+    user: &str,
+    kind: &str,
+    occurred_at: &str,
+    args: &Value,
+    shift: i64,
+) -> Result<Session, FunctionError> {
+    let fields = lifecycle::fields(kind).ok_or_else(|| {
+        FunctionError::invalid(format!(
+            "unknown op kind {kind:?}; expected one of {}",
+            lifecycle::KINDS.join(", ")
+        ))
+    })?;
+    let Value::Object(map) = args else {
+        return Err(FunctionError::invalid("an op's args must be an object"));
+    };
+    validate::check_args(&fields, map)?;
+    let op = Op::parse(kind, Args(map))?;
+    let t_ms = limits::timestamp("occurredAt", occurred_at)? + shift;
+    if !(0..=time::MAX_MS).contains(&t_ms) {
+        return Err(FunctionError::invalid(
+            "occurredAt falls outside 1970-9999 once corrected for clock skew",
+        ));
+    }
+    if let Op::Start(start) = &op {
+        return lifecycle::start(tx, user, start, t_ms);
+    }
+    let target = op
+        .target()
+        .ok_or_else(|| FunctionError::invalid("this op names no session"))?;
+    let session = lifecycle::resolve(tx, target)?;
+    if session.user_id != user {
+        return Err(FunctionError::forbidden(
+            "this session belongs to another user",
+        ));
+    }
+    lifecycle::transition(tx, session, &op, t_ms)
+}

@@ -1,0 +1,157 @@
+//! Exactly-once: an op id that was processed returns its stored outcome and changes
+//! nothing.
+//!
+//! The record is read and written in the transaction that applies the op. It keeps
+//! the outcome, not the reply: `{session: <the document as the op left it>}`,
+//! `{rejected: {code, message}}` (a refused batch op) or `{appointmentId}`. Either
+//! door — a single mutation or `applyBatch` — rebuilds from it the answer it gave
+//! the first time, so a replay through the other door answers consistently too.
+
+use crate::db::processed_ops::{self, ProcessedOp};
+use crate::db::sessions::Session;
+use crate::db::Tx;
+use crate::error::{Code, FunctionError};
+use crate::values::Value;
+use std::collections::BTreeMap;
+
+/// A stored outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The session document right after the op.
+    Session(Value),
+    /// The op was refused (only batch ops record refusals).
+    Rejected(Code, String),
+    /// `appointments:create` made this appointment.
+    Appointment(String),
+}
+
+impl Outcome {
+    fn to_value(&self) -> Value {
+        let mut map = BTreeMap::new();
+        match self {
+            Outcome::Session(doc) => {
+                map.insert("session".to_string(), doc.clone());
+            }
+            Outcome::Rejected(code, message) => {
+                let mut error = BTreeMap::new();
+                error.insert("code".to_string(), Value::String(code.as_str().into()));
+                error.insert("message".to_string(), Value::String(message.clone()));
+                map.insert("rejected".to_string(), Value::Object(error));
+            }
+            Outcome::Appointment(id) => {
+                map.insert("appointmentId".to_string(), Value::String(id.clone()));
+            }
+        }
+        Value::Object(map)
+    }
+
+    fn from_value(value: &Value) -> Option<Outcome> {
+        let map = value.as_object()?;
+        if let Some(doc) = map.get("session") {
+            return Some(Outcome::Session(doc.clone()));
+        }
+        if let Some(id) = map.get("appointmentId").and_then(Value::as_str) {
+            return Some(Outcome::Appointment(id.to_string()));
+        }
+        let rejected = map.get("rejected")?.as_object()?;
+        let code = Code::parse(rejected.get("code")?.as_str()?)?;
+        let message = rejected.get("message").and_then(Value::as_str)?;
+        Some(Outcome::Rejected(code, message.to_string()))
+    }
+}
+
+/// The stored outcome of `op_id`; a record of another user is `FORBIDDEN`
+/// (checked only when the caller's user is known).
+pub fn lookup(
+    tx: &Tx<'_>,
+    op_id: &str,
+    caller: Option<&str>,
+) -> Result<Option<(ProcessedOp, Outcome)>, FunctionError> {
+    let Some(row) = processed_ops::find(tx.conn, op_id)? else {
+        return Ok(None);
+    };
+    if caller.is_some_and(|user| user != row.user_id) {
+        return Err(FunctionError::forbidden(format!(
+            "op {op_id} was sent by another user"
+        )));
+    }
+    let outcome = Outcome::from_value(&row.result).ok_or_else(|| {
+        FunctionError::Internal(format!("the record of op {op_id} is unreadable"))
+    })?;
+    Ok(Some((row, outcome)))
+}
+
+/// The session a replayed session op left behind, or its stored refusal; an op id
+/// used for an appointment is `INVALID_ARGUMENT` here.
+pub fn session_outcome(
+    row: &ProcessedOp,
+    outcome: Outcome,
+) -> Result<Result<Value, (Code, String)>, FunctionError> {
+    match outcome {
+        Outcome::Session(doc) => Ok(Ok(doc)),
+        Outcome::Rejected(code, message) => Ok(Err((code, message))),
+        Outcome::Appointment(_) => Err(FunctionError::invalid(format!(
+            "opId {} was already used for {}",
+            row.op_id, row.kind
+        ))),
+    }
+}
+
+/// Records the outcome of `op_id`.
+pub fn record(
+    tx: &mut Tx<'_>,
+    op_id: &str,
+    user_id: &str,
+    kind: &str,
+    outcome: &Outcome,
+    now_ms: i64,
+) -> Result<(), FunctionError> {
+    processed_ops::insert(
+        tx,
+        &ProcessedOp {
+            op_id: op_id.to_string(),
+            user_id: user_id.to_string(),
+            kind: kind.to_string(),
+            result: outcome.to_value(),
+            processed_at: now_ms,
+        },
+    )?;
+    Ok(())
+}
+
+/// Records a session op that was applied.
+pub fn record_session(
+    tx: &mut Tx<'_>,
+    op_id: &str,
+    kind: &str,
+    session: &Session,
+    now_ms: i64,
+) -> Result<(), FunctionError> {
+    let outcome = Outcome::Session(session.to_value());
+    record(tx, op_id, &session.user_id, kind, &outcome, now_ms)
+}
+
+/// A batch value, `{sessionId, sessionStatus, duration?}`, from a session document.
+pub fn summary(doc: &Value) -> Value {
+    let mut map = BTreeMap::new();
+    if let Some(doc) = doc.as_object() {
+        for (from, to) in [
+            ("_id", "sessionId"),
+            ("sessionStatus", "sessionStatus"),
+            ("duration", "duration"),
+        ] {
+            if let Some(v) = doc.get(from) {
+                map.insert(to.to_string(), v.clone());
+            }
+        }
+    }
+    Value::Object(map)
+}
+
+/// The `_id` of a session document.
+pub fn id_of(doc: &Value) -> Value {
+    doc.as_object()
+        .and_then(|d| d.get("_id"))
+        .cloned()
+        .unwrap_or(Value::Null)
+}

@@ -1,0 +1,383 @@
+//! The session lifecycle: what each op does to a session and to the stats.
+//!
+//! Shared by the single mutations and `applyBatch`, so both apply an op the same
+//! way. Transitions: connecting → connected → ended, connecting → ended (cancelled,
+//! no duration), connecting|connected → failed; settings and quality issues only
+//! while active. Anything else is `INVALID_TRANSITION`. Every timestamp written is
+//! the op's event time `t`, so durations are differences of event times.
+
+use super::limits;
+use super::validate::{opt, Args, Fields, V};
+use crate::db::sessions::{self, Session, Status};
+use crate::db::stats::{self, Counters};
+use crate::db::{appointments, Tx};
+use crate::error::FunctionError;
+use crate::ids::Table;
+use crate::time;
+use crate::values::Value;
+
+/// The op kinds `applyBatch` accepts, named as the single mutations.
+pub const KINDS: [&str; 6] = [
+    "startSession",
+    "markConnected",
+    "endSession",
+    "updateSessionSettings",
+    "reportQualityIssue",
+    "markFailed",
+];
+
+/// How an op names its session: `sessionId` wins over `clientSessionId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionRef {
+    Id(String),
+    Client(String),
+}
+
+/// What `startSession` is given besides the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartFields {
+    pub support_worker_name: String,
+    pub support_worker_id: Option<String>,
+    pub appointment_id: Option<String>,
+    pub audio_option: Option<String>,
+    pub client_session_id: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+/// One op, with its limits already checked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Start(StartFields),
+    MarkConnected(SessionRef),
+    End(SessionRef, Option<String>),
+    UpdateSettings {
+        target: SessionRef,
+        camera_enabled: Option<bool>,
+        mic_enabled: Option<bool>,
+        audio_option: Option<String>,
+    },
+    ReportQualityIssue(SessionRef, String),
+    MarkFailed(SessionRef, Option<String>),
+}
+
+/// The op-specific argument validators of `kind` (without `userId`, `opId`,
+/// `occurredAt`), or `None` for an unknown kind.
+pub fn fields(kind: &str) -> Option<Fields> {
+    let reference = || {
+        vec![
+            ("sessionId", opt(V::Id(Table::VideoCallSessions))),
+            ("clientSessionId", opt(V::String)),
+        ]
+    };
+    let with = |extra: Fields| {
+        let mut f = reference();
+        f.extend(extra);
+        f
+    };
+    Some(match kind {
+        "startSession" => vec![
+            ("supportWorkerName", V::String),
+            ("supportWorkerId", opt(V::String)),
+            ("appointmentId", opt(V::Id(Table::Appointments))),
+            ("audioOption", opt(V::String)),
+            ("clientSessionId", opt(V::String)),
+            ("metadata", opt(V::Any)),
+        ],
+        "markConnected" => reference(),
+        "endSession" => with(vec![("endReason", opt(V::String))]),
+        "updateSessionSettings" => with(vec![
+            ("cameraEnabled", opt(V::Boolean)),
+            ("micEnabled", opt(V::Boolean)),
+            ("audioOption", opt(V::String)),
+        ]),
+        "reportQualityIssue" => with(vec![("issue", V::String)]),
+        "markFailed" => with(vec![("reason", opt(V::String))]),
+        _ => return None,
+    })
+}
+
+/// The session reference in `args`; neither key → `INVALID_ARGUMENT`.
+pub fn session_ref(args: Args<'_>) -> Result<SessionRef, FunctionError> {
+    let client = args.str("clientSessionId");
+    if let Some(client) = client {
+        limits::length("clientSessionId", client, 1, limits::CLIENT_ID_MAX)?;
+    }
+    if let Some(id) = args.str("sessionId") {
+        return Ok(SessionRef::Id(id.to_string()));
+    }
+    if let Some(client) = client {
+        return Ok(SessionRef::Client(client.to_string()));
+    }
+    Err(FunctionError::invalid(
+        "give sessionId or clientSessionId to name the session",
+    ))
+}
+
+impl Op {
+    /// Builds the op of `kind` from arguments that passed `fields(kind)`.
+    pub fn parse(kind: &str, args: Args<'_>) -> Result<Op, FunctionError> {
+        let reason = |key: &str| -> Result<Option<String>, FunctionError> {
+            limits::optional_length(key, args.str(key), 0, limits::REASON_MAX)?;
+            Ok(args.string(key))
+        };
+        Ok(match kind {
+            "startSession" => {
+                let name = args.str("supportWorkerName").unwrap_or_default();
+                limits::text("supportWorkerName", name, limits::NAME_MAX)?;
+                limits::optional_length(
+                    "supportWorkerId",
+                    args.str("supportWorkerId"),
+                    0,
+                    limits::WORKER_ID_MAX,
+                )?;
+                limits::optional_length(
+                    "audioOption",
+                    args.str("audioOption"),
+                    0,
+                    limits::AUDIO_OPTION_MAX,
+                )?;
+                limits::optional_length(
+                    "clientSessionId",
+                    args.str("clientSessionId"),
+                    1,
+                    limits::CLIENT_ID_MAX,
+                )?;
+                if let Some(m) = args.value("metadata") {
+                    limits::metadata(m)?;
+                }
+                Op::Start(StartFields {
+                    support_worker_name: name.to_string(),
+                    support_worker_id: args.string("supportWorkerId"),
+                    appointment_id: args.string("appointmentId"),
+                    audio_option: args.string("audioOption"),
+                    client_session_id: args.string("clientSessionId"),
+                    metadata: args.value("metadata").cloned(),
+                })
+            }
+            "markConnected" => Op::MarkConnected(session_ref(args)?),
+            "endSession" => Op::End(session_ref(args)?, reason("endReason")?),
+            "updateSessionSettings" => {
+                let target = session_ref(args)?;
+                limits::optional_length(
+                    "audioOption",
+                    args.str("audioOption"),
+                    0,
+                    limits::AUDIO_OPTION_MAX,
+                )?;
+                Op::UpdateSettings {
+                    target,
+                    camera_enabled: args.bool("cameraEnabled"),
+                    mic_enabled: args.bool("micEnabled"),
+                    audio_option: args.string("audioOption"),
+                }
+            }
+            "reportQualityIssue" => {
+                let target = session_ref(args)?;
+                let issue = args.str("issue").unwrap_or_default();
+                limits::text("issue", issue, limits::ISSUE_MAX)?;
+                Op::ReportQualityIssue(target, issue.to_string())
+            }
+            "markFailed" => Op::MarkFailed(session_ref(args)?, reason("reason")?),
+            other => {
+                return Err(FunctionError::invalid(format!(
+                    "unknown op kind {other:?}; expected one of {}",
+                    KINDS.join(", ")
+                )))
+            }
+        })
+    }
+
+    /// The session this op acts on (`None` for `startSession`).
+    pub fn target(&self) -> Option<&SessionRef> {
+        match self {
+            Op::Start(_) => None,
+            Op::MarkConnected(r)
+            | Op::End(r, _)
+            | Op::ReportQualityIssue(r, _)
+            | Op::MarkFailed(r, _) => Some(r),
+            Op::UpdateSettings { target, .. } => Some(target),
+        }
+    }
+}
+
+/// The session a reference names, or `NOT_FOUND`.
+pub fn resolve(tx: &Tx<'_>, reference: &SessionRef) -> Result<Session, FunctionError> {
+    let found = match reference {
+        SessionRef::Id(id) => sessions::get(tx.conn, id)?,
+        SessionRef::Client(client) => sessions::by_client_session(tx.conn, client)?,
+    };
+    found.ok_or_else(|| FunctionError::not_found("no such video call session"))
+}
+
+/// Adds `delta` to the user's stats and, when the session has one, its worker's.
+fn bump_stats(tx: &mut Tx<'_>, session: &Session, delta: Counters) -> Result<(), FunctionError> {
+    stats::bump_user(tx, &session.user_id, delta)?;
+    if let Some(worker) = &session.support_worker_id {
+        stats::bump_worker(tx, worker, &session.support_worker_name, delta)?;
+    }
+    Ok(())
+}
+
+/// `startSession` for `user_id` at event time `t_ms`. A known `clientSessionId`
+/// returns that session unchanged.
+pub fn start(
+    tx: &mut Tx<'_>,
+    user_id: &str,
+    fields: &StartFields,
+    t_ms: i64,
+) -> Result<Session, FunctionError> {
+    if let Some(client) = &fields.client_session_id {
+        if let Some(existing) = sessions::by_client_session(tx.conn, client)? {
+            if existing.user_id != user_id {
+                return Err(FunctionError::forbidden(
+                    "this clientSessionId belongs to another user's session",
+                ));
+            }
+            return Ok(existing);
+        }
+    }
+    if let Some(appointment_id) = &fields.appointment_id {
+        let appointment = appointments::get(tx.conn, appointment_id)?
+            .ok_or_else(|| FunctionError::not_found("no such appointment"))?;
+        if appointment.user_id != user_id {
+            return Err(FunctionError::forbidden(
+                "this appointment belongs to another user",
+            ));
+        }
+    }
+    let t = time::format_iso(t_ms);
+    let (id, creation_us) = tx.new_doc(Table::VideoCallSessions);
+    let session = Session {
+        id,
+        creation_us,
+        appointment_id: fields.appointment_id.clone(),
+        user_id: user_id.to_string(),
+        support_worker_name: fields.support_worker_name.clone(),
+        support_worker_id: fields.support_worker_id.clone(),
+        session_status: Status::Connecting,
+        joined_at: t.clone(),
+        connected_at: None,
+        ended_at: None,
+        duration: None,
+        audio_option: fields.audio_option.clone(),
+        camera_enabled: Some(true),
+        mic_enabled: Some(true),
+        quality_issues: None,
+        end_reason: None,
+        metadata: fields.metadata.clone(),
+        client_session_id: fields.client_session_id.clone(),
+        created_at: t.clone(),
+        updated_at: t,
+    };
+    sessions::put(tx.conn, &session)?;
+    let delta = Counters {
+        total_sessions: 1,
+        ..Counters::default()
+    };
+    bump_stats(tx, &session, delta)?;
+    Ok(session)
+}
+
+fn not_allowed(op: &str, status: Status) -> FunctionError {
+    FunctionError::transition(format!("cannot {op} a session that is {}", status.as_str()))
+}
+
+/// Applies a non-start op to `session` at event time `t_ms`.
+pub fn transition(
+    tx: &mut Tx<'_>,
+    mut session: Session,
+    op: &Op,
+    t_ms: i64,
+) -> Result<Session, FunctionError> {
+    let t = time::format_iso(t_ms);
+    let status = session.session_status;
+    let mut delta = Counters::default();
+    match op {
+        Op::Start(_) => return Ok(session),
+        Op::MarkConnected(_) => {
+            if status != Status::Connecting {
+                return Err(not_allowed("mark connected", status));
+            }
+            session.session_status = Status::Connected;
+            session.connected_at = Some(t.clone());
+        }
+        Op::End(_, reason) => {
+            if !status.is_active() {
+                return Err(not_allowed("end", status));
+            }
+            if status == Status::Connected {
+                let connected = session
+                    .connected_at
+                    .as_deref()
+                    .and_then(|c| time::parse_iso(c).ok())
+                    .unwrap_or(t_ms);
+                let duration = (t_ms - connected).div_euclid(1000).max(0);
+                session.duration = Some(duration);
+                delta.total_duration = duration;
+            }
+            delta.completed_sessions = 1;
+            session.session_status = Status::Ended;
+            session.ended_at = Some(t.clone());
+            if reason.is_some() {
+                session.end_reason = reason.clone();
+            }
+            if let Some(appointment_id) = &session.appointment_id {
+                if let Some(mut appointment) = appointments::get(tx.conn, appointment_id)? {
+                    appointment.status = "completed".into();
+                    appointment.completed_at = Some(t.clone());
+                    appointments::put(tx.conn, &appointment)?;
+                }
+            }
+        }
+        Op::UpdateSettings {
+            camera_enabled,
+            mic_enabled,
+            audio_option,
+            ..
+        } => {
+            if !status.is_active() {
+                return Err(not_allowed("change the settings of", status));
+            }
+            if camera_enabled.is_some() {
+                session.camera_enabled = *camera_enabled;
+            }
+            if mic_enabled.is_some() {
+                session.mic_enabled = *mic_enabled;
+            }
+            if audio_option.is_some() {
+                session.audio_option = audio_option.clone();
+            }
+        }
+        Op::ReportQualityIssue(_, issue) => {
+            if !status.is_active() {
+                return Err(not_allowed("report a quality issue on", status));
+            }
+            let issues = session.quality_issues.get_or_insert_with(Vec::new);
+            if issues.len() >= limits::ISSUES_PER_SESSION {
+                return Err(FunctionError::invalid(format!(
+                    "a session keeps at most {} quality issues",
+                    limits::ISSUES_PER_SESSION
+                )));
+            }
+            issues.push(issue.clone());
+            delta.total_quality_issues = 1;
+        }
+        Op::MarkFailed(_, reason) => {
+            if !status.is_active() {
+                return Err(not_allowed("mark failed", status));
+            }
+            session.session_status = Status::Failed;
+            session.ended_at = Some(t.clone());
+            if reason.is_some() {
+                session.end_reason = reason.clone();
+            }
+            delta.failed_sessions = 1;
+        }
+    }
+    session.updated_at = t;
+    sessions::put(tx.conn, &session)?;
+    if delta != Counters::default() {
+        bump_stats(tx, &session, delta)?;
+    }
+    Ok(session)
+}

@@ -1,0 +1,122 @@
+//! The contract's limits on argument values; each violation is `INVALID_ARGUMENT`.
+//!
+//! Lengths are counted in UTF-16 code units, as JavaScript's `.length` counts them,
+//! so both backends draw the line at the same character.
+
+use crate::error::FunctionError;
+use crate::time;
+use crate::values::{utf16_len, Value};
+
+pub const USER_ID_MAX: usize = 200;
+pub const NAME_MAX: usize = 200;
+pub const WORKER_ID_MAX: usize = 200;
+pub const REASON_MAX: usize = 200;
+pub const AUDIO_OPTION_MAX: usize = 50;
+pub const ISSUE_MAX: usize = 500;
+pub const ISSUES_PER_SESSION: usize = 50;
+pub const METADATA_MAX: usize = 4096;
+pub const CLIENT_ID_MAX: usize = 100;
+pub const OP_ID_MAX: usize = 100;
+pub const BATCH_MAX_OPS: usize = 100;
+
+/// `min..=max` UTF-16 units.
+pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), FunctionError> {
+    let len = utf16_len(value);
+    if len < min || len > max {
+        let range = if min == 0 {
+            format!("at most {max}")
+        } else {
+            format!("{min} to {max}")
+        };
+        return Err(FunctionError::invalid(format!(
+            "{field} must be {range} characters long, got {len}"
+        )));
+    }
+    Ok(())
+}
+
+/// Like `length`, for an optional value.
+pub fn optional_length(
+    field: &str,
+    value: Option<&str>,
+    min: usize,
+    max: usize,
+) -> Result<(), FunctionError> {
+    value.map_or(Ok(()), |v| length(field, v, min, max))
+}
+
+/// `1..=max` units and not only white space (JavaScript's `trim()` set).
+pub fn text(field: &str, value: &str, max: usize) -> Result<(), FunctionError> {
+    length(field, value, 1, max)?;
+    if value.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
+        return Err(FunctionError::invalid(format!(
+            "{field} must not be only white space"
+        )));
+    }
+    Ok(())
+}
+
+/// `JSON.stringify(metadata).length <= 4096`.
+pub fn metadata(value: &Value) -> Result<(), FunctionError> {
+    match value.js_json_len() {
+        Some(len) if len <= METADATA_MAX => Ok(()),
+        Some(len) => Err(FunctionError::invalid(format!(
+            "metadata must serialise to at most {METADATA_MAX} characters of JSON, got {len}"
+        ))),
+        None => Err(FunctionError::invalid(
+            "metadata must be JSON-serialisable (int64 values are not)",
+        )),
+    }
+}
+
+/// A timestamp argument, normalised to milliseconds.
+pub fn timestamp(field: &str, value: &str) -> Result<i64, FunctionError> {
+    time::parse_iso(value).map_err(|e| FunctionError::invalid(format!("{field}: {e}")))
+}
+
+/// A page-size argument: an integer ≥ 1, `default` when absent, clamped to `max`.
+pub fn page_size(
+    field: &str,
+    value: Option<f64>,
+    default: usize,
+    max: usize,
+) -> Result<usize, FunctionError> {
+    let Some(n) = value else {
+        return Ok(default);
+    };
+    if !n.is_finite() || n.fract() != 0.0 || n < 1.0 {
+        return Err(FunctionError::invalid(format!(
+            "{field} must be a whole number of at least 1, got {n}"
+        )));
+    }
+    Ok(if n > max as f64 { max } else { n as usize })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_count_utf16_units() {
+        assert!(length("x", &"😀".repeat(50), 1, 100).is_ok());
+        assert!(length("x", &"😀".repeat(51), 1, 100).is_err());
+        assert!(length("x", "", 1, 100).is_err());
+        assert!(length("x", "", 0, 100).is_ok());
+    }
+
+    #[test]
+    fn text_rejects_white_space_only() {
+        assert!(text("name", " \t\u{a0}\u{feff}", 200).is_err());
+        assert!(text("name", " Dr. Smith ", 200).is_ok());
+    }
+
+    #[test]
+    fn page_size_rules() {
+        assert_eq!(page_size("limit", None, 50, 200).unwrap(), 50);
+        assert_eq!(page_size("limit", Some(500.0), 50, 200).unwrap(), 200);
+        assert_eq!(page_size("limit", Some(3.0), 50, 200).unwrap(), 3);
+        for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY] {
+            assert!(page_size("limit", Some(bad), 50, 200).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Startup and shutdown: open the store, sweep, listen, serve until SIGINT or
+//! SIGTERM, then let in-flight calls finish.
+//!
+//! The one line `listening on http://HOST:PORT` is printed (and flushed) only once
+//! the socket accepts connections, so a test or script can wait for it.
+
+use crate::auth::Verifier;
+use crate::config::Config;
+use crate::db::{Db, OpenError};
+use crate::functions::crons;
+use crate::http::{self, AppState};
+use crate::time;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why the server stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+    #[error("--www {0} is not a directory; give the folder holding the demo's index.html")]
+    NoWww(String),
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn run(config: Config) -> Result<(), ServeError> {
+    if let Some(www) = config.www.as_ref().filter(|dir| !dir.is_dir()) {
+        return Err(ServeError::NoWww(www.display().to_string()));
+    }
+    let db = Arc::new(Db::open(&config.db)?);
+    spawn_sweeper(
+        db.clone(),
+        Duration::from_secs(config.sweep_interval_secs.max(1)),
+    );
+    let state = Arc::new(AppState {
+        db,
+        verifier: Verifier::new(config.jwt_secret.as_deref()),
+        max_body_bytes: config.max_body_bytes,
+        verbose: config.verbose,
+    });
+    let app = http::router(state, config.www.clone());
+    let addr = format!("{}:{}", config.host, config.port);
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: addr.clone(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(ServeError::Serve)?;
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "listening on http://{local}");
+    let _ = stdout.flush();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServeError::Serve)
+}
+
+fn spawn_sweeper(db: Arc<Db>, every: Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            // The first tick fires at once: the sweep also runs at start.
+            ticks.tick().await;
+            let db = db.clone();
+            let swept = tokio::task::spawn_blocking(move || {
+                crons::sweep_processed_ops(&db, time::now_ms())
+            })
+            .await;
+            if let Ok(Err(e)) = swept {
+                eprintln!("sweeping old processedOps failed (will retry): {e}");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
