@@ -26,6 +26,8 @@ pub mod wire;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use api::{
     Config, DeadLetter, DeliveryStep, EndSessionArgs, EndSessionResult, FlushReport,

@@ -3,7 +3,7 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::{key, load_dead, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
@@ -327,7 +327,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// ones they delivered (removed from storage).
     pub async fn sync_from_storage(&self) {
         let prefix = self.prefix().to_string();
-        let known_durable: HashSet<String> = self
+        // Sorted: records another instance delivered are folded into the view in
+        // creation order (start before connect before end).
+        let known_durable: BTreeSet<String> = self
             .st()
             .outbox
             .iter()

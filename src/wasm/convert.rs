@@ -1,0 +1,106 @@
+//! Values across the JS boundary. JS objects go through `JSON.stringify` into serde
+//! types, and results come back through `JSON.parse`: serde_json is already in the
+//! binary, so this costs no extra code (serde-wasm-bindgen would), and `undefined`
+//! fields simply disappear, which is what optional arguments want.
+//!
+//! Invariants:
+//! - nothing here panics on JS input: every failure is a typed JS `Error`;
+//! - every error handed to JS is an `Error` whose `code` is a stable string
+//!   (`ErrorCode::as_str`, or [`CLOSED`] for a closed client) and whose `message`
+//!   says what to do.
+
+use js_sys::{Error, Reflect, JSON};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// The code of calls made after `close()`. Only the wasm surface can be closed, so
+/// the core's `ErrorCode` does not have it.
+pub(crate) const CLOSED: &str = "CLOSED";
+
+/// A JS `Error` with a `code` property and the name `VideoSessionError`.
+pub(crate) fn js_error(code: &str, message: &str) -> JsValue {
+    let err = Error::new(message);
+    err.set_name("VideoSessionError");
+    // Setting a property on a fresh Error cannot fail.
+    let _ = Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
+    err.into()
+}
+
+pub(crate) fn api_error(e: ApiError) -> JsValue {
+    js_error(e.code.as_str(), &e.message)
+}
+
+pub(crate) fn invalid(message: impl AsRef<str>) -> JsValue {
+    js_error(ErrorCode::InvalidArgument.as_str(), message.as_ref())
+}
+
+/// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles and BigInts make
+/// `INVALID_ARGUMENT` errors naming `what`.
+pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let s = JSON::stringify(value)
+        .map_err(|e| invalid(format!("{what}: cannot be read as JSON ({})", describe(&e))))?;
+    Ok(s.as_string())
+}
+
+/// Reads a JS value into a serde type; `undefined`/`null` read as `{}`.
+pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+    let json = to_json(value, what)?.unwrap_or_else(|| "{}".into());
+    serde_json::from_str(&json).map_err(|e| invalid(format!("{what}: {e}")))
+}
+
+/// A serde value as a plain JS value (objects, arrays, strings, numbers, null).
+pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| js_error(ErrorCode::BadReply.as_str(), &e.to_string()))?;
+    JSON::parse(&json).map_err(|e| js_error(ErrorCode::BadReply.as_str(), &describe(&e)))
+}
+
+/// A property of a JS object; `undefined` when it is absent or `obj` is no object.
+pub(crate) fn prop(obj: &JsValue, name: &str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A human-readable description of a thrown JS value.
+pub(crate) fn describe(err: &JsValue) -> String {
+    if let Some(e) = err.dyn_ref::<Error>() {
+        let name: String = e.name().into();
+        let msg: String = e.message().into();
+        return format!("{name}: {msg}");
+    }
+    err.as_string().unwrap_or_else(|| format!("{err:?}"))
+}
+
+/// The `name` of a thrown JS error (`QuotaExceededError`, `AbortError`, …).
+pub(crate) fn error_name(err: &JsValue) -> String {
+    prop(err, "name").as_string().unwrap_or_default()
+}
+
+/// An optional number option: absent, or a finite number in `min..=max`, as an integer.
+pub(crate) fn opt_u64(
+    obj: &JsValue,
+    name: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, JsValue> {
+    let v = prop(obj, name);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => {
+            Ok(Some(n as u64))
+        }
+        _ => Err(invalid(format!(
+            "options.{name} must be a whole number from {min} to {max}"
+        ))),
+    }
+}

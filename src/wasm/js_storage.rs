@@ -1,0 +1,121 @@
+//! [`Storage`] over any JS object with `getItem`, `setItem`, `removeItem` and a key
+//! listing (`getAllKeys()` or `keys()`), whose methods return values or Promises —
+//! React Native's AsyncStorage, localForage, an IndexedDB wrapper, a test double.
+//!
+//! Invariants:
+//! - `set` resolves only after the adapter's `setItem` (or its Promise) completed;
+//! - a throw or rejection never escapes: it becomes a `StorageError`, and one whose
+//!   name or message says "quota" becomes `QuotaExceeded`;
+//! - `keys()` may return an array, any iterable, or a Promise of either.
+
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::convert::{describe, error_name, prop};
+use crate::platform::{Storage, StorageError};
+
+/// A JS storage object, checked once when the client is created.
+#[derive(Clone)]
+pub(crate) struct JsStorage {
+    obj: JsValue,
+    get_item: Function,
+    set_item: Function,
+    remove_item: Function,
+    list_keys: Function,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = from)]
+    fn array_from(items: &JsValue) -> Result<Array, JsValue>;
+}
+
+fn method(obj: &JsValue, name: &str) -> Option<Function> {
+    prop(obj, name).dyn_into::<Function>().ok()
+}
+
+fn storage_error(err: JsValue) -> StorageError {
+    let text = format!("{} {}", error_name(&err), describe(&err)).to_ascii_lowercase();
+    if text.contains("quota") {
+        StorageError::QuotaExceeded
+    } else {
+        StorageError::Other(describe(&err))
+    }
+}
+
+impl JsStorage {
+    /// Checks that `obj` has the methods; the error names what is missing.
+    pub(crate) fn new(obj: JsValue) -> Result<Self, String> {
+        let need = |name: &str| {
+            method(&obj, name).ok_or_else(|| format!("options.storage has no {name}() method"))
+        };
+        let get_item = need("getItem")?;
+        let set_item = need("setItem")?;
+        let remove_item = need("removeItem")?;
+        let list_keys = method(&obj, "getAllKeys")
+            .or_else(|| method(&obj, "keys"))
+            .ok_or("options.storage needs getAllKeys() or keys() to list its keys")?;
+        Ok(JsStorage {
+            obj,
+            get_item,
+            set_item,
+            remove_item,
+            list_keys,
+        })
+    }
+
+    /// Calls `f` and waits for its result if it is a thenable.
+    async fn call(&self, f: &Function, args: &[&str]) -> Result<JsValue, StorageError> {
+        let result = match args {
+            [] => f.call0(&self.obj),
+            [a] => f.call1(&self.obj, &JsValue::from_str(a)),
+            [a, b, ..] => f.call2(&self.obj, &JsValue::from_str(a), &JsValue::from_str(b)),
+        }
+        .map_err(storage_error)?;
+        let is_thenable = result.is_object() && prop(&result, "then").is_function();
+        if !is_thenable {
+            return Ok(result);
+        }
+        let promise = match result.dyn_into::<Promise>() {
+            Ok(p) => p,
+            Err(thenable) => Promise::resolve(&thenable),
+        };
+        JsFuture::from(promise).await.map_err(storage_error)
+    }
+}
+
+impl Storage for JsStorage {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let v = self.call(&self.get_item, &[key]).await?;
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| StorageError::Other(format!("getItem({key:?}) returned a non-string")))
+    }
+
+    async fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.call(&self.set_item, &[key, value]).await.map(|_| ())
+    }
+
+    async fn remove(&self, key: &str) -> Result<(), StorageError> {
+        self.call(&self.remove_item, &[key]).await.map(|_| ())
+    }
+
+    async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let listed = self.call(&self.list_keys, &[]).await?;
+        if listed.is_undefined() || listed.is_null() {
+            return Ok(Vec::new());
+        }
+        // Array.from takes arrays, iterators (Map#keys) and array-likes alike.
+        let arr = array_from(&listed).map_err(storage_error)?;
+        Ok(arr
+            .iter()
+            .filter_map(|k| k.as_string())
+            .filter(|k| k.starts_with(prefix))
+            .collect())
+    }
+}

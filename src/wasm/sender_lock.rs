@@ -1,0 +1,246 @@
+//! One sender per origin: the cross-instance lock a delivery round runs under, and
+//! the local gate that keeps one instance's loop and `flush()` from sending at once.
+//!
+//! With Web Locks (`navigator.locks`) the lock is `video-session-sdk:{prefix}sender`.
+//! Without them (Node, React Native, old Safari) a lease record
+//! `{prefix}sender-lease` = `{holder, expiresAt}` in the same storage stands in: write
+//! it when it is free or expired, wait a moment, read it back, and the last writer
+//! holds it.
+//!
+//! Invariants:
+//! - the lock is an optimisation, not what makes delivery correct: every op carries
+//!   its `opId` and the backend dedupes, so when locking fails (locks refused, storage
+//!   unwritable) the round runs anyway rather than never;
+//! - a lease is released by its holder after the round, and expires by itself if the
+//!   holder dies mid-round.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+
+use js_sys::{Object, Promise, Reflect};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::browser_env::{sleep, BrowserEnv};
+use super::convert::prop;
+use super::local_storage::WebStorage;
+use crate::platform::{Env, Storage};
+
+/// A lease outlives any round (20 batches at the request timeout would exceed it,
+/// but then a second sender is merely redundant, not harmful).
+const LEASE_MS: f64 = 60_000.0;
+/// After writing a lease, wait this long and read it back: the last writer wins.
+const LEASE_SETTLE_MS: u64 = 25;
+const LEASE_POLL_MS: u64 = 250;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator.locks` (not in web-sys' stable API).
+    type LockManager;
+    #[wasm_bindgen(method, catch, js_name = request)]
+    fn request(
+        this: &LockManager,
+        name: &str,
+        options: &JsValue,
+        callback: &JsValue,
+    ) -> Result<Promise, JsValue>;
+}
+
+/// A local async mutex (single-threaded).
+#[derive(Default)]
+struct Gate {
+    held: Cell<bool>,
+    waiters: RefCell<VecDeque<Waker>>,
+}
+
+struct GateGuard<'a>(&'a Gate);
+
+impl Drop for GateGuard<'_> {
+    fn drop(&mut self) {
+        self.0.held.set(false);
+        for w in self.0.waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+    }
+}
+
+impl Gate {
+    async fn lock(&self) -> GateGuard<'_> {
+        poll_fn(|cx| {
+            if self.held.replace(true) {
+                self.waiters.borrow_mut().push_back(cx.waker().clone());
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+        .await;
+        GateGuard(self)
+    }
+}
+
+enum CrossTab {
+    Locks(LockManager),
+    Lease { storage: WebStorage, me: String },
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Lease {
+    holder: String,
+    expires_at: f64,
+}
+
+/// The lock of one instance: its local gate and the cross-instance mechanism.
+pub(crate) struct SenderLock {
+    gate: Gate,
+    cross: CrossTab,
+    /// The Web Lock name, or the lease's storage key.
+    name: String,
+}
+
+fn lock_manager() -> Option<LockManager> {
+    let navigator = prop(&js_sys::global(), "navigator");
+    let locks = prop(&navigator, "locks");
+    let has_request = prop(&locks, "request").is_function();
+    has_request.then(|| locks.unchecked_into())
+}
+
+impl SenderLock {
+    /// Web Locks when the platform has them, else a lease in `storage`; `tab` names
+    /// this instance as a lease holder.
+    pub(crate) fn new(storage: WebStorage, prefix: &str, tab: String) -> Self {
+        let (cross, name) = match lock_manager() {
+            Some(locks) => (
+                CrossTab::Locks(locks),
+                format!("video-session-sdk:{prefix}sender"),
+            ),
+            None => (
+                CrossTab::Lease { storage, me: tab },
+                format!("{prefix}sender-lease"),
+            ),
+        };
+        SenderLock {
+            gate: Gate::default(),
+            cross,
+            name,
+        }
+    }
+
+    /// Runs `work` holding the local gate and the cross-instance lock. `wait`: wait
+    /// for the lock; otherwise `None` if someone else holds it. `closed` ends a wait.
+    pub(crate) async fn run<T: 'static>(
+        &self,
+        wait: bool,
+        closed: &Cell<bool>,
+        work: impl Future<Output = T> + 'static,
+    ) -> Option<T> {
+        let _gate = self.gate.lock().await;
+        match &self.cross {
+            CrossTab::Locks(locks) => with_web_lock(locks, &self.name, wait, work).await,
+            CrossTab::Lease { storage, me } => {
+                if !acquire_lease(storage, &self.name, me, wait, closed).await {
+                    return None;
+                }
+                let out = work.await;
+                release_lease(storage, &self.name, me).await;
+                Some(out)
+            }
+        }
+    }
+}
+
+async fn with_web_lock<T: 'static>(
+    locks: &LockManager,
+    name: &str,
+    wait: bool,
+    work: impl Future<Output = T> + 'static,
+) -> Option<T> {
+    let work = Rc::new(RefCell::new(Some(work)));
+    let slot: Rc<RefCell<Option<T>>> = Rc::default();
+    let (work2, slot2) = (work.clone(), slot.clone());
+    let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
+        let job = work2.borrow_mut().take();
+        match job {
+            Some(job) if !lock.is_null() && !lock.is_undefined() => future_to_promise(async move {
+                *slot2.borrow_mut() = Some(job.await);
+                Ok(JsValue::TRUE)
+            }),
+            _ => Promise::resolve(&JsValue::FALSE),
+        }
+    });
+    let options = Object::new();
+    if !wait {
+        let _ = Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE);
+    }
+    match locks.request(name, &options, &callback) {
+        Ok(p) => {
+            let _ = JsFuture::from(p).await;
+        }
+        Err(_) => {
+            // Locks refused (opaque origin, …): deliver without, dedupe keeps it safe.
+            let job = work.borrow_mut().take();
+            if let Some(job) = job {
+                return Some(job.await);
+            }
+        }
+    }
+    let out = slot.borrow_mut().take();
+    out
+}
+
+async fn read_lease(storage: &WebStorage, key: &str) -> Option<Lease> {
+    let raw = storage.get(key).await.ok().flatten()?;
+    serde_json::from_str(&raw).ok()
+}
+
+async fn acquire_lease(
+    storage: &WebStorage,
+    key: &str,
+    me: &str,
+    wait: bool,
+    closed: &Cell<bool>,
+) -> bool {
+    loop {
+        let now = BrowserEnv.now_ms();
+        let free = read_lease(storage, key)
+            .await
+            .is_none_or(|l| l.holder == me || l.expires_at <= now);
+        if free {
+            let mine = Lease {
+                holder: me.to_string(),
+                expires_at: now + LEASE_MS,
+            };
+            let json = serde_json::to_string(&mine).unwrap_or_default();
+            if storage.set(key, &json).await.is_err() {
+                return true;
+            }
+            sleep(LEASE_SETTLE_MS).await;
+            if read_lease(storage, key)
+                .await
+                .is_some_and(|l| l.holder == me)
+            {
+                return true;
+            }
+        }
+        if !wait || closed.get() {
+            return false;
+        }
+        sleep(LEASE_POLL_MS).await;
+    }
+}
+
+async fn release_lease(storage: &WebStorage, key: &str, me: &str) {
+    if read_lease(storage, key)
+        .await
+        .is_some_and(|l| l.holder == me)
+    {
+        let _ = storage.remove(key).await;
+    }
+}

@@ -1,0 +1,257 @@
+//! Browser tests of the wasm surface on this device: real headless Chromium, real
+//! localStorage, JS storage adapters, typed errors. Run with
+//! `bash scripts/test-browser.sh` (it also runs tests/browser_delivery.rs).
+//!
+//! Every test uses its own user id and storage prefix, so tests never see each
+//! other's records even though they share one page's localStorage.
+#![cfg(target_arch = "wasm32")]
+
+#[path = "browser/support.rs"]
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn each_call_writes_one_local_storage_key() {
+    let prefix = format!("{}:", unique("keys"));
+    let (log, handler) = event_log();
+    let o = options(dead_url(), &unique("u"), &prefix);
+    set(&o, "onEvent", handler);
+    set(&o, "debounceMs", 60_000);
+    let c = open(o).await;
+    assert!(local_keys(&prefix).is_empty());
+
+    let id = ok(c.start_session(start("Dr. Smith"))).await;
+    let id = id
+        .as_string()
+        .expect("startSession resolves with a string id");
+    assert_eq!(local_ops(&prefix).len(), 1);
+    ok(c.mark_connected(None)).await;
+    assert_eq!(local_ops(&prefix).len(), 2);
+    ok(c.update_settings(obj(&[("micEnabled", JsValue::FALSE)]).unchecked_into())).await;
+    ok(c.report_quality_issue(js("Audio choppy"), Some(js(&id)))).await;
+
+    let ops = local_ops(&prefix);
+    assert_eq!(
+        kinds(&ops),
+        [
+            "startSession",
+            "markConnected",
+            "updateSessionSettings",
+            "reportQualityIssue"
+        ]
+    );
+    assert!(ops.iter().all(|o| o["clientSessionId"] == id.as_str()));
+    let mut op_ids: Vec<&str> = ops.iter().filter_map(|o| o["opId"].as_str()).collect();
+    op_ids.dedup();
+    assert_eq!(op_ids.len(), 4, "every op has its own opId");
+    assert_eq!(c.pending_count(), 4);
+    let queued = events(&log)
+        .into_iter()
+        .filter(|e| e["type"] == "queued")
+        .count();
+    assert_eq!(queued, 4);
+    c.close();
+    // Closing keeps the records for the next instance.
+    assert_eq!(local_ops(&prefix).len(), 4);
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_a_typed_error_and_stores_nothing() {
+    let prefix = format!("{}:", unique("errors"));
+    let c = open(options(dead_url(), &unique("u"), &prefix)).await;
+
+    let e = err(c.start_session(obj(&[("supportWorkerName", s("   "))]).unchecked_into())).await;
+    assert!(is_error(&e), "rejections are Error objects");
+    assert_eq!(code(&e), "INVALID_ARGUMENT");
+    assert_eq!(
+        get(&e, "name").as_string().as_deref(),
+        Some("VideoSessionError")
+    );
+    let e = err(c.start_session(obj(&[("supportWorkerName", JsValue::from(42))]).unchecked_into()))
+        .await;
+    assert_eq!(code(&e), "INVALID_ARGUMENT");
+    let e = err(c.start_session(JsValue::UNDEFINED.unchecked_into())).await;
+    assert_eq!(code(&e), "INVALID_ARGUMENT");
+    let e = err(c.mark_connected(None)).await;
+    assert_eq!(code(&e), "NO_ACTIVE_SESSION");
+    let e = err(c.report_quality_issue(JsValue::from(7).unchecked_into(), None)).await;
+    assert_eq!(code(&e), "INVALID_ARGUMENT");
+    let e = err(c.get_user_sessions(Some(obj(&[("limit", JsValue::from(0.5))]).unchecked_into())))
+        .await;
+    assert_eq!(code(&e), "INVALID_ARGUMENT");
+    assert!(
+        local_keys(&prefix).is_empty(),
+        "nothing stored: {:?}",
+        local_keys(&prefix)
+    );
+    assert_eq!(c.pending_count(), 0);
+
+    // A lifecycle error after a valid start stores nothing more.
+    ok(c.start_session(start("Dr. Jones"))).await;
+    ok(c.end_session(None)).await;
+    let before = local_ops(&prefix).len();
+    let e = err(c.mark_connected(Some(js("no-such-session")))).await;
+    assert_eq!(code(&e), "NOT_FOUND");
+    assert_eq!(local_ops(&prefix).len(), before);
+
+    assert!(c.set_auth(Some(JsValue::from(5).unchecked_into())).is_err());
+    c.close();
+    let e = err(c.get_call_stats()).await;
+    assert_eq!(code(&e), "CLOSED");
+
+    let bad = [
+        options("ftp://x", "u", &prefix),
+        options(server_or_dead(), "", &prefix),
+        {
+            let o = options(dead_url(), "u", &prefix);
+            set(&o, "storage", obj(&[("getItem", JsValue::from(1))]));
+            o
+        },
+        {
+            let o = options(dead_url(), "u", &prefix);
+            set(&o, "batchSize", 1000);
+            o
+        },
+    ];
+    for o in bad {
+        match video_session_sdk::wasm::VideoSessionClient::create(o.unchecked_into()).await {
+            Ok(_) => panic!("bad options were accepted"),
+            Err(e) => assert_eq!(code(&e), "INVALID_ARGUMENT", "{}", describe(&e)),
+        }
+    }
+}
+
+fn server_or_dead() -> &'static str {
+    option_env!("VSS_TEST_SERVER_URL").unwrap_or(dead_url())
+}
+
+#[wasm_bindgen_test]
+async fn the_auth_token_is_never_stored() {
+    let prefix = format!("{}:", unique("auth"));
+    let token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2VjcmV0LXNpZ25hdHVyZQ";
+    let o = options(dead_url(), &unique("u"), &prefix);
+    set(&o, "auth", token);
+    let c = open(o).await;
+    ok(c.start_session(start("Dr. Smith"))).await;
+    c.set_auth(Some(js("another.token.value")))
+        .expect("a valid token");
+    ok(c.mark_connected(None)).await;
+    let keys = local_keys(&prefix);
+    assert!(!keys.is_empty());
+    for k in keys {
+        let v = local_get(&k).unwrap_or_default();
+        assert!(
+            !v.contains(token) && !v.contains("another.token"),
+            "{k} holds the token"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_reload_recovers_pending_ops_and_reads_answer_offline() {
+    let prefix = format!("{}:", unique("reload"));
+    let user = unique("u");
+    let a = open(options(dead_url(), &user, &prefix)).await;
+    let id = ok(a.start_session(start("Dr. Smith")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(a.mark_connected(None)).await;
+    a.close();
+    drop(a);
+
+    // The "reloaded page": a new instance over the same storage, still offline.
+    let b = open(options(dead_url(), &user, &prefix)).await;
+    assert_eq!(b.pending_count(), 2);
+    assert_eq!(
+        b.current_session_id().as_string().as_deref(),
+        Some(id.as_str())
+    );
+    let age = b.oldest_pending_age_ms().as_f64().expect("an age");
+    assert!(age >= 0.0);
+    let active = json(&ok(b.get_active_session()).await);
+    assert_eq!(active["clientSessionId"], id.as_str());
+    assert_eq!(active["sessionStatus"], "connected");
+    assert_eq!(active["supportWorkerName"], "Dr. Smith");
+    assert!(!b.is_online(), "the backend is unreachable");
+    // The recovered session can be ended without naming it.
+    let end = json(&ok(b.end_session(None)).await);
+    assert_eq!(end["sessionId"], id.as_str());
+    assert_eq!(b.pending_count(), 3);
+    assert_eq!(json(&ok(b.get_active_session()).await), Value::Null);
+}
+
+#[wasm_bindgen_test]
+async fn a_promise_returning_storage_adapter_works_end_to_end() {
+    let prefix = "vss:";
+    let store = make_async_store();
+    let user = unique("u");
+    let o = options(dead_url(), &user, prefix);
+    set(&o, "storage", store.clone());
+    let a = open(o).await;
+    let id = ok(a.start_session(start("Dr. Smith")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(a.mark_connected(None)).await;
+    let keys = store_keys(&store);
+    let op_keys: Vec<&String> = keys.iter().filter(|k| k.starts_with("vss:op:")).collect();
+    assert_eq!(op_keys.len(), 2, "{keys:?}");
+    assert!(store_calls(&store) > 0.0);
+    a.close();
+    drop(a);
+
+    let o = options(dead_url(), &user, prefix);
+    set(&o, "storage", store.clone());
+    let b = open(o).await;
+    assert_eq!(b.pending_count(), 2, "recovered through the async adapter");
+    b.close();
+    drop(b);
+
+    let (log, handler) = event_log();
+    let o = options(server_url(), &user, prefix);
+    set(&o, "storage", store.clone());
+    set(&o, "onEvent", handler);
+    let c = open(o).await;
+    let report = json(&ok(c.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+    assert_eq!(delivered(&log), 2);
+    assert!(store_keys(&store).iter().all(|k| !k.starts_with("vss:op:")));
+    let active = backend(
+        "query",
+        "videoCallSessions:getActiveSession",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(active["clientSessionId"], id.as_str());
+    assert_eq!(active["sessionStatus"], "connected");
+}
+
+#[wasm_bindgen_test]
+async fn a_sync_adapter_with_an_iterator_of_keys_works() {
+    let store = make_sync_store();
+    let user = unique("u");
+    let o = options(dead_url(), &user, "p:");
+    set(&o, "storage", store.clone());
+    let c = open(o).await;
+    ok(c.start_session(start("Dr. Smith"))).await;
+    ok(c.report_quality_issue(js("Video frozen"), None)).await;
+    c.close();
+    let o = options(dead_url(), &user, "p:");
+    set(&o, "storage", store.clone());
+    let d = open(o).await;
+    assert_eq!(d.pending_count(), 2);
+    assert_eq!(
+        store_keys(&store)
+            .iter()
+            .filter(|k| k.starts_with("p:op:"))
+            .count(),
+        2
+    );
+}

@@ -1,0 +1,346 @@
+//! Browser tests of delivery: real headless Chromium, real localStorage, real fetch
+//! over CORS to the real local server, and direct queries to that server to check
+//! what it stored. Run with `bash scripts/test-browser.sh`, which starts the server
+//! and bakes its URL in (`VSS_TEST_SERVER_URL`).
+//!
+//! Every test uses its own user id and storage prefix, so tests never see each
+//! other's records even though they share one page's localStorage.
+#![cfg(target_arch = "wasm32")]
+
+#[path = "browser/support.rs"]
+mod support;
+
+use serde_json::{json, Value};
+use support::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn offline_ops_arrive_later_with_their_event_times() {
+    let prefix = format!("{}:", unique("offline"));
+    let user = unique("u");
+    let a = open(options(dead_url(), &user, &prefix)).await;
+    let id = ok(a.start_session(start("Dr. Smith")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(a.mark_connected(Some(js(&id)))).await;
+    sleep(1500).await;
+    let end =
+        json(&ok(a.end_session(Some(obj(&[("endReason", s("done"))]).unchecked_into()))).await);
+    let local_duration = end["duration"].as_u64().expect("a local duration");
+    assert!(local_duration >= 1, "connected for 1.5 s: {end}");
+    let flushed = json(&ok(a.flush()).await);
+    assert_eq!(
+        flushed["applied"], 0,
+        "the backend is unreachable: {flushed}"
+    );
+    assert_eq!(flushed["pending"], 3);
+    let ops = local_ops(&prefix);
+    let (joined, connected, ended) = (
+        occurred_at(&ops, "startSession"),
+        occurred_at(&ops, "markConnected"),
+        occurred_at(&ops, "endSession"),
+    );
+    a.close();
+    drop(a);
+
+    sleep(300).await;
+    let (log, handler) = event_log();
+    let o = options(server_url(), &user, &prefix);
+    set(&o, "onEvent", handler);
+    let b = open(o).await;
+    // The background sender may deliver before flush() gets its turn; either way
+    // all three arrive, each once.
+    let report = json(&ok(b.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+    assert_eq!(delivered(&log), 3);
+    assert!(
+        local_ops(&prefix).is_empty(),
+        "delivered records are removed"
+    );
+
+    let sessions = backend(
+        "query",
+        "videoCallSessions:getUserSessions",
+        json!({"userId": user}),
+    )
+    .await;
+    let list = sessions.as_array().expect("a list");
+    assert_eq!(list.len(), 1, "{sessions}");
+    let s0 = &list[0];
+    assert_eq!(s0["clientSessionId"], id.as_str());
+    assert_eq!(s0["sessionStatus"], "ended");
+    assert_eq!(s0["joinedAt"], joined.as_str());
+    assert_eq!(s0["connectedAt"], connected.as_str());
+    assert_eq!(s0["endedAt"], ended.as_str());
+    assert_eq!(s0["endReason"], "done");
+    assert_eq!(s0["duration"].as_f64(), Some(local_duration as f64));
+    assert_eq!(end["endedAt"], ended.as_str());
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_on_one_storage_deliver_each_op_once() {
+    let prefix = format!("{}:", unique("tabs"));
+    let user = unique("u");
+    let a = open(options(server_url(), &user, &prefix)).await;
+    let b = open(options(server_url(), &user, &prefix)).await;
+    let mut ids = Vec::new();
+    for (i, tab) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let id = ok(tab.start_session(start(&format!("Worker {i}")))).await;
+        let id = id.as_string().unwrap();
+        ok(tab.mark_connected(Some(js(&id)))).await;
+        ok(tab.end_session(Some(obj(&[("sessionIdToEnd", s(&id))]).unchecked_into()))).await;
+        ids.push(id);
+    }
+    // Both flush at once; the background senders run too.
+    let (ra, rb) = futures_join(ok(a.flush()), ok(b.flush())).await;
+    let (ra, rb) = (json(&ra), json(&rb));
+    let applied = ra["applied"].as_u64().unwrap() + rb["applied"].as_u64().unwrap();
+    assert!(
+        applied <= 12,
+        "each op applied at most once here: {ra} {rb}"
+    );
+    ok(a.flush()).await;
+    ok(b.flush()).await;
+    assert_eq!(a.pending_count(), 0);
+    assert_eq!(b.pending_count(), 0);
+    assert!(local_ops(&prefix).is_empty());
+
+    let stats = backend(
+        "query",
+        "videoCallSessions:getCallStats",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(stats["totalSessions"], 4.0, "{stats}");
+    assert_eq!(stats["completedSessions"], 4.0, "{stats}");
+    let sessions = backend(
+        "query",
+        "videoCallSessions:getUserSessions",
+        json!({"userId": user}),
+    )
+    .await;
+    let mut got: Vec<String> = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["clientSessionId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    got.sort();
+    ids.sort();
+    assert_eq!(got, ids);
+    // Both tabs' reads agree with the backend.
+    let sa = json(&ok(a.get_call_stats()).await);
+    assert_eq!(sa["totalSessions"], 4.0);
+    assert_eq!(json(&ok(b.get_active_session()).await), Value::Null);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_op_becomes_a_dead_letter_and_takes_its_session_with_it() {
+    let prefix = format!("{}:", unique("dead"));
+    let user = unique("u");
+    let (log, handler) = event_log();
+    let o = options(server_url(), &user, &prefix);
+    set(&o, "onEvent", handler);
+    let c = open(o).await;
+    let bad = obj(&[
+        ("supportWorkerName", s("Dr. Smith")),
+        ("appointmentId", s("no-such-appointment")),
+    ]);
+    let id = ok(c.start_session(bad.unchecked_into())).await;
+    ok(c.mark_connected(None)).await;
+    let report = json(&ok(c.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+
+    let dead = json(&c.dead_letters().expect("dead letters"));
+    let dead = dead.as_array().expect("a list");
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    assert_eq!(dead[0]["kind"], "startSession");
+    assert_eq!(dead[0]["clientSessionId"], id.as_string().unwrap().as_str());
+    let code0 = dead[0]["code"].as_str().unwrap_or_default();
+    assert!(
+        ["INVALID_ARGUMENT", "NOT_FOUND"].contains(&code0),
+        "{dead:?}"
+    );
+    assert_eq!(dead[1]["kind"], "markConnected");
+    let dropped = events(&log)
+        .iter()
+        .filter(|e| e["type"] == "dropped")
+        .count();
+    assert_eq!(dropped, 2);
+    assert!(local_ops(&prefix).is_empty());
+    assert_eq!(local_keys(&format!("{prefix}dead:")).len(), 2);
+    let sessions = backend(
+        "query",
+        "videoCallSessions:getUserSessions",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(sessions, json!([]));
+}
+
+#[wasm_bindgen_test]
+async fn online_and_pagehide_events_send_without_waiting() {
+    let prefix = format!("{}:", unique("triggers"));
+    let user = unique("u");
+    let (log, handler) = event_log();
+    let o = options(server_url(), &user, &prefix);
+    set(&o, "onEvent", handler);
+    // A debounce far longer than the test: only the triggers can send in time.
+    set(&o, "debounceMs", 60_000);
+    let c = open(o).await;
+    sleep(200).await;
+    ok(c.start_session(start("Dr. Smith"))).await;
+    sleep(300).await;
+    assert_eq!(delivered(&log), 0, "the debounce holds the op back");
+
+    dispatch_window_event("online");
+    wait_until(|| delivered(&log) == 1).await;
+    assert_eq!(c.pending_count(), 0);
+
+    ok(c.mark_connected(None)).await;
+    sleep(100).await;
+    assert_eq!(delivered(&log), 1);
+    dispatch_window_event("pagehide");
+    wait_until(|| delivered(&log) == 2).await;
+    dispatch_window_event("pageshow");
+    let active = backend(
+        "query",
+        "videoCallSessions:getActiveSession",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(active["sessionStatus"], "connected");
+}
+
+#[wasm_bindgen_test]
+async fn without_web_locks_a_storage_lease_elects_the_sender() {
+    hide_web_locks(true);
+    let prefix = format!("{}:", unique("lease"));
+    let user = unique("u");
+    let a = open(options(server_url(), &user, &prefix)).await;
+    let b = open(options(server_url(), &user, &prefix)).await;
+    hide_web_locks(false);
+    let mut ids = Vec::new();
+    for tab in [&a, &b, &a] {
+        let id = ok(tab.start_session(start("Dr. Lease"))).await;
+        let id = id.as_string().unwrap();
+        ok(tab.end_session(Some(obj(&[("sessionIdToEnd", s(&id))]).unchecked_into()))).await;
+        ids.push(id);
+    }
+    let (ra, rb) = futures_join(ok(a.flush()), ok(b.flush())).await;
+    assert_eq!(json(&ra)["pending"], 0);
+    assert_eq!(json(&rb)["pending"], 0);
+    ok(a.flush()).await;
+    assert!(local_ops(&prefix).is_empty());
+    assert_eq!(
+        local_get(&format!("{prefix}sender-lease")),
+        None,
+        "the lease is released after a round"
+    );
+    let stats = backend(
+        "query",
+        "videoCallSessions:getCallStats",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(stats["totalSessions"], 3.0, "{stats}");
+    assert_eq!(stats["completedSessions"], 3.0, "{stats}");
+}
+
+/// Fills localStorage until it refuses a write; returns the filler keys.
+fn fill_local_storage(prefix: &str) -> Vec<String> {
+    let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let mut keys = Vec::new();
+    let mut size = 1 << 20;
+    while size >= 16 {
+        let key = format!("{prefix}{}", keys.len());
+        if store.set_item(&key, &"x".repeat(size)).is_ok() {
+            keys.push(key);
+        } else {
+            size /= 4;
+        }
+    }
+    keys
+}
+
+#[wasm_bindgen_test]
+async fn a_full_local_storage_keeps_ops_in_memory_until_there_is_room() {
+    let prefix = format!("{}:", unique("quota"));
+    let user = unique("u");
+    let (log, handler) = event_log();
+    let o = options(server_url(), &user, &prefix);
+    set(&o, "onEvent", handler);
+    set(&o, "debounceMs", 60_000);
+    let c = open(o).await;
+    sleep(200).await;
+
+    let filler = fill_local_storage(&format!("{prefix}filler:"));
+    let started = wait(c.start_session(start("Dr. Full"))).await;
+    let stored_while_full = local_ops(&prefix).len();
+    let pending_while_full = c.pending_count();
+    let storage_full = events(&log)
+        .iter()
+        .filter(|e| e["type"] == "storageFull")
+        .count();
+    // Make room before asserting, so a failure here cannot starve later tests.
+    let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    for k in &filler {
+        let _ = store.remove_item(k);
+    }
+
+    assert!(!filler.is_empty(), "localStorage took no filler");
+    let id = started.expect("the call resolves although storage is full");
+    assert_eq!(stored_while_full, 0, "nothing fit in storage");
+    assert_eq!(pending_while_full, 1, "the op is kept in memory");
+    assert_eq!(storage_full, 1, "the app is told, not thrown at");
+
+    let report = json(&ok(c.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+    assert_eq!(delivered(&log), 1);
+    let active = backend(
+        "query",
+        "videoCallSessions:getActiveSession",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(active["clientSessionId"], id.as_string().unwrap().as_str());
+}
+
+#[wasm_bindgen_test]
+async fn another_user_on_this_browser_never_sends_the_first_users_ops() {
+    let (first, second) = (unique("first"), unique("second"));
+    // The default storage prefix: no storagePrefix option.
+    let o = options(dead_url(), &first, "");
+    remove(&o, "storagePrefix");
+    let a = open(o).await;
+    ok(a.start_session(start("Dr. First"))).await;
+    a.close();
+    drop(a);
+    assert_eq!(local_ops(&format!("vss:{first}:")).len(), 1);
+
+    let o = options(server_url(), &second, "");
+    remove(&o, "storagePrefix");
+    let b = open(o).await;
+    assert_eq!(b.pending_count(), 0, "the first user's op is not adopted");
+    let report = json(&ok(b.flush()).await);
+    assert_eq!(report["applied"], 0, "{report}");
+    assert_eq!(local_ops(&format!("vss:{first}:")).len(), 1);
+    for user in [&first, &second] {
+        let sessions = backend(
+            "query",
+            "videoCallSessions:getUserSessions",
+            json!({ "userId": user }),
+        )
+        .await;
+        assert_eq!(sessions, json!([]), "{user}");
+    }
+}
