@@ -13,6 +13,13 @@ for (const f of ["index.js", "index.d.ts"]) copyFileSync(join(root, "js/react", 
 copyFileSync(join(root, "js/node.js"), join(pkg, "node.js"));
 writeFileSync(join(pkg, "node.d.ts"), 'export * from "./video_session_sdk.js";\nexport { default } from "./video_session_sdk.js";\n');
 
+// wasm-bindgen declares `[Symbol.dispose]()`; strict projects on an ES2022 lib without
+// skipLibCheck need the lib that declares Symbol.dispose.
+const dts = join(pkg, "video_session_sdk.d.ts");
+const ref = '/// <reference lib="esnext.disposable" />\n';
+const types = readFileSync(dts, "utf8");
+if (!types.startsWith(ref)) writeFileSync(dts, ref + types);
+
 const manifest = {
   name: "video-session-sdk",
   version: generated.version,

@@ -91,6 +91,12 @@ async fn cors(request: Request, next: Next) -> Response {
         header::ACCESS_CONTROL_ALLOW_HEADERS,
         HeaderValue::from_static("Content-Type, Authorization, Convex-Client"),
     );
+    // Without this a cross-origin page cannot read Retry-After, and the SDK's backoff
+    // could not honour it.
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Retry-After"),
+    );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("86400"),

@@ -176,6 +176,7 @@ fn cors_preflight_is_204_and_mirrors_the_origin() {
     for h in ["Content-Type", "Authorization", "Convex-Client"] {
         assert!(allowed.contains(h), "{allowed}");
     }
+    assert_eq!(headers["access-control-expose-headers"], "Retry-After");
     let methods = headers["access-control-allow-methods"].to_str().unwrap();
     for m in ["GET", "POST", "OPTIONS"] {
         assert!(methods.contains(m), "{methods}");
