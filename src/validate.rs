@@ -15,6 +15,9 @@ pub const MAX_AUDIO_OPTION: usize = 50;
 pub const MAX_ISSUE: usize = 500;
 pub const MAX_QUALITY_ISSUES: usize = 50;
 pub const MAX_METADATA: usize = 4096;
+/// Deeper metadata is refused so every stored record stays readable (serde_json stops
+/// at 128 levels, and a record or a batch wraps metadata in a few more).
+pub const MAX_METADATA_DEPTH: usize = 32;
 pub const MAX_ID: usize = 100;
 pub const DEFAULT_SESSIONS_LIMIT: u32 = 50;
 pub const MAX_SESSIONS_LIMIT: u32 = 200;
@@ -42,12 +45,18 @@ fn check(
             "{field} must be {want} characters long (got {len})"
         )));
     }
-    if not_blank && value.trim().is_empty() {
+    if not_blank && value.chars().all(is_js_space) {
         return Err(ApiError::invalid_argument(format!(
             "{field} must not be only white space"
         )));
     }
     Ok(())
+}
+
+/// White space as JS `trim()` sees it (the contract's rule): Rust's set plus U+FEFF,
+/// minus U+0085.
+fn is_js_space(c: char) -> bool {
+    c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}')
 }
 
 fn check_opt(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
@@ -63,15 +72,74 @@ pub fn session_ref(id: &str) -> Result<(), ApiError> {
     check("session id", id, 1, MAX_ID, false)
 }
 
-/// `JSON.stringify(metadata).length ≤ 4096`.
+/// `JSON.stringify(metadata).length ≤ 4096`, measured as JavaScript writes it, and at
+/// most [`MAX_METADATA_DEPTH`] levels deep.
 pub fn metadata(value: &Value) -> Result<(), ApiError> {
-    let len = utf16_len(&serde_json::to_string(value).unwrap_or_default());
+    if depth(value) > MAX_METADATA_DEPTH {
+        return Err(ApiError::invalid_argument(format!(
+            "metadata must be at most {MAX_METADATA_DEPTH} levels deep"
+        )));
+    }
+    let len = js_json_len(value);
     if len > MAX_METADATA {
         return Err(ApiError::invalid_argument(format!(
             "metadata must be at most {MAX_METADATA} characters as JSON (got {len}); store large data elsewhere and keep a reference"
         )));
     }
     Ok(())
+}
+
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// `JSON.stringify(value).length`: strings as serde_json escapes them (the same
+/// escapes as JS), numbers as JavaScript's `Number.prototype.toString`.
+fn js_json_len(value: &Value) -> usize {
+    let string_len = |s: &str| utf16_len(&serde_json::to_string(s).unwrap_or_default());
+    match value {
+        Value::Null => 4,
+        Value::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => js_number_len(f),
+            _ => n.to_string().len(),
+        },
+        Value::String(s) => string_len(s),
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(js_json_len).sum::<usize>()
+        }
+        Value::Object(map) => {
+            2 + map.len().saturating_sub(1)
+                + map
+                    .iter()
+                    .map(|(k, v)| string_len(k) + 1 + js_json_len(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+/// Length of JavaScript's `String(f)` for a finite number: plain digits from 1e-6 up
+/// to 1e21, exponent form (`1e+21`, `1.5e-7`) outside.
+fn js_number_len(f: f64) -> usize {
+    let abs = f.abs();
+    if f == 0.0 {
+        1
+    } else if (1e-6..1e21).contains(&abs) {
+        format!("{f}").len()
+    } else {
+        let exp = format!("{f:e}");
+        exp.len() + usize::from(!exp.contains("e-"))
+    }
 }
 
 pub fn start(args: &StartSessionArgs) -> Result<(), ApiError> {
@@ -224,5 +292,37 @@ mod tests {
         assert!(sessions_limit(Some(0)).is_err());
         assert!(user_id("").is_err());
         assert!(session_ref(&"s".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn white_space_is_what_js_trim_strips() {
+        assert!(start(&start_args("\u{feff}")).is_err());
+        assert!(start(&start_args("\u{a0}\u{3000}\u{2028}")).is_err());
+        assert!(start(&start_args("\u{85}")).is_ok());
+    }
+
+    #[test]
+    fn metadata_is_measured_as_json_stringify_writes_it() {
+        let len = |v: Value| js_json_len(&v);
+        // Each compared with what node prints for JSON.stringify(v).length.
+        assert_eq!(len(json!({"a": [1.0, 0.5, -2]})), 16);
+        assert_eq!(len(json!([1e20])), 23);
+        assert_eq!(len(json!([1e21, 1.5e-7, 0.000001])), 23);
+        assert_eq!(len(json!({"q": "\"\n😀", "t": true, "n": null})), 32);
+        let mut a = start_args("x");
+        a.metadata = Some(json!({"k": vec![1e20; 200]}));
+        assert!(start(&a).is_err(), "4407 characters as JS writes them");
+        a.metadata = Some(json!({"k": vec![1.0; 1000], "p": "x".repeat(2082)}));
+        assert!(start(&a).is_ok(), "4096 characters as JS writes them");
+    }
+
+    #[test]
+    fn metadata_depth_is_capped() {
+        let deep = |n: usize| (0..n).fold(json!(1), |v, _| json!({ "a": v }));
+        let mut a = start_args("x");
+        a.metadata = Some(deep(MAX_METADATA_DEPTH));
+        assert!(start(&a).is_ok());
+        a.metadata = Some(deep(MAX_METADATA_DEPTH + 1));
+        assert!(start(&a).unwrap_err().message.contains("deep"));
     }
 }

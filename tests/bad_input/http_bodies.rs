@@ -217,7 +217,7 @@ pub fn cases() -> Vec<Case> {
         c("applyBatch op with a bad occurredAt", batch_op(|op| op["occurredAt"] = json!("2024-13-01T00:00:00.000Z")), OpRejected("INVALID_ARGUMENT")),
         c("applyBatch op with a blank worker name", batch_op(|op| op["args"]["supportWorkerName"] = json!(" ")), OpRejected("INVALID_ARGUMENT")),
         Case {
-            known_bug: Some("bug: server/src/functions/limits.rs:51 uses char::is_whitespace, which includes U+0085; JS trim() (convex/, the contract's rule) keeps it, so server/ refuses a name convex/ accepts"),
+            known_bug: None,
             ..c("supportWorkerName U+0085 is valid (JS trim() keeps NEL)", start_as("probe-valid", json!({"supportWorkerName": "\u{85}"})), Success)
         },
         c("token that is not a JWT", with_auth("Bearer garbage".into()), unauth()),

@@ -152,28 +152,16 @@ pub fn cases() -> Vec<Case> {
         c("getUserSessions: limit 0", Connected, Sessions(Some(0)), err(ia, "limit")),
         c("open: empty userId", Nothing, Open(String::new()), err(ia, "userId")),
         c("open: userId of 201 chars", Nothing, Open("u".repeat(201)), err(ia, "userId")),
-        bug(c("start: supportWorkerName only U+FEFF (JS trim() strips it)", Nothing, Start(start("\u{feff}")), err(ia, "supportWorkerName")), BUG_FEFF),
-        bug(c("quality issue: only U+FEFF", Connected, Issue("\u{feff}\u{feff}".into(), Current), err(ia, "issue")), BUG_FEFF),
-        bug(c("start: metadata of 200 × 1e20 (4407 chars as JS JSON, 1007 as serde)", Nothing, Start(start_with(|a| a.metadata = Some(json!({"k": vec![1e20; 200]})))), err(ia, "metadata")), BUG_NUMBERS),
-        bug(c("control: supportWorkerName U+0085 (JS trim() keeps NEL) is accepted", Nothing, Start(start("\u{85}")), ACCEPT), BUG_NEL),
-        bug(c("control: metadata of 4096 JS chars with 1.0 floats is accepted", Nothing, Start(start_with(|a| a.metadata = Some(json!({"k": vec![1.0; 1000], "p": "x".repeat(2082)})))), ACCEPT), BUG_NUMBERS),
-        bug(c("start: metadata nested 200 levels deep", Nothing, Start(start_with(|a| a.metadata = Some(deep(200)))), err(ia, "metadata")), super::storage::BUG_DEPTH),
+        c("start: supportWorkerName only U+FEFF (JS trim() strips it)", Nothing, Start(start("\u{feff}")), err(ia, "supportWorkerName")),
+        c("quality issue: only U+FEFF", Connected, Issue("\u{feff}\u{feff}".into(), Current), err(ia, "issue")),
+        c("start: metadata of 200 × 1e20 (4407 chars as JS JSON, 1007 as serde)", Nothing, Start(start_with(|a| a.metadata = Some(json!({"k": vec![1e20; 200]})))), err(ia, "metadata")),
+        c("control: supportWorkerName U+0085 (JS trim() keeps NEL) is accepted", Nothing, Start(start("\u{85}")), ACCEPT),
+        c("control: metadata of 4096 JS chars with 1.0 floats is accepted", Nothing, Start(start_with(|a| a.metadata = Some(json!({"k": vec![1.0; 1000], "p": "x".repeat(2082)})))), ACCEPT),
+        c("start: metadata nested 200 levels deep", Nothing, Start(start_with(|a| a.metadata = Some(deep(200)))), err(ia, "metadata")),
         c("control: supportWorkerName of 100 emoji (200 units) is accepted", Nothing, Start(start(&"😀".repeat(100))), ACCEPT),
         c("control: metadata of exactly 4096 JSON chars is accepted", Nothing, Start(start_with(|a| a.metadata = Some(metadata_of_len(4096)))), ACCEPT),
         c("control: a 500-char issue is accepted", Connected, Issue("x".repeat(500), Current), ACCEPT),
     ]
-}
-
-/// "Only white space" is JS `trim()` (contract, Details): U+FEFF is white space there.
-const BUG_FEFF: &str = "bug: src/validate.rs check() uses Rust str::trim, which keeps U+FEFF; JS trim() strips it, so the SDK queues what convex/ and server/ reject (a dead letter later)";
-/// U+0085 is not white space for JS `trim()`, so convex/ accepts it.
-const BUG_NEL: &str = "bug: src/validate.rs (str::trim) and server/src/functions/limits.rs:51 (char::is_whitespace) treat U+0085 as white space; JS trim() (convex/) keeps it, so both refuse a name convex/ accepts";
-/// `JSON.stringify` writes 1e20 as 21 digits and 1.0 as `1`; serde_json writes `1e20` and `1.0`.
-const BUG_NUMBERS: &str = "bug: src/validate.rs metadata() measures serde_json::to_string, not JSON.stringify (numbers: 1e20 → 1e20 vs 100000000000000000000, 1.0 → 1.0 vs 1); server/src/values.rs js_json_len gets it right";
-
-fn bug(mut case: Case, why: &'static str) -> Case {
-    case.known_bug = Some(why);
-    case
 }
 
 fn deep(n: usize) -> Value {

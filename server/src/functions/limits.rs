@@ -48,7 +48,11 @@ pub fn optional_length(
 /// `1..=max` units and not only white space (JavaScript's `trim()` set).
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), FunctionError> {
     length(field, value, 1, max)?;
-    if value.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {
+    // JS trim(): Rust's white space plus U+FEFF, minus U+0085 (NEL).
+    if value
+        .chars()
+        .all(|c| c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}'))
+    {
         return Err(FunctionError::invalid(format!(
             "{field} must not be only white space"
         )));
@@ -108,6 +112,8 @@ mod tests {
     fn text_rejects_white_space_only() {
         assert!(text("name", " \t\u{a0}\u{feff}", 200).is_err());
         assert!(text("name", " Dr. Smith ", 200).is_ok());
+        // JS trim() keeps NEL, so a name of only U+0085 is not blank (convex/ agrees).
+        assert!(text("name", "\u{85}", 200).is_ok());
     }
 
     #[test]
