@@ -50,7 +50,23 @@ export async function startServer() {
   await cp(joinPath(ROOT, "www"), www, { recursive: true });
   await cp(joinPath(ROOT, "pkg"), joinPath(www, "pkg"), { recursive: true });
 
-  const child = spawn(SERVER_BIN, ["--port", "0", "--db", joinPath(dir, "e2e.sqlite3"), "--www", www], {
+  const server = await spawnServer(joinPath(dir, "e2e.sqlite3"), www);
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Runs the server binary on a free loopback port with database `db` and static files
+ * from `www`; resolves once it prints its address. Returns `{ url, stop, output }`.
+ */
+export async function spawnServer(db, www) {
+  await mustExist(SERVER_BIN, "run `cargo build -p video-session-server` (or set VSS_SERVER_BIN)");
+  const child = spawn(SERVER_BIN, ["--port", "0", "--db", db, "--www", www], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -72,18 +88,15 @@ export async function startServer() {
       fail(new Error(`the server exited (code ${code}) before listening:\n${output}`));
     });
   });
-
   return {
     url,
     output: () => output,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill("SIGTERM");
-        const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-        await exited;
-        clearTimeout(killer);
-      }
-      await rm(dir, { recursive: true, force: true });
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }

@@ -15,11 +15,10 @@ import { spawn } from "node:child_process";
 import { access, cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "../e2e/support.mjs";
+import { ROOT, spawnServer } from "../e2e/support.mjs";
 
 export { ROOT };
 export const NPM_FLAGS = ["--prefer-offline", "--no-audit", "--no-fund"];
-const SERVER_BIN = join(ROOT, process.env.VSS_SERVER_BIN || "target/debug/video-session-server");
 const GENERATED = ["video_session_sdk.js", "video_session_sdk.d.ts", "video_session_sdk_bg.wasm", "package.json"];
 
 const temps = [];
@@ -125,41 +124,8 @@ export async function copyFixture(name) {
  * Returns `{ url, stop, output }`.
  */
 export async function startServer(www) {
-  await access(SERVER_BIN).catch(() => {
-    throw new Error(`${SERVER_BIN} is missing: run \`cargo build -p video-session-server\` (or set VSS_SERVER_BIN)`);
-  });
   const db = join(await tempDir("db"), "package.sqlite3");
-  const child = spawn(SERVER_BIN, ["--port", "0", "--db", db, "--www", www], { stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const exited = new Promise((done) => child.once("exit", done));
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the server did not print its address in 20 s:\n${output}`)), 20_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`the server exited (code ${code}) before listening:\n${output}`));
-    });
-  });
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
+  return spawnServer(db, www);
 }
 
 /**
