@@ -201,6 +201,12 @@ impl Outbox {
         key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms)
     }
 
+    /// Creation time of the oldest record not in flight (what a sender waits to send).
+    pub fn oldest_waiting_ms(&self) -> Option<u64> {
+        let (key, _) = self.entries.iter().find(|(_, e)| !e.in_flight)?;
+        key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms)
+    }
+
     /// The record a new settings update for `session` may merge into: the session's
     /// last op, if it is a settings update that is not in flight.
     pub fn coalesce_target(&self, session: &str) -> Option<String> {

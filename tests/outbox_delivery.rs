@@ -345,3 +345,31 @@ fn a_rejected_start_takes_its_sessions_later_ops_with_it_and_blocks_nothing() {
         ErrorCode::NotFound
     );
 }
+
+#[test]
+fn a_steady_stream_of_calls_does_not_hold_delivery_off() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(9),
+    );
+    let c = open(disk, &t, &env);
+    let id = block_on(c.start_session(start_args("A"))).unwrap();
+    let first = env.now.get();
+    // A call every 100 ms, each inside the 250 ms debounce of the one before.
+    for i in 0..20 {
+        env.advance(100.0);
+        block_on(c.report_quality_issue(format!("issue {i}"), Some(id.clone()))).unwrap();
+        let wake = c.next_wake_at().expect("ops are pending");
+        assert!(
+            wake <= first + 500.0,
+            "call {i}: the first op would wait {} ms",
+            wake - first
+        );
+    }
+    assert!(matches!(
+        block_on(c.deliver_due()),
+        DeliveryStep::Sent { applied: 21, .. }
+    ));
+    assert_eq!(c.next_wake_at(), None, "nothing left to send");
+}

@@ -281,16 +281,21 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     }
 
     /// When the driver should next call `deliver_due`: the end of the backoff, or the
-    /// end of the debounce after the last enqueue; `None` when nothing is pending.
+    /// end of the debounce after the last enqueue (capped at twice the debounce after
+    /// the oldest waiting op); `None` when nothing is pending.
     pub fn next_wake_at(&self) -> Option<f64> {
         let st = self.st();
         if st.outbox.iter().all(|(_, e)| e.in_flight) {
             return None;
         }
         let now = self.inner.env.now_ms();
-        let debounce = st
-            .last_enqueue_ms
-            .map_or(now, |t| t + self.inner.config.debounce_ms as f64);
+        let debounce_ms = self.inner.config.debounce_ms as f64;
+        // Debounced after the last enqueue, but a steady stream of calls must not hold
+        // delivery off for ever: nothing waits more than twice the debounce.
+        let mut debounce = st.last_enqueue_ms.map_or(now, |t| t + debounce_ms);
+        if let Some(oldest) = st.outbox.oldest_waiting_ms() {
+            debounce = debounce.min(oldest as f64 + 2.0 * debounce_ms);
+        }
         Some(
             st.delivery
                 .retry_at()
