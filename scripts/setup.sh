@@ -43,3 +43,7 @@ if [ ! -d convex/node_modules/convex-test ]; then
   step "npm packages for convex/"
   npm ci --prefix convex --no-audit --no-fund --loglevel=error
 fi
+if [ ! -d js/node_modules/@testing-library/react ]; then
+  step "npm packages for js/ (React hook tests)"
+  npm ci --prefix js --no-audit --no-fund --loglevel=error
+fi

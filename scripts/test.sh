@@ -28,6 +28,7 @@ lint() {
   cargo fmt --all --check
   cargo clippy -q --workspace --all-targets -- -D warnings
   cargo clippy -q --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -q --target wasm32-unknown-unknown --test browser --test browser_delivery -- -D warnings
 }
 rust_tests() {
   cargo build -q -p video-session-server
@@ -39,14 +40,26 @@ convex_tests() {
   npx tsc --noEmit -p .
   VSS_SERVER_BIN="$root/target/debug/video-session-server" npx vitest run
 }
+# Also builds the release package into pkg/, which the stages after it use.
 browser_tests() {
   bash scripts/test-browser.sh
 }
+react_hook_tests() {
+  cd js
+  VSS_SERVER_BIN="$root/target/debug/video-session-server" npx vitest run
+}
+node_tests() {
+  VSS_SERVER_BIN="$root/target/debug/video-session-server" node --test "$@"
+}
 
 stage "lint (fmt, clippy native + wasm32)" lint
-stage "rust tests (SDK core, local backend)" rust_tests
+stage "rust tests (SDK core, fault injection, bad inputs, local backend)" rust_tests
 stage "convex-test, shared scenarios x2, ConvexHttpClient conformance" convex_tests
-stage "browser tests (wasm in headless Chromium)" browser_tests
+stage "browser tests (wasm in headless Chromium) + release build" browser_tests
+stage "React hook (jsdom, real wasm client, real backend)" react_hook_tests
+stage "npm package (pack, Node, Vite app, plain page, types)" node_tests tests/package/
+stage "demo end-to-end (playwright-core, Chromium)" node_tests tests/e2e/
+stage "browser crash trials (kill/reload at random moments)" node_tests tests/crash/
 
 printf '\n==== summary\n'
 printf '%s\n' "${results[@]}"
