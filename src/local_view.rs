@@ -165,18 +165,38 @@ impl LocalView {
         sessions
     }
 
-    /// One session (by clientSessionId or `_id`) with `pending` folded on top.
+    /// One session (by clientSessionId or `_id`) with `pending` folded on top. Only
+    /// the session's own records are folded, so the cost of checking a call is one
+    /// pass over the keys of the queue, not the queue times the sessions.
     pub fn session<'a>(
         &self,
         id: &str,
         pending: impl Iterator<Item = &'a OpRecord>,
         user_id: &str,
     ) -> Option<Session> {
-        let mut folded = self.folded(pending, user_id);
-        let i = folded.iter().position(|s| {
-            s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id)
-        })?;
-        Some(folded.swap_remove(i))
+        let is_it =
+            |s: &Session| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id);
+        let base = self.sessions.iter().find(|s| is_it(s)).cloned();
+        let names = self.names(id);
+        let mut one: Vec<Session> = base.into_iter().collect();
+        for rec in pending.filter(|r| names.contains(&r.client_session_id)) {
+            fold_op(&mut one, rec, user_id);
+        }
+        let i = one.iter().position(is_it)?;
+        Some(one.swap_remove(i))
+    }
+
+    /// What records call session `id`: records name a session by its clientSessionId,
+    /// or by `_id` for sessions created elsewhere, and it may be asked for by either.
+    pub fn names(&self, id: &str) -> Vec<String> {
+        let snapshot = self
+            .sessions
+            .iter()
+            .find(|s| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id));
+        match snapshot {
+            Some(s) => s.client_session_id.iter().chain(&s.id).cloned().collect(),
+            None => vec![id.to_string()],
+        }
     }
 
     /// Stats with `pending` added.
@@ -352,5 +372,34 @@ mod tests {
         view.upsert_server(vec![fresh]);
         assert_eq!(view.sessions.len(), 1);
         assert_eq!(view.sessions[0].session_status, SessionStatus::Connected);
+    }
+
+    #[test]
+    fn one_session_folds_like_the_whole_view() {
+        // Two calls interleaved; one of them already in the snapshot under its `_id`,
+        // with later records naming it by that `_id`.
+        let mut ops = call();
+        for (i, mut o) in call().into_iter().enumerate() {
+            o.client_session_id = "srv1".into();
+            o.op_id = format!("other-{i}");
+            ops.insert(2 * i + 1, o);
+        }
+        ops.retain(|o| !(o.client_session_id == "srv1" && o.kind == OpKind::StartSession));
+        let view = LocalView {
+            sessions: vec![Session {
+                id: Some("srv1".into()),
+                session_status: SessionStatus::Connecting,
+                ..Default::default()
+            }],
+            stats: None,
+        };
+        let all = view.folded(ops.iter(), "u");
+        for id in ["s", "srv1"] {
+            let whole = all.iter().find(|s| {
+                s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id)
+            });
+            assert_eq!(view.session(id, ops.iter(), "u").as_ref(), whole, "{id}");
+        }
+        assert_eq!(view.session("nope", ops.iter(), "u"), None);
     }
 }

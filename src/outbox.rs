@@ -13,7 +13,7 @@
 //! - a record that is not durable yet (storage full) stays in memory and is written
 //!   again later.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -37,6 +37,9 @@ pub struct Outbox {
     prefix: String,
     tab_id: String,
     entries: BTreeMap<String, Entry>,
+    /// Session name (the records' `client_session_id`) → its records' keys, so checking
+    /// a call reads the session's own records, not the whole queue.
+    by_session: HashMap<String, BTreeSet<String>>,
     last_ms: u64,
     counter: u32,
     bytes: usize,
@@ -85,6 +88,7 @@ impl Outbox {
             prefix: prefix.to_string(),
             tab_id: tab_id.to_string(),
             entries: BTreeMap::new(),
+            by_session: HashMap::new(),
             last_ms: 0,
             counter: 0,
             bytes: 0,
@@ -131,9 +135,14 @@ impl Outbox {
     }
 
     pub fn insert(&mut self, key: String, rec: OpRecord, durable: bool) {
+        self.remove(&key);
         let bytes = rec.to_json().len();
         self.bytes += bytes;
-        if let Some(old) = self.entries.insert(
+        self.by_session
+            .entry(rec.client_session_id.clone())
+            .or_default()
+            .insert(key.clone());
+        self.entries.insert(
             key,
             Entry {
                 rec,
@@ -141,15 +150,35 @@ impl Outbox {
                 in_flight: false,
                 bytes,
             },
-        ) {
-            self.bytes -= old.bytes;
-        }
+        );
     }
 
     pub fn remove(&mut self, key: &str) -> Option<Entry> {
         let e = self.entries.remove(key)?;
         self.bytes -= e.bytes;
+        self.unindex(&e.rec.client_session_id, key);
         Some(e)
+    }
+
+    fn unindex(&mut self, session: &str, key: &str) {
+        if let Some(keys) = self.by_session.get_mut(session) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_session.remove(session);
+            }
+        }
+    }
+
+    /// The records of the sessions named in `names`, in key order.
+    pub fn records_of<'a>(&'a self, names: &[String]) -> impl Iterator<Item = &'a OpRecord> {
+        let keys: BTreeSet<&String> = names
+            .iter()
+            .filter_map(|n| self.by_session.get(n))
+            .flatten()
+            .collect();
+        keys.into_iter()
+            .filter_map(|k| self.entries.get(k))
+            .map(|e| &e.rec)
     }
 
     pub fn get(&self, key: &str) -> Option<&Entry> {
@@ -351,5 +380,45 @@ mod tests {
         assert_eq!(r.good, vec![("p:op:1".to_string(), good)]);
         assert_eq!(r.bad.len(), 2);
         assert_eq!(quarantine_key("p:", "p:op:2"), "p:quarantine:2");
+    }
+
+    #[test]
+    fn records_of_follows_inserts_and_removals_in_key_order() {
+        let mut o = Outbox::new("p:", "t");
+        let ids = |o: &Outbox, names: &[&str]| {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            o.records_of(&names)
+                .map(|r| r.op_id.clone())
+                .collect::<Vec<_>>()
+        };
+        o.insert(
+            "p:op:3".into(),
+            rec("c", OpKind::MarkConnected, "s1", json!({})),
+            true,
+        );
+        o.insert(
+            "p:op:1".into(),
+            rec("a", OpKind::StartSession, "s1", json!({})),
+            true,
+        );
+        o.insert(
+            "p:op:2".into(),
+            rec("b", OpKind::StartSession, "srv", json!({})),
+            true,
+        );
+        assert_eq!(ids(&o, &["s1"]), ["a", "c"]);
+        assert_eq!(ids(&o, &["srv", "s1"]), ["a", "b", "c"]);
+        o.remove("p:op:1");
+        assert_eq!(ids(&o, &["s1"]), ["c"]);
+        // Re-inserting a key (a record read back from storage) indexes it once.
+        o.insert(
+            "p:op:3".into(),
+            rec("c", OpKind::MarkConnected, "s1", json!({})),
+            true,
+        );
+        assert_eq!(ids(&o, &["s1"]), ["c"]);
+        o.remove("p:op:3");
+        assert!(ids(&o, &["s1"]).is_empty());
+        assert_eq!(o.len(), 1);
     }
 }
