@@ -13,10 +13,9 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join as joinPath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ROOT } from "../e2e/support.mjs";
+import { ROOT, spawnServer } from "../e2e/support.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SERVER_BIN = joinPath(ROOT, process.env.VSS_SERVER_BIN || "target/debug/video-session-server");
 const PLAYWRIGHT = joinPath(ROOT, ".tools/node_modules/playwright-core/index.mjs");
 const CHROMIUM = process.env.VSS_CHROMIUM || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -71,18 +70,11 @@ export async function startCrashServer() {
   const www = joinPath(dir, "www");
   await cp(joinPath(HERE, "page"), www, { recursive: true });
   await cp(joinPath(ROOT, "pkg"), joinPath(www, "pkg"), { recursive: true });
-  const proc = spawnUntil(
-    SERVER_BIN,
-    ["--port", "0", "--db", joinPath(dir, "crash.sqlite3"), "--www", www],
-    /listening on (http:\/\/127\.0\.0\.1:\d+)/,
-    "video-session-server",
-  );
-  const url = await proc.found;
+  const server = await spawnServer(joinPath(dir, "crash.sqlite3"), www);
   return {
-    url,
-    output: proc.output,
+    ...server,
     async stop() {
-      await stopChild(proc.child, proc.exited);
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
