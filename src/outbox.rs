@@ -13,7 +13,7 @@
 //! - a record that is not durable yet (storage full) stays in memory and is written
 //!   again later.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -39,7 +39,7 @@ pub struct Outbox {
     entries: BTreeMap<String, Entry>,
     /// Session name (the records' `client_session_id`) → its records' keys, so checking
     /// a call reads the session's own records, not the whole queue.
-    by_session: HashMap<String, BTreeSet<String>>,
+    by_session: BTreeMap<String, BTreeSet<String>>,
     last_ms: u64,
     counter: u32,
     bytes: usize,
@@ -88,7 +88,7 @@ impl Outbox {
             prefix: prefix.to_string(),
             tab_id: tab_id.to_string(),
             entries: BTreeMap::new(),
-            by_session: HashMap::new(),
+            by_session: BTreeMap::new(),
             last_ms: 0,
             counter: 0,
             bytes: 0,
