@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::platform::{CallKind, Env, Storage, Transport, TransportError};
 use crate::race::{race, Either};
 use crate::validate;
-use crate::wire::{CallStats, Session};
+use crate::wire::{from_backend, CallStats, Session};
 
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// The user's sessions, newest first, at most `limit` (default 50, max 200).
@@ -24,7 +24,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 json!({"userId": user, "limit": limit}),
             )
             .await;
-        if let Some(list) = fresh.and_then(|v| serde_json::from_value::<Vec<Session>>(v).ok()) {
+        if let Some(list) = fresh.and_then(|v| from_backend::<Vec<Session>>(&v).ok()) {
             self.st().view.upsert_server(list);
             self.persist_view().await;
         }
@@ -40,7 +40,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let fresh = self
             .query("videoCallSessions:getCallStats", json!({"userId": user}))
             .await;
-        if let Some(stats) = fresh.and_then(|v| serde_json::from_value::<CallStats>(v).ok()) {
+        if let Some(stats) = fresh.and_then(|v| from_backend::<CallStats>(&v).ok()) {
             self.st().view.stats = Some(stats);
             self.persist_view().await;
         }
@@ -61,7 +61,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         // not trusted as active unless this device has pending ops for it.
         let server_active: Option<Option<String>> = match fresh {
             Some(Value::Null) => Some(None),
-            Some(v) => match serde_json::from_value::<Session>(v) {
+            Some(v) => match from_backend::<Session>(&v) {
                 Ok(s) => {
                     let id = s.id.clone();
                     self.st().view.upsert_server(vec![s]);

@@ -26,7 +26,7 @@ use crate::backoff;
 use crate::error::ErrorCode;
 use crate::platform::TransportError;
 use crate::record::{OpKind, OpRecord};
-use crate::wire::{BatchReply, OpResult};
+use crate::wire::{from_backend, BatchReply, OpResult};
 
 /// The backend's hard cap on ops per `applyBatch`.
 pub const MAX_BATCH: usize = 100;
@@ -165,7 +165,7 @@ impl Delivery {
         random: u64,
     ) -> Outcome {
         match result {
-            Ok(value) => match serde_json::from_value::<BatchReply>(value) {
+            Ok(value) => match from_backend::<BatchReply>(&value) {
                 Ok(reply) => self.on_reply(sent, reply),
                 Err(e) => self.transient(
                     sent,
