@@ -8,6 +8,8 @@
 //! - the snapshot only moves forward from server answers and delivered ops; pending
 //!   ops are folded on a copy at read time, never into the snapshot.
 
+use std::cmp::Ordering;
+
 use serde_json::Value;
 
 use crate::lifecycle::{self, SessionStatus, Transition};
@@ -133,14 +135,23 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
     Some(delta)
 }
 
-fn sort_newest_first(sessions: &mut [Session]) {
-    sessions.sort_by(|a, b| {
+/// Newest first; stable (ties keep their order). A binary insertion sort: the lists
+/// are small (a snapshot of at most [`MAX_SNAPSHOT`] plus pending sessions), and
+/// `slice::sort_by` would compile a whole driftsort for `Session` into the wasm.
+fn sort_newest_first(sessions: &mut Vec<Session>) {
+    let newer_first = |a: &Session, b: &Session| {
         b.created_at.cmp(&a.created_at).then(
             b.creation_time
                 .unwrap_or(f64::MAX)
                 .total_cmp(&a.creation_time.unwrap_or(f64::MAX)),
         )
-    });
+    };
+    let mut sorted: Vec<Session> = Vec::with_capacity(sessions.len());
+    for s in sessions.drain(..) {
+        let at = sorted.partition_point(|x| newer_first(x, &s) != Ordering::Greater);
+        sorted.insert(at, s);
+    }
+    *sessions = sorted;
 }
 
 /// The last server snapshot.
@@ -401,5 +412,36 @@ mod tests {
             assert_eq!(view.session(id, ops.iter(), "u").as_ref(), whole, "{id}");
         }
         assert_eq!(view.session("nope", ops.iter(), "u"), None);
+    }
+
+    #[test]
+    fn sort_newest_first_is_the_stable_sort() {
+        // Ties on both keys (same createdAt, both without _creationTime) keep their order.
+        let mut seed = 7u64;
+        let list: Vec<Session> = (0..60)
+            .map(|i| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = seed >> 33;
+                Session {
+                    user_id: format!("{i}"),
+                    created_at: format!("2024-01-0{}", r % 4),
+                    creation_time: (r % 3 != 0).then_some((r % 5) as f64),
+                    ..Session::default()
+                }
+            })
+            .collect();
+        let mut expected = list.clone();
+        expected.sort_by(|a, b| {
+            b.created_at.cmp(&a.created_at).then(
+                b.creation_time
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&a.creation_time.unwrap_or(f64::MAX)),
+            )
+        });
+        let mut got = list;
+        sort_newest_first(&mut got);
+        assert_eq!(got, expected);
     }
 }

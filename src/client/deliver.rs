@@ -329,13 +329,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let prefix = self.prefix().to_string();
         // Sorted: records another instance delivered are folded into the view in
         // creation order (start before connect before end).
-        let known_durable: BTreeSet<String> = self
-            .st()
-            .outbox
-            .iter()
-            .filter(|(_, e)| e.durable && !e.in_flight)
-            .map(|(k, _)| k.clone())
-            .collect();
+        let mut known_durable = BTreeSet::new();
+        for (k, e) in self.st().outbox.iter() {
+            if e.durable && !e.in_flight {
+                known_durable.insert(k.clone());
+            }
+        }
         let listed = match self
             .inner
             .storage

@@ -18,7 +18,7 @@ mod mutate;
 mod read;
 
 use std::cell::{RefCell, RefMut};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use crate::api::{Config, DeadLetter};
@@ -92,11 +92,16 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .tab_id
             .clone()
             .unwrap_or_else(|| tab_id(env.random_u64()));
-        let mut keys = storage
+        let listed = storage
             .keys_with_prefix(&op_prefix(&prefix))
             .await
             .map_err(|e| ApiError::storage(&e))?;
-        keys.sort();
+        // Sorted by inserting into a set (keys are unique): shares the set code
+        // `sync_from_storage` uses instead of compiling a slice sort for `String`.
+        let mut keys = BTreeSet::new();
+        for k in listed {
+            keys.insert(k);
+        }
         let mut raw = Vec::with_capacity(keys.len());
         for k in keys {
             if let Some(v) = storage.get(&k).await.map_err(|e| ApiError::storage(&e))? {

@@ -27,11 +27,16 @@ pub(super) struct Enqueued {
     connected_at: Option<String>,
 }
 
+/// The present fields as a JSON object. Inserts one by one: `collect()` into a map
+/// sorts first, which compiles a whole sort for this one pair type.
 fn obj(pairs: Vec<(&str, Option<Value>)>) -> Map<String, Value> {
-    pairs
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.to_string(), v?)))
-        .collect()
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            map.insert(k.to_string(), v);
+        }
+    }
+    map
 }
 
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
