@@ -2,6 +2,8 @@
 //! serde with camelCase names so the wasm layer can convert JS objects directly
 //! (`{supportWorkerName, audioOption}`); Rust code builds them as plain structs.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -134,6 +136,22 @@ pub enum DeliveryStep {
     Failed { retry_at: f64 },
     /// Another delivery is in progress in this instance.
     Busy,
+}
+
+/// The debug log's wording. The log formats this rather than `Debug`, which would
+/// link `str` and float debug formatting into the wasm for one log line.
+impl fmt::Display for DeliveryStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeliveryStep::Sent { applied, rejected } => {
+                write!(f, "sent (applied {applied}, rejected {rejected})")
+            }
+            DeliveryStep::Wait { until_ms } => write!(f, "wait until {until_ms}"),
+            DeliveryStep::Idle => f.write_str("idle"),
+            DeliveryStep::Failed { retry_at } => write!(f, "failed, retry at {retry_at}"),
+            DeliveryStep::Busy => f.write_str("busy"),
+        }
+    }
 }
 
 /// What `flush` did in total.

@@ -74,7 +74,8 @@ pub struct OpRecord {
 
 impl OpRecord {
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).expect("an op record always serialises")
+        serde_json::to_string(self)
+            .unwrap_or_else(|_| unreachable!("an op record always serialises"))
     }
 
     /// Parses a stored record; `None` for anything that is not a whole, valid record.

@@ -151,7 +151,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         };
         self.log(|| format!("sending a batch of {} ops", keys.len()));
-        let args = serde_json::to_value(&request).expect("a batch serialises");
+        let args =
+            serde_json::to_value(&request).unwrap_or_else(|_| unreachable!("a batch serialises"));
         let guard = SendGuard {
             state: &self.inner.state,
             keys: &keys,
@@ -233,7 +234,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             });
         }
         self.write(writes).await;
-        self.log(|| format!("delivery step: {step:?}"));
+        self.log(|| format!("delivery step: {step}"));
         self.emit(events);
         step
     }
@@ -283,7 +284,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             self.persist_view().await;
         }
         for (dead_key, letter, op_key) in writes.dead {
-            let json = serde_json::to_string(&letter).expect("a dead letter serialises");
+            let json = serde_json::to_string(&letter)
+                .unwrap_or_else(|_| unreachable!("a dead letter serialises"));
             if let Err(e) = s.set(&dead_key, &json).await {
                 self.log(|| format!("could not store dead letter {}: {e}", letter.op_id));
             }

@@ -94,7 +94,7 @@ impl Storage for JsStorage {
         }
         v.as_string()
             .map(Some)
-            .ok_or_else(|| StorageError::Other(format!("getItem({key:?}) returned a non-string")))
+            .ok_or_else(|| StorageError::Other(format!("getItem(\"{key}\") returned a non-string")))
     }
 
     async fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
