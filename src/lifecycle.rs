@@ -6,11 +6,11 @@
 //! connecting → ended (cancelled before connecting, no duration). Settings and
 //! quality reports are allowed while the session is connecting or connected.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum SessionStatus {
     #[default]
@@ -30,9 +30,31 @@ impl SessionStatus {
         }
     }
 
+    fn from_name(s: &str) -> Option<Self> {
+        [
+            SessionStatus::Connecting,
+            SessionStatus::Connected,
+            SessionStatus::Ended,
+            SessionStatus::Failed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+
     /// Connecting or connected: the session can still change.
     pub fn is_active(self) -> bool {
         matches!(self, SessionStatus::Connecting | SessionStatus::Connected)
+    }
+}
+
+/// By name, like the derived `Serialize` writes it (see `record::deserialize_name`).
+impl<'de> Deserialize<'de> for SessionStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::record::deserialize_name(
+            d,
+            &["connecting", "connected", "ended", "failed"],
+            SessionStatus::from_name,
+        )
     }
 }
 

@@ -10,11 +10,11 @@
 //! - `occurredAt` is the event time (client clock, ISO-8601 UTC with ms), never the
 //!   delivery time.
 
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// The six mutations an op can be. Serialised as the backend's function names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum OpKind {
     StartSession,
@@ -42,6 +42,47 @@ impl OpKind {
         !matches!(
             self,
             OpKind::UpdateSessionSettings | OpKind::ReportQualityIssue
+        )
+    }
+}
+
+/// Reads a unit enum from its name. Hand-written for [`OpKind`] and
+/// `SessionStatus`: serde's derived enum visitors cost the wasm build ≈1.5 KB each,
+/// and reading a string then matching it gives the same "unknown variant" error.
+pub(crate) fn deserialize_name<'de, D, T>(
+    d: D,
+    names: &'static [&'static str],
+    from: fn(&str) -> Option<T>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let s = String::deserialize(d)?;
+    from(&s).ok_or_else(|| de::Error::unknown_variant(&s, names))
+}
+
+const OP_KINDS: [OpKind; 6] = [
+    OpKind::StartSession,
+    OpKind::MarkConnected,
+    OpKind::EndSession,
+    OpKind::UpdateSessionSettings,
+    OpKind::ReportQualityIssue,
+    OpKind::MarkFailed,
+];
+
+impl<'de> Deserialize<'de> for OpKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_name(
+            d,
+            &[
+                "startSession",
+                "markConnected",
+                "endSession",
+                "updateSessionSettings",
+                "reportQualityIssue",
+                "markFailed",
+            ],
+            |s| OP_KINDS.into_iter().find(|k| k.as_str() == s),
         )
     }
 }
@@ -152,6 +193,32 @@ mod tests {
             uuid_v4(0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210),
             "01234567-89ab-4def-bedc-ba9876543210"
         );
+    }
+
+    #[test]
+    fn kinds_and_statuses_read_their_names_and_refuse_others() {
+        for k in OP_KINDS {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(serde_json::from_str::<OpKind>(&json).unwrap(), k);
+        }
+        for st in ["connecting", "connected", "ended", "failed"] {
+            let s: crate::lifecycle::SessionStatus =
+                serde_json::from_str(&format!("\"{st}\"")).unwrap();
+            assert_eq!(s.as_str(), st);
+        }
+        let err = serde_json::from_str::<OpKind>("\"dance\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("unknown variant `dance`, expected one of `startSession`"),
+            "{err}"
+        );
+        assert!(serde_json::from_str::<OpKind>("3").is_err());
+        let err = serde_json::from_str::<crate::lifecycle::SessionStatus>("\"Ended\"");
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("unknown variant `Ended`"));
     }
 
     #[test]
