@@ -7,10 +7,11 @@
 //! `{"status":"success","value"}` or `{"status":"error","errorMessage","errorData"?}`;
 //! anything else is an HTTP error.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::platform::{CallKind, TransportError};
 use crate::time::parse_iso;
+use crate::wire::object;
 
 /// `/api/mutation` or `/api/query`, appended to a base URL without trailing slash.
 pub fn endpoint(base_url: &str, kind: CallKind) -> String {
@@ -23,7 +24,11 @@ pub fn endpoint(base_url: &str, kind: CallKind) -> String {
 
 /// The JSON body of a call.
 pub fn request_body(path: &str, args: Value) -> Value {
-    json!({"path": path, "format": "convex_encoded_json", "args": [args]})
+    object(vec![
+        ("path", path.into()),
+        ("format", "convex_encoded_json".into()),
+        ("args", Value::Array(vec![args])),
+    ])
 }
 
 /// Classifies an HTTP reply. `retry_after` is the raw header; `now_ms` resolves its
@@ -85,6 +90,7 @@ pub fn parse_retry_after(header: &str, now_ms: f64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn builds_requests() {

@@ -151,8 +151,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         };
         self.log(|| format!("sending a batch of {} ops", keys.len()));
-        let args =
-            serde_json::to_value(&request).unwrap_or_else(|_| unreachable!("a batch serialises"));
+        let args = request.to_value();
         let guard = SendGuard {
             state: &self.inner.state,
             keys: &keys,

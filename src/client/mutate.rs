@@ -1,7 +1,7 @@
 //! The six mutating calls: validate, check the transition against the local view,
 //! write one record, emit `Queued`, resolve. No network I/O.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{Client, State};
 use crate::api::{
@@ -45,7 +45,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     pub async fn start_session(&self, args: StartSessionArgs) -> Result<String, ApiError> {
         validate::start(&args)?;
         let fields = obj(vec![
-            ("supportWorkerName", Some(json!(args.support_worker_name))),
+            (
+                "supportWorkerName",
+                Some(Value::from(args.support_worker_name)),
+            ),
             ("supportWorkerId", args.support_worker_id.map(Value::from)),
             ("appointmentId", args.appointment_id.map(Value::from)),
             ("audioOption", args.audio_option.map(Value::from)),
@@ -82,7 +85,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         session: Option<String>,
     ) -> Result<(), ApiError> {
         validate::quality_issue(&issue, 0)?;
-        let fields = obj(vec![("issue", Some(json!(issue)))]);
+        let fields = obj(vec![("issue", Some(Value::from(issue)))]);
         self.enqueue(OpKind::ReportQualityIssue, session, fields)
             .await
             .map(|_| ())
@@ -236,7 +239,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     ) -> Result<Resolved, ApiError> {
         if kind == OpKind::StartSession {
             let id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
-            let r = obj(vec![("clientSessionId", Some(json!(id)))]);
+            let r = obj(vec![("clientSessionId", Some(Value::from(id.as_str())))]);
             return Ok((id, r, None));
         }
         let id = match session {
@@ -274,10 +277,13 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             validate::quality_issue(issue, s.quality_issues.as_ref().map_or(0, Vec::len))?;
         }
         let (key, r) = match (&s.client_session_id, &s.id) {
-            (Some(c), _) => (c.clone(), obj(vec![("clientSessionId", Some(json!(c)))])),
+            (Some(c), _) => (
+                c.clone(),
+                obj(vec![("clientSessionId", Some(Value::from(c.as_str())))]),
+            ),
             (None, Some(server_id)) => (
                 server_id.clone(),
-                obj(vec![("sessionId", Some(json!(server_id)))]),
+                obj(vec![("sessionId", Some(Value::from(server_id.as_str())))]),
             ),
             (None, None) => unreachable!("a folded session has one id or the other"),
         };

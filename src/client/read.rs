@@ -4,14 +4,14 @@
 
 use std::collections::HashSet;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::Client;
 use crate::error::ApiError;
 use crate::platform::{CallKind, Env, Storage, Transport, TransportError};
 use crate::race::{race, Either};
 use crate::validate;
-use crate::wire::{from_backend, CallStats, Session};
+use crate::wire::{from_backend, object, CallStats, Session};
 
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// The user's sessions, newest first, at most `limit` (default 50, max 200).
@@ -21,7 +21,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let fresh = self
             .query(
                 "videoCallSessions:getUserSessions",
-                json!({"userId": user, "limit": limit}),
+                object(vec![
+                    ("userId", user.as_str().into()),
+                    ("limit", limit.into()),
+                ]),
             )
             .await;
         if let Some(list) = fresh.and_then(|v| from_backend::<Vec<Session>>(&v).ok()) {
@@ -38,7 +41,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     pub async fn get_call_stats(&self) -> Result<CallStats, ApiError> {
         let user = self.inner.config.user_id.clone();
         let fresh = self
-            .query("videoCallSessions:getCallStats", json!({"userId": user}))
+            .query(
+                "videoCallSessions:getCallStats",
+                object(vec![("userId", user.as_str().into())]),
+            )
             .await;
         if let Some(stats) = fresh.and_then(|v| from_backend::<CallStats>(&v).ok()) {
             self.st().view.stats = Some(stats);
@@ -54,7 +60,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let fresh = self
             .query(
                 "videoCallSessions:getActiveSession",
-                json!({"userId": user}),
+                object(vec![("userId", user.as_str().into())]),
             )
             .await;
         // When the backend answered, a snapshot session it no longer calls active is
