@@ -124,8 +124,9 @@ impl VideoSessionClient {
     where
         F: Future<Output = Result<JsValue, ApiError>> + 'static,
     {
-        let work = match work {
-            Ok(w) => w,
+        // Boxed like in `call`: one copy of the wrapper below, not one per method.
+        let work: Pin<Box<dyn Future<Output = Result<JsValue, ApiError>>>> = match work {
+            Ok(w) => Box::pin(w),
             Err(e) => return Promise::reject(&e),
         };
         let kick = self.sender.kicker();
