@@ -3,7 +3,7 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use super::{key, load_dead, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
@@ -348,7 +348,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 return;
             }
         };
-        let listed_set: HashSet<&String> = listed.iter().collect();
+        let mut listed_set = BTreeSet::new();
+        for k in &listed {
+            listed_set.insert(k.clone());
+        }
         let mut raw = Vec::new();
         for k in &listed {
             if self.st().outbox.contains(k) {
@@ -368,7 +371,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     st.outbox.insert(k, rec, true);
                 }
             }
-            for k in known_durable.iter().filter(|k| !listed_set.contains(k)) {
+            for k in known_durable.iter().filter(|k| !listed_set.contains(*k)) {
                 if st.outbox.get(k).is_some_and(|e| e.durable && !e.in_flight) {
                     gone.extend(st.outbox.remove(k).map(|e| e.rec));
                 }
@@ -398,7 +401,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
             // Records another instance removed were delivered unless dead-lettered:
             // move the view forward as if this instance had delivered them.
-            let dead_ops: HashSet<String> = st.dead.values().map(|d| d.op_id.clone()).collect();
+            let mut dead_ops = BTreeSet::new();
+            for d in st.dead.values() {
+                dead_ops.insert(d.op_id.clone());
+            }
             let user = self.inner.config.user_id.clone();
             for rec in gone.iter().filter(|r| !dead_ops.contains(&r.op_id)) {
                 st.view

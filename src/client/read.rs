@@ -2,8 +2,6 @@
 //! and answer from the view with pending ops folded on top. A read never fails
 //! because the network is down; it answers from what this device knows.
 
-use std::collections::HashSet;
-
 use serde_json::Value;
 
 use super::Client;
@@ -79,7 +77,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             None => None,
         };
         let st = self.st();
-        let touched: HashSet<&str> = st
+        let touched: Vec<&str> = st
             .outbox
             .records()
             .map(|r| r.client_session_id.as_str())
@@ -95,7 +93,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                         Some(active_id) => {
                             s.id.is_none()
                                 || s.id == *active_id
-                                || s.app_id().is_some_and(|id| touched.contains(id))
+                                || s.app_id().is_some_and(|id| touched.contains(&id))
                         }
                     }
             });

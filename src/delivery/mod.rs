@@ -18,8 +18,6 @@
 //! - once a session's `startSession` is dead, its later ops are dead-lettered without
 //!   being sent (they could only fail), so a rejected op never blocks the queue.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 use crate::backoff;
@@ -90,8 +88,9 @@ pub struct Delivery {
     retry_at: Option<f64>,
     /// How many of the next sends carry a single op (culprit isolation).
     isolate: usize,
-    /// Sessions whose start is dead → (code, reason) for their later ops.
-    dead_sessions: HashMap<String, (String, String)>,
+    /// Sessions whose start is dead: (session, code, reason) for their later ops. A
+    /// list, not a hash map: there are few, and the wasm build then links no hashing.
+    dead_sessions: Vec<(String, String, String)>,
     pub max_attempts: u32,
 }
 
@@ -110,9 +109,9 @@ impl Delivery {
 
     /// Records that a session's start is dead (also used at open for stored dead letters).
     pub fn mark_session_dead(&mut self, session: &str, code: &str) {
-        self.dead_sessions.entry(session.to_string()).or_insert_with(|| {
-            (code.to_string(), format!("the session's startSession was rejected ({code}), so its later ops cannot apply"))
-        });
+        if !self.dead_sessions.iter().any(|(s, _, _)| s == session) {
+            self.dead_sessions.push((session.to_string(), code.to_string(), format!("the session's startSession was rejected ({code}), so its later ops cannot apply")));
+        }
     }
 
     /// Decides the next step. `pending` is every op not in flight, in key order.
@@ -126,7 +125,10 @@ impl Delivery {
         let dead: Vec<Dead> = pending
             .iter()
             .filter_map(|c| {
-                let (code, reason) = self.dead_sessions.get(&c.rec.client_session_id)?;
+                let (_, code, reason) = self
+                    .dead_sessions
+                    .iter()
+                    .find(|(s, _, _)| *s == c.rec.client_session_id)?;
                 Some(Dead {
                     key: c.key.to_string(),
                     code: code.clone(),
@@ -257,14 +259,14 @@ impl Delivery {
         self.failures = 0;
         self.retry_at = None;
         self.isolate = self.isolate.saturating_sub(1);
-        let by_id: HashMap<&str, &OpResult> =
-            reply.results.iter().map(|r| (r.op_id(), r)).collect();
+        // The last result for an op id counts, as a map built from the list would do.
+        let by_id = |id: &str| reply.results.iter().rev().find(|r| r.op_id() == id);
         let mut out = Outcome {
             reachable: Some(true),
             ..Default::default()
         };
         for c in sent {
-            match by_id.get(c.rec.op_id.as_str()) {
+            match by_id(c.rec.op_id.as_str()) {
                 Some(OpResult::Applied { value, .. }) => {
                     out.delivered
                         .push((c.key.to_string(), false, value.clone()))

@@ -171,3 +171,37 @@ fn unauthorised_batch_waits_for_a_token_and_loses_nothing() {
     assert!(matches!(d.plan(&c, 1.0, 50, false), Plan::Wait { .. }));
     assert_eq!(d.plan(&c, 1.0, 50, true), Plan::Send { keys: keys.clone() });
 }
+
+#[test]
+fn a_repeated_op_id_in_the_reply_counts_its_last_result() {
+    let (keys, recs) = fixture();
+    let c = cands(&keys[..1], &recs[..1]);
+    let mut d = Delivery::new(5);
+    let reply = json!({"results": [
+        {"opId": "a", "status": "rejected", "error": {"code": "NOT_FOUND"}},
+        {"opId": "a", "status": "applied", "value": {"sessionId": "x"}}
+    ]});
+    let out = d.on_outcome(&c, Ok(reply), 0.0, 0);
+    assert!(out.dead.is_empty());
+    assert_eq!(
+        out.delivered,
+        vec![("k1".to_string(), false, json!({"sessionId": "x"}))]
+    );
+}
+
+#[test]
+fn a_dead_session_is_marked_once_with_its_first_code() {
+    let (keys, recs) = fixture();
+    let mut d = Delivery::new(5);
+    d.mark_session_dead("s1", "NOT_FOUND");
+    d.mark_session_dead("s1", "FORBIDDEN");
+    match d.plan(&cands(&keys, &recs), 0.0, 50, false) {
+        Plan::Cascade { dead } => {
+            assert_eq!(dead.len(), 2);
+            assert!(dead.iter().all(|x| x.code == "NOT_FOUND"));
+            assert_eq!(dead[0].key, "k1");
+            assert_eq!(dead[1].key, "k2");
+        }
+        other => panic!("expected a cascade, got {other:?}"),
+    }
+}
