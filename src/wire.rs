@@ -16,7 +16,14 @@ use crate::record::OpKind;
 /// `serde_json::from_value`, but every type then shares the one text deserializer
 /// instead of also compiling `Value`'s (≈6 KB less wasm).
 pub fn from_backend<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
-    serde_json::from_str(&value.to_string())
+    serde_json::from_str(&json_text(value))
+}
+
+/// `value` as compact JSON text, like `value.to_string()`, but through the same
+/// serializer as every other `serde_json::to_string` call (`Display` compiles its own).
+pub fn json_text(value: &Value) -> String {
+    // A `Value` always serialises: its map keys are strings.
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// A JSON object from `(name, value)` pairs, in that order. Request bodies are built

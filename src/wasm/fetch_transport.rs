@@ -28,6 +28,7 @@ use super::convert::describe;
 use crate::convex_http::{endpoint, parse_reply, request_body};
 use crate::platform::{CallKind, Transport, TransportError};
 use crate::race::{race, Either};
+use crate::wire::json_text;
 use serde_json::Value;
 
 #[wasm_bindgen]
@@ -129,7 +130,7 @@ impl FetchTransport {
 impl Transport for FetchTransport {
     async fn call(&self, kind: CallKind, path: &str, args: Value) -> Result<Value, TransportError> {
         let url = endpoint(&self.url, kind);
-        let body = request_body(path, args).to_string();
+        let body = json_text(&request_body(path, args));
         let controller = AbortController::new().ok();
         match race(
             self.send(url, body, controller.as_ref()),
