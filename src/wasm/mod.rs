@@ -56,6 +56,11 @@ use crate::events::Event;
 use crate::platform::Env;
 use crate::record::tab_id;
 
+/// Talc instead of Rust's default dlmalloc: the same job in less wasm (see Cargo.toml).
+/// This build is single-threaded (no `atomics`), which `WasmDynamicTalc` requires.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 /// Tracks video-call sessions with a durable offline outbox. Create it with
 /// `await VideoSessionClient.create(options)`.
 #[wasm_bindgen]
