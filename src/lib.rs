@@ -13,6 +13,7 @@ pub mod convex_http;
 pub mod delivery;
 pub mod error;
 pub mod events;
+mod key_set;
 pub mod lifecycle;
 pub mod local_view;
 pub mod memory_storage;

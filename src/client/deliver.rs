@@ -3,12 +3,11 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use std::collections::BTreeSet;
-
 use super::{key, load_dead, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
 use crate::delivery::{Candidate, Dead, Plan};
 use crate::events::Event;
+use crate::key_set::KeySet;
 use crate::outbox::{quarantine_key, recover};
 use crate::platform::{CallKind, Env, Storage, Transport};
 use crate::record::{op_prefix, OpRecord};
@@ -330,10 +329,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let prefix = self.prefix().to_string();
         // Sorted: records another instance delivered are folded into the view in
         // creation order (start before connect before end).
-        let mut known_durable = BTreeSet::new();
+        // The outbox iterates in key order, so this list is sorted.
+        let mut known_durable = Vec::new();
         for (k, e) in self.st().outbox.iter() {
             if e.durable && !e.in_flight {
-                known_durable.insert(k.clone());
+                known_durable.push(k.clone());
             }
         }
         let listed = match self
@@ -348,7 +348,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 return;
             }
         };
-        let mut listed_set = BTreeSet::new();
+        let mut listed_set = KeySet::default();
         for k in &listed {
             listed_set.insert(k.clone());
         }
@@ -371,7 +371,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     st.outbox.insert(k, rec, true);
                 }
             }
-            for k in known_durable.iter().filter(|k| !listed_set.contains(*k)) {
+            for k in known_durable.iter().filter(|k| !listed_set.contains(k)) {
                 if st.outbox.get(k).is_some_and(|e| e.durable && !e.in_flight) {
                     gone.extend(st.outbox.remove(k).map(|e| e.rec));
                 }
@@ -401,7 +401,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
             // Records another instance removed were delivered unless dead-lettered:
             // move the view forward as if this instance had delivered them.
-            let mut dead_ops = BTreeSet::new();
+            let mut dead_ops = KeySet::default();
             for d in st.dead.values() {
                 dead_ops.insert(d.op_id.clone());
             }

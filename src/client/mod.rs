@@ -18,13 +18,14 @@ mod mutate;
 mod read;
 
 use std::cell::{RefCell, RefMut};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::api::{Config, DeadLetter};
 use crate::delivery::Delivery;
 use crate::error::ApiError;
 use crate::events::Event;
+use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::{quarantine_key, recover, Outbox};
 use crate::platform::{Env, Storage, Transport};
@@ -96,14 +97,14 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .keys_with_prefix(&op_prefix(&prefix))
             .await
             .map_err(|e| ApiError::storage(&e))?;
-        // Sorted by inserting into a set (keys are unique): shares the set code
-        // `sync_from_storage` uses instead of compiling a slice sort for `String`.
-        let mut keys = BTreeSet::new();
+        // Sorted by inserting into a set (keys are unique) rather than by a slice
+        // sort, which would compile a whole sort for `String` into the wasm.
+        let mut keys = KeySet::default();
         for k in listed {
             keys.insert(k);
         }
         let mut raw = Vec::with_capacity(keys.len());
-        for k in keys {
+        for k in keys.into_sorted() {
             if let Some(v) = storage.get(&k).await.map_err(|e| ApiError::storage(&e))? {
                 raw.push((k, v));
             }
