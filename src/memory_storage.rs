@@ -4,17 +4,23 @@
 //!
 //! A quota (total UTF-16 length of keys and values, as browsers roughly count
 //! localStorage) can be set to exercise `QuotaExceeded`.
+//!
+//! The map is serde_json's `Map` (a B-tree map from `String`, so keys stay sorted)
+//! holding string values, not a `BTreeMap<String, String>`: the wasm build links the
+//! JSON map anyway, and one more B-tree instantiation there costs over 1 KB gzip.
+//! Invariant: every value in the map is a `Value::String`.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::future::{ready, Future};
 use std::rc::Rc;
+
+use serde_json::{Map, Value};
 
 use crate::platform::{Storage, StorageError};
 
 #[derive(Debug, Default)]
 struct Inner {
-    map: BTreeMap<String, String>,
+    map: Map<String, Value>,
     quota: Option<usize>,
     used: usize,
 }
@@ -23,6 +29,11 @@ struct Inner {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStorage {
     inner: Rc<RefCell<Inner>>,
+}
+
+/// A stored value's text (every value is a `Value::String`, see the module docs).
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
 }
 
 fn cost(key: &str, value: &str) -> usize {
@@ -50,31 +61,37 @@ impl MemoryStorage {
             .borrow()
             .map
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), text(v).to_string()))
             .collect()
     }
 
     /// Synchronous access for tests and sync adapters.
     pub fn get_now(&self, key: &str) -> Option<String> {
-        self.inner.borrow().map.get(key).cloned()
+        self.inner
+            .borrow()
+            .map
+            .get(key)
+            .map(|v| text(v).to_string())
     }
 
     pub fn set_now(&self, key: &str, value: &str) -> Result<(), StorageError> {
         let mut inner = self.inner.borrow_mut();
-        let old = inner.map.get(key).map_or(0, |v| cost(key, v));
+        let old = inner.map.get(key).map_or(0, |v| cost(key, text(v)));
         let new_used = inner.used - old + cost(key, value);
         if inner.quota.is_some_and(|q| new_used > q) {
             return Err(StorageError::QuotaExceeded);
         }
         inner.used = new_used;
-        inner.map.insert(key.to_string(), value.to_string());
+        inner
+            .map
+            .insert(key.to_string(), Value::String(value.to_string()));
         Ok(())
     }
 
     pub fn remove_now(&self, key: &str) {
         let mut inner = self.inner.borrow_mut();
         if let Some(v) = inner.map.remove(key) {
-            inner.used -= cost(key, &v);
+            inner.used -= cost(key, text(&v));
         }
     }
 
@@ -82,9 +99,9 @@ impl MemoryStorage {
         self.inner
             .borrow()
             .map
-            .range(prefix.to_string()..)
-            .take_while(|(k, _)| k.starts_with(prefix))
-            .map(|(k, _)| k.clone())
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
             .collect()
     }
 }
