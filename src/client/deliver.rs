@@ -391,7 +391,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let dead = load_dead(&self.inner.storage, &prefix).await;
         {
             let mut st = self.st();
-            for (k, d) in dead {
+            for (k, d) in dead.into_entries() {
                 if !st.dead.contains_key(&k) {
                     if d.kind == crate::record::OpKind::StartSession {
                         st.delivery.mark_session_dead(&d.client_session_id, &d.code);

@@ -13,14 +13,15 @@
 //! `quarantine:` records that did not parse, `view:sessions` / `view:stats` the
 //! server snapshot, `current` the current session id.
 
+mod dead_letters;
 mod deliver;
 mod mutate;
 mod read;
 
 use std::cell::{RefCell, RefMut};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use self::dead_letters::DeadLetters;
 use crate::api::{Config, DeadLetter};
 use crate::delivery::Delivery;
 use crate::error::ApiError;
@@ -46,7 +47,7 @@ pub(crate) struct State {
     delivery: Delivery,
     view: LocalView,
     /// Dead letters by storage key, oldest first.
-    dead: BTreeMap<String, DeadLetter>,
+    dead: DeadLetters,
     current: Option<String>,
     handler: Option<Handler>,
     logger: Option<Logger>,
@@ -356,8 +357,8 @@ fn default_log(line: &str) {
     let _ = line;
 }
 
-async fn load_dead<S: Storage>(storage: &S, prefix: &str) -> BTreeMap<String, DeadLetter> {
-    let mut out = BTreeMap::new();
+async fn load_dead<S: Storage>(storage: &S, prefix: &str) -> DeadLetters {
+    let mut out = DeadLetters::default();
     let keys = storage
         .keys_with_prefix(&key(prefix, "dead:"))
         .await
