@@ -13,7 +13,7 @@
 //! - a record that is not durable yet (storage full) stays in memory and is written
 //!   again later.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -37,9 +37,11 @@ pub struct Outbox {
     prefix: String,
     tab_id: String,
     entries: BTreeMap<String, Entry>,
-    /// Session name (the records' `client_session_id`) → its records' keys, so checking
-    /// a call reads the session's own records, not the whole queue.
-    by_session: BTreeMap<String, BTreeSet<String>>,
+    /// Session name (the records' `client_session_id`) → its records' keys, ascending,
+    /// so checking a call reads the session's own records, not the whole queue. Sorted
+    /// lists, not B-tree sets: a session has few records, and each B-tree
+    /// instantiation costs the wasm build kilobytes.
+    by_session: BTreeMap<String, Vec<String>>,
     last_ms: u64,
     counter: u32,
     bytes: usize,
@@ -51,6 +53,13 @@ pub struct Recovery {
     pub good: Vec<(String, OpRecord)>,
     /// (key, raw value) of records that do not parse.
     pub bad: Vec<(String, String)>,
+}
+
+/// Adds `key` to the ascending list `keys` unless it is there already.
+fn insert_sorted(keys: &mut Vec<String>, key: &str) {
+    if let Err(at) = keys.binary_search_by(|k| k.as_str().cmp(key)) {
+        keys.insert(at, key.to_string());
+    }
 }
 
 /// Splits stored (key, raw) pairs into records and quarantine candidates.
@@ -138,10 +147,12 @@ impl Outbox {
         self.remove(&key);
         let bytes = rec.to_json().len();
         self.bytes += bytes;
-        self.by_session
-            .entry(rec.client_session_id.clone())
-            .or_default()
-            .insert(key.clone());
+        insert_sorted(
+            self.by_session
+                .entry(rec.client_session_id.clone())
+                .or_default(),
+            &key,
+        );
         self.entries.insert(
             key,
             Entry {
@@ -162,7 +173,9 @@ impl Outbox {
 
     fn unindex(&mut self, session: &str, key: &str) {
         if let Some(keys) = self.by_session.get_mut(session) {
-            keys.remove(key);
+            if let Ok(i) = keys.binary_search_by(|k| k.as_str().cmp(key)) {
+                keys.remove(i);
+            }
             if keys.is_empty() {
                 self.by_session.remove(session);
             }
@@ -171,13 +184,14 @@ impl Outbox {
 
     /// The records of the sessions named in `names`, in key order.
     pub fn records_of<'a>(&'a self, names: &[String]) -> impl Iterator<Item = &'a OpRecord> {
-        let keys: BTreeSet<&String> = names
-            .iter()
-            .filter_map(|n| self.by_session.get(n))
-            .flatten()
-            .collect();
+        let mut keys: Vec<String> = Vec::new();
+        for list in names.iter().filter_map(|n| self.by_session.get(n)) {
+            for k in list {
+                insert_sorted(&mut keys, k);
+            }
+        }
         keys.into_iter()
-            .filter_map(|k| self.entries.get(k))
+            .filter_map(|k| self.entries.get(&k))
             .map(|e| &e.rec)
     }
 
