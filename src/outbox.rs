@@ -37,11 +37,11 @@ pub struct Outbox {
     prefix: String,
     tab_id: String,
     entries: BTreeMap<String, Entry>,
-    /// Session name (the records' `client_session_id`) → its records' keys, ascending,
-    /// so checking a call reads the session's own records, not the whole queue. Sorted
-    /// lists, not B-tree sets: a session has few records, and each B-tree
-    /// instantiation costs the wasm build kilobytes.
-    by_session: BTreeMap<String, Vec<String>>,
+    /// (session name, its records' keys ascending), sorted by name, so checking a
+    /// call reads the session's own records, not the whole queue. Sorted lists, not
+    /// B-trees: the lists are short, and each B-tree instantiation costs the wasm
+    /// build kilobytes.
+    by_session: Vec<(String, Vec<String>)>,
     last_ms: u64,
     counter: u32,
     bytes: usize,
@@ -97,7 +97,7 @@ impl Outbox {
             prefix: prefix.to_string(),
             tab_id: tab_id.to_string(),
             entries: BTreeMap::new(),
-            by_session: BTreeMap::new(),
+            by_session: Vec::new(),
             last_ms: 0,
             counter: 0,
             bytes: 0,
@@ -147,12 +147,15 @@ impl Outbox {
         self.remove(&key);
         let bytes = rec.to_json().len();
         self.bytes += bytes;
-        insert_sorted(
-            self.by_session
-                .entry(rec.client_session_id.clone())
-                .or_default(),
-            &key,
-        );
+        let session = &rec.client_session_id;
+        let i = match self.session_slot(session) {
+            Ok(i) => i,
+            Err(i) => {
+                self.by_session.insert(i, (session.clone(), Vec::new()));
+                i
+            }
+        };
+        insert_sorted(&mut self.by_session[i].1, &key);
         self.entries.insert(
             key,
             Entry {
@@ -172,21 +175,28 @@ impl Outbox {
     }
 
     fn unindex(&mut self, session: &str, key: &str) {
-        if let Some(keys) = self.by_session.get_mut(session) {
+        if let Ok(s) = self.session_slot(session) {
+            let keys = &mut self.by_session[s].1;
             if let Ok(i) = keys.binary_search_by(|k| k.as_str().cmp(key)) {
                 keys.remove(i);
             }
             if keys.is_empty() {
-                self.by_session.remove(session);
+                self.by_session.remove(s);
             }
         }
+    }
+
+    /// Where `session` is (`Ok`) or would go (`Err`) in `by_session`.
+    fn session_slot(&self, session: &str) -> Result<usize, usize> {
+        self.by_session
+            .binary_search_by(|(name, _)| name.as_str().cmp(session))
     }
 
     /// The records of the sessions named in `names`, in key order.
     pub fn records_of<'a>(&'a self, names: &[String]) -> impl Iterator<Item = &'a OpRecord> {
         let mut keys: Vec<String> = Vec::new();
-        for list in names.iter().filter_map(|n| self.by_session.get(n)) {
-            for k in list {
+        for slot in names.iter().filter_map(|n| self.session_slot(n).ok()) {
+            for k in &self.by_session[slot].1 {
                 insert_sorted(&mut keys, k);
             }
         }
