@@ -2,9 +2,10 @@
 //! `String`) instead of being a `BTreeSet<String>`: the JSON map is compiled into the
 //! wasm build anyway, and a second B-tree instantiation there costs ≈1.4 KB gzip.
 //!
-//! Invariant: iteration is in key order. That holds while serde_json's
-//! `preserve_order` feature is off (then `Map` is a `BTreeMap`); the test below
-//! fails if some dependency ever turns it on.
+//! Invariant: `into_sorted` yields keys in order. serde_json's `Map` is a `BTreeMap`
+//! unless its `preserve_order` feature is on, which another crate of a native build
+//! can switch on (the server does, in this workspace's `cargo test --workspace`), so
+//! native builds sort explicitly; the wasm build, where size counts, has no such crate.
 
 use serde_json::{Map, Value};
 
@@ -26,7 +27,11 @@ impl KeySet {
 
     /// The keys in sorted order.
     pub(crate) fn into_sorted(self) -> impl Iterator<Item = String> {
-        self.0.into_iter().map(|(k, _)| k)
+        #[allow(unused_mut)]
+        let mut keys: Vec<String> = self.0.into_iter().map(|(k, _)| k).collect();
+        #[cfg(not(target_arch = "wasm32"))]
+        keys.sort_unstable();
+        keys.into_iter()
     }
 }
 
