@@ -47,7 +47,7 @@ impl Default for Config {
         Config {
             user_id: String::new(),
             storage_prefix: "vss:".into(),
-            batch_size: 50,
+            batch_size: 100,
             max_records: 10_000,
             max_bytes: 4 * 1024 * 1024,
             debounce_ms: 250,

@@ -47,7 +47,7 @@ export interface VideoSessionClientOptions {
    * client's userId, so never share a prefix between users.
    */
   storagePrefix?: string;
-  /** Ops per batch, 1-100 (default 50). */
+  /** Ops per batch, 1-100 (default 100, the most one applyBatch takes). */
   batchSize?: number;
   /** Wait after an enqueue before sending, ms (default 250). */
   debounceMs?: number;
