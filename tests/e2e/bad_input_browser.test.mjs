@@ -7,20 +7,13 @@
 // nothing: localStorage byte-for-byte equal and the same pending ops, which afterwards
 // all deliver. The page is the server's plain /version page (same origin, no demo
 // code running), so only this test's client touches localStorage.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { eventually, launchBrowser, sessionsOf, startServer } from "./support.mjs";
+import {
+  demoHarness, eventually, sessionsOf,
+} from "./support.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = demoHarness();
 
 const IA = "INVALID_ARGUMENT";
 
@@ -68,7 +61,7 @@ async function blankPage(context) {
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (err) => page.errors.push(err.message));
-  await page.goto(`${server.url}/version`);
+  await page.goto(`${h.server.url}/version`);
   await page.evaluate(async () => {
     const m = await import("/pkg/video_session_sdk.js");
     await m.default();
@@ -80,7 +73,7 @@ async function blankPage(context) {
 
 test("bad JS arguments are typed errors that change nothing", { timeout: 90_000 }, async () => {
   const user = "e2e-bad-args";
-  const context = await browser.newContext();
+  const context = await h.browser.newContext();
   const page = await blankPage(context);
   const results = await page.evaluate(
     async ({ user, cases }) => {
@@ -143,14 +136,14 @@ test("bad JS arguments are typed errors that change nothing", { timeout: 90_000 
   assert.deepEqual(failures, [], `failing cases:\n${failures.join("\n")}`);
   assert.equal(results.report.rejected, 0, `nothing valid was rejected: ${JSON.stringify(results.report)}`);
   assert.equal(results.report.pending, 0, `everything valid delivered: ${JSON.stringify(results.report)}`);
-  const list = await sessionsOf(server.url, user);
+  const list = await sessionsOf(h.server.url, user);
   assert.ok(list.some((s) => s.supportWorkerName === "Dr. Smith" && s.sessionStatus === "connected"), JSON.stringify(list));
   await context.close();
 });
 
 test("a full localStorage never fails a call, and nothing is lost once space returns", { timeout: 90_000 }, async () => {
   const user = "e2e-bad-quota";
-  const context = await browser.newContext();
+  const context = await h.browser.newContext();
   const page = await blankPage(context);
   const r = await page.evaluate(async (user) => {
     const m = window.m;
@@ -195,7 +188,7 @@ test("a full localStorage never fails a call, and nothing is lost once space ret
   assert.equal(r.report.pending, 0, JSON.stringify(r.report));
   assert.equal(r.report.rejected, 0, JSON.stringify(r.report));
   const list = await eventually("the session on the backend", async () => {
-    const l = await sessionsOf(server.url, user);
+    const l = await sessionsOf(h.server.url, user);
     return l[0]?.qualityIssues?.length === 1 && l;
   });
   assert.equal(list[0].sessionStatus, "connected");
@@ -206,7 +199,7 @@ test("a full localStorage never fails a call, and nothing is lost once space ret
 test("a bearer token never reaches localStorage, even when the backend refuses it", { timeout: 90_000 }, async () => {
   const user = "e2e-bad-token";
   const secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJlMmUtYmFkLXRva2VuIn0.c2VjcmV0LXNpZ25hdHVyZS1ub3QtdG8tc3RvcmU";
-  const context = await browser.newContext();
+  const context = await h.browser.newContext();
   const page = await blankPage(context);
   const r = await page.evaluate(async ({ user, secret }) => {
     const m = window.m;
@@ -228,7 +221,7 @@ test("a bearer token never reaches localStorage, even when the backend refuses i
   assert.deepEqual(r.leaked, [], "no key or value holds the token or a part of it");
   assert.equal(r.refused.applied, 0, JSON.stringify(r.refused));
   assert.equal(r.delivered.pending, 0, `the refused token cost no op: ${JSON.stringify(r.delivered)}`);
-  const list = await sessionsOf(server.url, user);
+  const list = await sessionsOf(h.server.url, user);
   assert.equal(list.length, 1);
   assert.deepEqual(page.errors, []);
   await context.close();

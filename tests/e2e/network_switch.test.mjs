@@ -3,22 +3,13 @@
 // the call connects and ends while offline, and the ops reach the backend only when
 // the switch is back on. The backend's connectedAt/endedAt must be the click times,
 // not the delivery time, and the duration must come from them.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CONNECTED, PRECALL, drained, eventually, join, launchBrowser, openDemo, pending, screenshot, sessionsOf, startServer, statsOf, tid, timedClick,
+  CONNECTED, PRECALL, demoHarness, drained, eventually, join, openDemo, pending, screenshot, sessionsOf, statsOf, tid, timedClick,
 } from "./support.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = demoHarness();
 
 async function setNetwork(page, on) {
   // The input itself is visually hidden; people click its visible switch (the label).
@@ -31,11 +22,11 @@ async function setNetwork(page, on) {
 
 test("a call made while offline reaches the backend with its true times", { timeout: 90_000 }, async () => {
   const user = "e2e-network";
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await openDemo(context, server.url, user);
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openDemo(context, h.server.url, user);
 
   const id = await join(page, { workerName: "Dr. Amir Khan", workerId: "worker-khan" });
-  await eventually("the started session on the backend", async () => (await sessionsOf(server.url, user)).length === 1);
+  await eventually("the started session on the backend", async () => (await sessionsOf(h.server.url, user)).length === 1);
   await drained(page);
 
   await setNetwork(page, false);
@@ -56,14 +47,14 @@ test("a call made while offline reaches the backend with its true times", { time
   await screenshot(page, "network-off");
 
   await page.waitForTimeout(2_500);
-  const [stale] = await sessionsOf(server.url, user);
+  const [stale] = await sessionsOf(h.server.url, user);
   assert.equal(stale.sessionStatus, "connecting", "nothing reaches the backend while the network is off");
   assert.equal(stale.connectedAt, undefined);
 
   const backOn = Date.now();
   await setNetwork(page, true);
   const [session] = await eventually("the ended session on the backend", async () => {
-    const list = await sessionsOf(server.url, user);
+    const list = await sessionsOf(h.server.url, user);
     return list[0]?.sessionStatus === "ended" && list;
   });
   await drained(page);
@@ -78,7 +69,7 @@ test("a call made while offline reaches the backend with its true times", { time
   assert.deepEqual(session.qualityIssues, ["Video frozen"]);
   assert.equal(session.clientSessionId, id);
 
-  const stats = await statsOf(server.url, user);
+  const stats = await statsOf(h.server.url, user);
   assert.equal(stats.totalSessions, 1);
   assert.equal(stats.completedSessions, 1);
   assert.equal(stats.totalDuration, session.duration);

@@ -1,27 +1,18 @@
 // An online call through both screens: pre-call → Join Now → connect → camera off →
 // quality issue → End call. The backend's record (read with a direct HTTP query) must
 // hold exactly what was done, with connect/end times from the clicks.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CONNECTED, PRECALL, drained, eventually, join, launchBrowser, openDemo, screenshot, sessionsOf, startServer, statsOf, tid, timedClick,
+  CONNECTED, PRECALL, demoHarness, drained, eventually, join, openDemo, screenshot, sessionsOf, statsOf, tid, timedClick,
 } from "./support.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = demoHarness();
 
 test("an online call is recorded on the backend as it happened", { timeout: 90_000 }, async () => {
   const user = "e2e-online";
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await openDemo(context, server.url, user);
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openDemo(context, h.server.url, user);
   await screenshot(page, "online-precall");
 
   const id = await join(page, { workerName: "Dr. Sarah Smith", workerId: "worker456", audio: "cellular" });
@@ -41,7 +32,7 @@ test("an online call is recorded on the backend as it happened", { timeout: 90_0
   const ended = await timedClick(page, tid("end-call"), PRECALL);
 
   const [session] = await eventually("the ended session on the backend", async () => {
-    const list = await sessionsOf(server.url, user);
+    const list = await sessionsOf(h.server.url, user);
     return list.length === 1 && list[0].sessionStatus === "ended" && list;
   });
   assert.equal(session.clientSessionId, id);
@@ -60,7 +51,7 @@ test("an online call is recorded on the backend as it happened", { timeout: 90_0
   assert.equal(session.duration, Math.floor((endedAt - connectedAt) / 1000));
   assert.ok(session.duration >= 1);
 
-  const stats = await statsOf(server.url, user);
+  const stats = await statsOf(h.server.url, user);
   assert.deepEqual(stats, {
     totalSessions: 1,
     completedSessions: 1,
@@ -86,8 +77,8 @@ test("an online call is recorded on the backend as it happened", { timeout: 90_0
 
 test("bad input gets a clear message, starts nothing, and markup stays text", { timeout: 60_000 }, async () => {
   const user = "e2e-input";
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await openDemo(context, server.url, user);
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openDemo(context, h.server.url, user);
 
   await page.fill(tid("worker-name"), "   ");
   await page.click(tid("join-now"));
@@ -108,7 +99,7 @@ test("bad input gets a clear message, starts nothing, and markup stays text", { 
   await page.waitForSelector(PRECALL);
 
   const [session] = await eventually("the session on the backend", async () => {
-    const list = await sessionsOf(server.url, user);
+    const list = await sessionsOf(h.server.url, user);
     return list.length === 1 && list[0].sessionStatus === "ended" && list;
   });
   assert.equal(session.supportWorkerName, name);

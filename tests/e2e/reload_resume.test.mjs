@@ -2,29 +2,20 @@
 // meeting screen back with the same session, its connect time (the timer keeps
 // counting from it) and its settings and issues; ending it then leaves exactly one
 // session on the backend.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CONNECTED, PRECALL, drained, eventually, join, launchBrowser, openDemo, screenshot, sessionsOf, startServer, statsOf, tid, timedClick, waitReady,
+  CONNECTED, PRECALL, demoHarness, drained, eventually, join, openDemo, screenshot, sessionsOf, statsOf, tid, timedClick, waitReady,
 } from "./support.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = demoHarness();
 
 const clockSecs = (text) => text.split(":").map(Number).reduce((acc, n) => acc * 60 + n, 0);
 
 test("a reload in the middle of a call resumes the active session", { timeout: 90_000 }, async () => {
   const user = "e2e-reload";
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await openDemo(context, server.url, user);
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openDemo(context, h.server.url, user);
 
   const id = await join(page, { workerName: "Nurse Lee Chen", workerId: "worker-chen" });
   const connected = await timedClick(page, tid("connect-now"), CONNECTED);
@@ -53,7 +44,7 @@ test("a reload in the middle of a call resumes the active session", { timeout: 9
 
   const ended = await timedClick(page, tid("end-call"), PRECALL);
   const list = await eventually("the ended session on the backend", async () => {
-    const l = await sessionsOf(server.url, user);
+    const l = await sessionsOf(h.server.url, user);
     return l[0]?.sessionStatus === "ended" && l;
   });
   assert.equal(list.length, 1, "the reload did not start a second session");
@@ -67,7 +58,7 @@ test("a reload in the middle of a call resumes the active session", { timeout: 9
   assert.ok(endedAt >= ended[0] && endedAt <= ended[1]);
   assert.equal(session.duration, Math.floor((endedAt - connectedAt) / 1000));
   assert.ok(session.duration >= 2);
-  const stats = await statsOf(server.url, user);
+  const stats = await statsOf(h.server.url, user);
   assert.equal(stats.totalSessions, 1);
   assert.equal(stats.completedSessions, 1);
 

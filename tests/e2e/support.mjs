@@ -8,6 +8,7 @@
 // prints its address fails the test with its output attached.
 
 import { spawn } from "node:child_process";
+import { after, before } from "node:test";
 import { access, cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join as joinPath, resolve } from "node:path";
@@ -99,6 +100,23 @@ export async function spawnServer(db, www) {
       clearTimeout(killer);
     },
   };
+}
+
+/**
+ * Registers `before`/`after` hooks that start the demo's server and Chromium and stop
+ * them; the returned object holds `server` and `browser` once `before` has run.
+ */
+export function demoHarness() {
+  const h = {};
+  before(async () => {
+    h.server = await startServer();
+    h.browser = await launchBrowser();
+  });
+  after(async () => {
+    await h.browser?.close();
+    await h.server?.stop();
+  });
+  return h;
 }
 
 /** Debian's Chromium, headless, via playwright-core (never a downloaded browser). */

@@ -1,22 +1,13 @@
 // Two tabs of the demo at once (two pages of one browser context, so one localStorage
 // and one delivery lock): both run calls at the same time for the same user. Every op
 // must take effect exactly once: the backend's totals equal what was done.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  drained, eventually, join, launchBrowser, openDemo, query, screenshot, sessionsOf, startServer, statsOf, tid,
+  demoHarness, drained, eventually, join, openDemo, query, screenshot, sessionsOf, statsOf, tid,
 } from "./support.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const h = demoHarness();
 
 /** A full call in one tab: join, connect, report `issue`, then end or fail it. */
 async function call(page, { workerName, workerId, issue, fail = false }) {
@@ -34,9 +25,9 @@ async function call(page, { workerName, workerId, issue, fail = false }) {
 
 test("two tabs at once: every call counted exactly once", { timeout: 120_000 }, async () => {
   const user = "e2e-tabs";
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const a = await openDemo(context, server.url, user);
-  const b = await openDemo(context, server.url, user);
+  const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const a = await openDemo(context, h.server.url, user);
+  const b = await openDemo(context, h.server.url, user);
 
   const [idA, idB] = await Promise.all([
     call(a, { workerName: "Dr. Sarah Smith", workerId: "worker456", issue: "Audio choppy" }),
@@ -46,7 +37,7 @@ test("two tabs at once: every call counted exactly once", { timeout: 120_000 }, 
   const idA2 = await call(a, { workerName: "Dr. Sarah Smith", workerId: "worker456", issue: "Dropped audio", fail: true });
 
   const sessions = await eventually("three finished sessions on the backend", async () => {
-    const list = await sessionsOf(server.url, user);
+    const list = await sessionsOf(h.server.url, user);
     return list.length === 3 && list.every((s) => s.sessionStatus === "ended" || s.sessionStatus === "failed") && list;
   });
   await Promise.all([drained(a), drained(b)]);
@@ -67,7 +58,7 @@ test("two tabs at once: every call counted exactly once", { timeout: 120_000 }, 
     assert.equal(d, Math.floor((Date.parse(s.endedAt) - Date.parse(s.connectedAt)) / 1000));
   }
 
-  const stats = await statsOf(server.url, user);
+  const stats = await statsOf(h.server.url, user);
   assert.deepEqual(stats, {
     totalSessions: 3,
     completedSessions: 2,
@@ -76,7 +67,7 @@ test("two tabs at once: every call counted exactly once", { timeout: 120_000 }, 
     averageDuration: Math.round((durations[0] + durations[1]) / 3),
     totalQualityIssues: 3,
   });
-  const workers = await query(server.url, "videoCallSessions:getSupportWorkerStats", {});
+  const workers = await query(h.server.url, "videoCallSessions:getSupportWorkerStats", {});
   const smith = workers.find((w) => w.supportWorkerId === "worker456");
   const khan = workers.find((w) => w.supportWorkerId === "worker-khan");
   assert.equal(workers.length, 2);
