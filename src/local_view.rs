@@ -283,6 +283,7 @@ mod tests {
             client_session_id: session.into(),
             args,
             occurred_at: at.into(),
+            user_id: None,
             attempts: 0,
             next_attempt_at: None,
             last_error: None,

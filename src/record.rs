@@ -105,6 +105,11 @@ pub struct OpRecord {
     pub client_session_id: String,
     pub args: Value,
     pub occurred_at: String,
+    /// The user the op was made for. A client delivers only its own user's records,
+    /// so two users whose clients share a storage prefix never send each other's ops
+    /// (records written before this field have none and are delivered as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     #[serde(default)]
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,6 +125,11 @@ impl OpRecord {
     }
 
     /// Parses a stored record; `None` for anything that is not a whole, valid record.
+    /// Whether a client of `user` may deliver this record.
+    pub fn belongs_to(&self, user: &str) -> bool {
+        self.user_id.as_deref().is_none_or(|u| u == user)
+    }
+
     pub fn parse(raw: &str) -> Option<OpRecord> {
         let rec: OpRecord = serde_json::from_str(raw).ok()?;
         let ok = !rec.op_id.is_empty()
@@ -240,6 +250,7 @@ mod tests {
             client_session_id: "c".into(),
             args: json!({"supportWorkerName": "x"}),
             occurred_at: "2024-01-15T10:30:00.000Z".into(),
+            user_id: Some("u".into()),
             attempts: 0,
             next_attempt_at: None,
             last_error: None,

@@ -338,3 +338,35 @@ fn reads_answer_offline_and_after_reload_from_the_local_view() {
         Some(120.0)
     );
 }
+
+#[test]
+fn users_sharing_a_storage_prefix_deliver_only_their_own_ops() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(13),
+    );
+    let open_as = |user: &str, tab: &str| {
+        let mut cfg = config();
+        cfg.user_id = user.into();
+        cfg.tab_id = Some(tab.into());
+        block_on(video_session_sdk::Client::open(
+            cfg,
+            disk.clone(),
+            t.clone(),
+            env.clone(),
+        ))
+        .unwrap()
+    };
+    let alice = open_as("alice", "tab1");
+    let id = block_on(alice.start_session(start_args("A"))).unwrap();
+    // Bob's client, on the same storage and prefix, neither loads nor adopts it.
+    let bob = open_as("bob", "tab2");
+    block_on(bob.sync_from_storage());
+    assert_eq!(bob.pending_count(), 0);
+    assert_eq!(block_on(bob.flush()).applied, 0);
+    assert!(t.oracle.borrow().session(&id).is_none());
+    // Alice delivers it as hers, and her record stays until then.
+    assert_eq!(block_on(alice.flush()).applied, 1);
+    assert_eq!(t.oracle.borrow().session(&id).unwrap().user_id, "alice");
+}

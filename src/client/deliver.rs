@@ -365,9 +365,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let mut gone = Vec::new();
         {
             let mut st = self.st();
+            let user = &self.inner.config.user_id;
             for (k, rec) in recovery.good {
                 st.outbox.observe_key(&k);
-                if !st.outbox.contains(&k) {
+                if rec.belongs_to(user) && !st.outbox.contains(&k) {
                     st.outbox.insert(k, rec, true);
                 }
             }

@@ -121,6 +121,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let mut outbox = Outbox::new(&prefix, &tab);
         for (k, rec) in recovery.good {
             outbox.observe_key(&k);
+            if !rec.belongs_to(&config.user_id) {
+                continue;
+            }
             outbox.insert(k, rec, true);
         }
         let mut delivery = Delivery::new(config.max_attempts);

@@ -151,6 +151,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 client_session_id: session_key.clone(),
                 args,
                 occurred_at: format_iso(ms as f64),
+                user_id: Some(self.inner.config.user_id.clone()),
                 attempts: 0,
                 next_attempt_at: None,
                 last_error: None,

@@ -9,6 +9,7 @@ fn rec(op: &str, kind: OpKind, session: &str) -> OpRecord {
         client_session_id: session.into(),
         args: json!({}),
         occurred_at: "2024-01-15T10:30:00.000Z".into(),
+        user_id: None,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,

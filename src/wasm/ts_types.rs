@@ -43,8 +43,8 @@ export interface VideoSessionClientOptions {
   debug?: boolean;
   /**
    * Prefix of every storage key (default `vss:<userId>:`). Instances with the same
-   * prefix share their queue and one sender; every queued op is sent as this
-   * client's userId, so never share a prefix between users.
+   * prefix share their queue and one sender; each op records its user, and a client
+   * only delivers its own user's ops.
    */
   storagePrefix?: string;
   /** Ops per batch, 1-100 (default 100, the most one applyBatch takes). */
