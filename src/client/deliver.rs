@@ -336,18 +336,24 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 known_durable.push(k.clone());
             }
         }
-        let listed = match self
-            .inner
-            .storage
-            .keys_with_prefix(&op_prefix(&prefix))
-            .await
-        {
+        // One listing of the whole prefix, split into op records and dead letters.
+        let everything = match self.inner.storage.keys_with_prefix(&prefix).await {
             Ok(k) => k,
             Err(e) => {
                 self.log(|| format!("could not list stored ops: {e}"));
                 return;
             }
         };
+        let (ops, dead_prefix) = (op_prefix(&prefix), key(&prefix, "dead:"));
+        let mut listed = Vec::new();
+        let mut dead_keys = Vec::new();
+        for k in everything {
+            if k.starts_with(&ops) {
+                listed.push(k);
+            } else if k.starts_with(&dead_prefix) {
+                dead_keys.push(k);
+            }
+        }
         let mut listed_set = KeySet::default();
         for k in &listed {
             listed_set.insert(k.clone());
@@ -389,7 +395,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 let _ = self.inner.storage.remove(k).await;
             }
         }
-        let dead = load_dead(&self.inner.storage, &prefix).await;
+        let dead = load_dead(&self.inner.storage, dead_keys).await;
         {
             let mut st = self.st();
             for (k, d) in dead.into_entries() {

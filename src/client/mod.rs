@@ -94,15 +94,23 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .tab_id
             .clone()
             .unwrap_or_else(|| tab_id(env.random_u64()));
+        // One listing of the client's whole prefix (a full scan of localStorage in a
+        // browser), split here into op records and dead letters.
         let listed = storage
-            .keys_with_prefix(&op_prefix(&prefix))
+            .keys_with_prefix(&prefix)
             .await
             .map_err(|e| ApiError::storage(&e))?;
+        let (ops, dead_prefix) = (op_prefix(&prefix), key(&prefix, "dead:"));
         // Sorted by inserting into a set (keys are unique) rather than by a slice
         // sort, which would compile a whole sort for `String` into the wasm.
         let mut keys = KeySet::default();
+        let mut dead_keys = Vec::new();
         for k in listed {
-            keys.insert(k);
+            if k.starts_with(&ops) {
+                keys.insert(k);
+            } else if k.starts_with(&dead_prefix) {
+                dead_keys.push(k);
+            }
         }
         let mut raw = Vec::with_capacity(keys.len());
         for k in keys.into_sorted() {
@@ -127,7 +135,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             outbox.insert(k, rec, true);
         }
         let mut delivery = Delivery::new(config.max_attempts);
-        let dead = load_dead(&storage, &prefix).await;
+        let dead = load_dead(&storage, dead_keys).await;
         for d in dead.values() {
             if d.kind == OpKind::StartSession {
                 delivery.mark_session_dead(&d.client_session_id, &d.code);
@@ -360,12 +368,9 @@ fn default_log(line: &str) {
     let _ = line;
 }
 
-async fn load_dead<S: Storage>(storage: &S, prefix: &str) -> DeadLetters {
+/// Reads the dead letters stored under `keys`, skipping any that do not parse.
+async fn load_dead<S: Storage>(storage: &S, keys: Vec<String>) -> DeadLetters {
     let mut out = DeadLetters::default();
-    let keys = storage
-        .keys_with_prefix(&key(prefix, "dead:"))
-        .await
-        .unwrap_or_default();
     for k in keys {
         if let Some(d) = storage
             .get(&k)

@@ -230,6 +230,9 @@ impl Sender {
 
 /// The delivery loop of one instance; ends when the instance is closed.
 async fn run(sh: Rc<Shared>) {
+    // Start in a later task, so `create()` resolves before the first round (which
+    // lists storage again and may send) runs on the main thread.
+    sleep(0).await;
     let env = BrowserEnv;
     let mut not_before = 0.0_f64;
     let mut next_adopt = 0.0_f64;
