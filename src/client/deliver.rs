@@ -3,7 +3,7 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use super::{key, load_dead, Client, State, MAX_DEAD_LETTERS};
+use super::{key, load_dead, split_listing, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
 use crate::delivery::{Candidate, Dead, Plan};
 use crate::events::Event;
@@ -344,16 +344,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 return;
             }
         };
-        let (ops, dead_prefix) = (op_prefix(&prefix), key(&prefix, "dead:"));
-        let mut listed = Vec::new();
-        let mut dead_keys = Vec::new();
-        for k in everything {
-            if k.starts_with(&ops) {
-                listed.push(k);
-            } else if k.starts_with(&dead_prefix) {
-                dead_keys.push(k);
-            }
-        }
+        let (listed, dead_keys) = split_listing(&prefix, everything);
         let mut listed_set = KeySet::default();
         for k in &listed {
             listed_set.insert(k.clone());

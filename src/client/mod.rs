@@ -100,17 +100,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .keys_with_prefix(&prefix)
             .await
             .map_err(|e| ApiError::storage(&e))?;
-        let (ops, dead_prefix) = (op_prefix(&prefix), key(&prefix, "dead:"));
+        let (op_keys, dead_keys) = split_listing(&prefix, listed);
         // Sorted by inserting into a set (keys are unique) rather than by a slice
         // sort, which would compile a whole sort for `String` into the wasm.
         let mut keys = KeySet::default();
-        let mut dead_keys = Vec::new();
-        for k in listed {
-            if k.starts_with(&ops) {
-                keys.insert(k);
-            } else if k.starts_with(&dead_prefix) {
-                dead_keys.push(k);
-            }
+        for k in op_keys {
+            keys.insert(k);
         }
         let mut raw = Vec::with_capacity(keys.len());
         for k in keys.into_sorted() {
@@ -366,6 +361,20 @@ fn default_log(line: &str) {
     eprintln!("{line}");
     #[cfg(target_arch = "wasm32")]
     let _ = line;
+}
+
+/// Splits a listing of the client's prefix into (op record keys, dead letter keys).
+fn split_listing(prefix: &str, listed: Vec<String>) -> (Vec<String>, Vec<String>) {
+    let (ops, dead) = (op_prefix(prefix), key(prefix, "dead:"));
+    let (mut op_keys, mut dead_keys) = (Vec::new(), Vec::new());
+    for k in listed {
+        if k.starts_with(&ops) {
+            op_keys.push(k);
+        } else if k.starts_with(&dead) {
+            dead_keys.push(k);
+        }
+    }
+    (op_keys, dead_keys)
 }
 
 /// Reads the dead letters stored under `keys`, skipping any that do not parse.
