@@ -50,7 +50,8 @@ pub struct Outbox {
 /// Stored raw records sorted into the ones that parse and the ones set aside.
 #[derive(Debug, Default)]
 pub struct Recovery {
-    pub good: Vec<(String, OpRecord)>,
+    /// (key, record, length of its stored JSON).
+    pub good: Vec<(String, OpRecord, usize)>,
     /// (key, raw value) of records that do not parse.
     pub bad: Vec<(String, String)>,
 }
@@ -67,7 +68,7 @@ pub fn recover(raw: Vec<(String, String)>) -> Recovery {
     let mut out = Recovery::default();
     for (key, value) in raw {
         match OpRecord::parse(&value) {
-            Some(rec) => out.good.push((key, rec)),
+            Some(rec) => out.good.push((key, rec, value.len())),
             None => out.bad.push((key, value)),
         }
     }
@@ -143,9 +144,10 @@ impl Outbox {
         }
     }
 
-    pub fn insert(&mut self, key: String, rec: OpRecord, durable: bool) {
+    /// Adds a record whose stored JSON is `bytes` long (the caller has that JSON, from
+    /// storage or about to write it, so it is not serialised again here).
+    pub fn insert(&mut self, key: String, rec: OpRecord, bytes: usize, durable: bool) {
         self.remove(&key);
-        let bytes = rec.to_json().len();
         self.bytes += bytes;
         let session = &rec.client_session_id;
         let i = match self.session_slot(session) {
@@ -255,9 +257,11 @@ impl Outbox {
     }
 
     /// Creation time of the oldest record not in flight (what a sender waits to send).
-    pub fn oldest_waiting_ms(&self) -> Option<u64> {
+    /// `None` when every record is in flight; else `Some` of the oldest waiting
+    /// record's creation time, if its key carries one.
+    pub fn oldest_waiting_ms(&self) -> Option<Option<u64>> {
         let (key, _) = self.entries.iter().find(|(_, e)| !e.in_flight)?;
-        key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms)
+        Some(key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms))
     }
 
     /// The record a new settings update for `session` may merge into: the session's
@@ -295,6 +299,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn put(o: &mut Outbox, key: String, rec: OpRecord, durable: bool) {
+        let bytes = rec.to_json().len();
+        o.insert(key, rec, bytes, durable);
+    }
+
     fn rec(op: &str, kind: OpKind, session: &str, args: Value) -> OpRecord {
         OpRecord {
             op_id: op.into(),
@@ -325,7 +334,8 @@ mod tests {
     #[test]
     fn coalesce_only_into_the_sessions_last_settings_op() {
         let mut o = Outbox::new("p:", "t");
-        o.insert(
+        put(
+            &mut o,
             "p:op:1".into(),
             rec(
                 "a",
@@ -337,13 +347,15 @@ mod tests {
         );
         assert_eq!(o.coalesce_target("s"), Some("p:op:1".into()));
         assert_eq!(o.coalesce_target("other"), None);
-        o.insert(
+        put(
+            &mut o,
             "p:op:2".into(),
             rec("b", OpKind::ReportQualityIssue, "s", json!({})),
             true,
         );
         assert_eq!(o.coalesce_target("s"), None);
-        o.insert(
+        put(
+            &mut o,
             "p:op:3".into(),
             rec("c", OpKind::UpdateSessionSettings, "s", json!({})),
             true,
@@ -360,22 +372,26 @@ mod tests {
     #[test]
     fn eviction_spares_lifecycle_and_takes_oldest_first() {
         let mut o = Outbox::new("p:", "t");
-        o.insert(
+        put(
+            &mut o,
             "p:op:1".into(),
             rec("a", OpKind::StartSession, "s", json!({})),
             true,
         );
-        o.insert(
+        put(
+            &mut o,
             "p:op:2".into(),
             rec("b", OpKind::ReportQualityIssue, "s", json!({})),
             true,
         );
-        o.insert(
+        put(
+            &mut o,
             "p:op:3".into(),
             rec("c", OpKind::MarkConnected, "s", json!({})),
             true,
         );
-        o.insert(
+        put(
+            &mut o,
             "p:op:4".into(),
             rec("d", OpKind::UpdateSessionSettings, "s", json!({})),
             true,
@@ -402,7 +418,8 @@ mod tests {
             ("p:op:2".into(), "{\"opId\":".into()),
             ("p:op:3".into(), "null".into()),
         ]);
-        assert_eq!(r.good, vec![("p:op:1".to_string(), good)]);
+        let len = good.to_json().len();
+        assert_eq!(r.good, vec![("p:op:1".to_string(), good, len)]);
         assert_eq!(r.bad.len(), 2);
         assert_eq!(quarantine_key("p:", "p:op:2"), "p:quarantine:2");
     }
@@ -416,17 +433,20 @@ mod tests {
                 .map(|r| r.op_id.clone())
                 .collect::<Vec<_>>()
         };
-        o.insert(
+        put(
+            &mut o,
             "p:op:3".into(),
             rec("c", OpKind::MarkConnected, "s1", json!({})),
             true,
         );
-        o.insert(
+        put(
+            &mut o,
             "p:op:1".into(),
             rec("a", OpKind::StartSession, "s1", json!({})),
             true,
         );
-        o.insert(
+        put(
+            &mut o,
             "p:op:2".into(),
             rec("b", OpKind::StartSession, "srv", json!({})),
             true,
@@ -436,7 +456,8 @@ mod tests {
         o.remove("p:op:1");
         assert_eq!(ids(&o, &["s1"]), ["c"]);
         // Re-inserting a key (a record read back from storage) indexes it once.
-        o.insert(
+        put(
+            &mut o,
             "p:op:3".into(),
             rec("c", OpKind::MarkConnected, "s1", json!({})),
             true,

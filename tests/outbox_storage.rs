@@ -6,6 +6,7 @@ mod support;
 
 use serde_json::json;
 use support::*;
+use video_session_sdk::platform::StorageError;
 use video_session_sdk::{
     EndSessionArgs, ErrorCode, Event, MarkFailedArgs, MemoryStorage, OpKind, SessionStatus,
     SettingsArgs,
@@ -339,6 +340,29 @@ fn reads_answer_offline_and_after_reload_from_the_local_view() {
     );
 }
 
+/// The shared disk, counting reads.
+#[derive(Clone)]
+struct CountingReads {
+    disk: MemoryStorage,
+    reads: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl video_session_sdk::platform::Storage for CountingReads {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
+        self.reads.set(self.reads.get() + 1);
+        self.disk.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.disk.set(key, value).await
+    }
+    async fn remove(&self, key: &str) -> Result<(), StorageError> {
+        self.disk.remove(key).await
+    }
+    async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        self.disk.keys_with_prefix(prefix).await
+    }
+}
+
 #[test]
 fn users_sharing_a_storage_prefix_deliver_only_their_own_ops() {
     let (disk, t, env) = (
@@ -369,4 +393,37 @@ fn users_sharing_a_storage_prefix_deliver_only_their_own_ops() {
     // Alice delivers it as hers, and her record stays until then.
     assert_eq!(block_on(alice.flush()).applied, 1);
     assert_eq!(t.oracle.borrow().session(&id).unwrap().user_id, "alice");
+}
+
+#[test]
+fn another_users_record_is_read_once_not_at_every_sync() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(14),
+    );
+    let counted = CountingReads {
+        disk: disk.clone(),
+        reads: Default::default(),
+    };
+    let mut cfg = config();
+    cfg.user_id = "bob".into();
+    cfg.tab_id = Some("tab2".into());
+    let bob = block_on(video_session_sdk::Client::open(
+        cfg,
+        counted.clone(),
+        t.clone(),
+        env.clone(),
+    ))
+    .unwrap();
+    let mut cfg = config();
+    cfg.user_id = "alice".into();
+    let alice = block_on(video_session_sdk::Client::open(cfg, disk, t, env)).unwrap();
+    block_on(alice.start_session(start_args("A"))).unwrap();
+    counted.reads.set(0);
+    block_on(bob.sync_from_storage());
+    assert_eq!(counted.reads.get(), 1, "the new record is read once");
+    assert_eq!(bob.pending_count(), 0);
+    block_on(bob.sync_from_storage());
+    assert_eq!(counted.reads.get(), 1, "and not again");
 }

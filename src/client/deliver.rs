@@ -351,7 +351,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         }
         let mut raw = Vec::new();
         for k in &listed {
-            if self.st().outbox.contains(k) {
+            let known = {
+                let st = self.st();
+                st.outbox.contains(k) || st.foreign.contains(k)
+            };
+            if known {
                 continue;
             }
             if let Ok(Some(v)) = self.inner.storage.get(k).await {
@@ -363,12 +367,22 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         {
             let mut st = self.st();
             let user = &self.inner.config.user_id;
-            for (k, rec) in recovery.good {
-                st.outbox.observe_key(&k);
-                if rec.belongs_to(user) && !st.outbox.contains(&k) {
-                    st.outbox.insert(k, rec, true);
+            // Forget other users' records that are gone from storage.
+            let mut foreign = KeySet::default();
+            for k in std::mem::take(&mut st.foreign).into_sorted() {
+                if listed_set.contains(&k) {
+                    foreign.insert(k);
                 }
             }
+            for (k, rec, bytes) in recovery.good {
+                st.outbox.observe_key(&k);
+                if !rec.belongs_to(user) {
+                    foreign.insert(k);
+                } else if !st.outbox.contains(&k) {
+                    st.outbox.insert(k, rec, bytes, true);
+                }
+            }
+            st.foreign = foreign;
             for k in known_durable.iter().filter(|k| !listed_set.contains(k)) {
                 if st.outbox.get(k).is_some_and(|e| e.durable && !e.in_flight) {
                     gone.extend(st.outbox.remove(k).map(|e| e.rec));

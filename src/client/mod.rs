@@ -57,6 +57,9 @@ pub(crate) struct State {
     sending: bool,
     last_enqueue_ms: Option<f64>,
     last_error: Option<String>,
+    /// Stored records of other users (same storage prefix): left alone, and not read
+    /// again at every sync.
+    foreign: KeySet,
 }
 
 struct Inner<S, T, E> {
@@ -122,12 +125,14 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         }
         let mut outbox = Outbox::new(&prefix, &tab);
-        for (k, rec) in recovery.good {
+        let mut foreign = KeySet::default();
+        for (k, rec, bytes) in recovery.good {
             outbox.observe_key(&k);
             if !rec.belongs_to(&config.user_id) {
+                foreign.insert(k);
                 continue;
             }
-            outbox.insert(k, rec, true);
+            outbox.insert(k, rec, bytes, true);
         }
         let mut delivery = Delivery::new(config.max_attempts);
         let dead = load_dead(&storage, dead_keys).await;
@@ -171,6 +176,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             sending: false,
             last_enqueue_ms: None,
             last_error: None,
+            foreign,
         };
         Ok(Client {
             inner: Rc::new(Inner {
@@ -298,15 +304,13 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// the oldest waiting op); `None` when nothing is pending.
     pub fn next_wake_at(&self) -> Option<f64> {
         let st = self.st();
-        if st.outbox.iter().all(|(_, e)| e.in_flight) {
-            return None;
-        }
+        let oldest_ms = st.outbox.oldest_waiting_ms()?;
         let now = self.inner.env.now_ms();
         let debounce_ms = self.inner.config.debounce_ms as f64;
         // Debounced after the last enqueue, but a steady stream of calls must not hold
         // delivery off for ever: nothing waits more than twice the debounce.
         let mut debounce = st.last_enqueue_ms.map_or(now, |t| t + debounce_ms);
-        if let Some(oldest) = st.outbox.oldest_waiting_ms() {
+        if let Some(oldest) = oldest_ms {
             debounce = debounce.min(oldest as f64 + 2.0 * debounce_ms);
         }
         Some(

@@ -128,7 +128,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         fields: Map<String, Value>,
     ) -> Result<Enqueued, ApiError> {
         let now = self.inner.env.now_ms();
-        let (key, rec, connected_at, replaced, evicted, current_changed) = {
+        let (key, rec, json, connected_at, replaced, evicted, current_changed) = {
             let mut st = self.st();
             let (session_key, session_ref, connected_at) =
                 self.resolve(&st, kind, session, &fields)?;
@@ -156,7 +156,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 next_attempt_at: None,
                 last_error: None,
             };
-            st.outbox.insert(key.clone(), rec.clone(), false);
+            let json = rec.to_json();
+            st.outbox
+                .insert(key.clone(), rec.clone(), json.len(), false);
             let cfg = &self.inner.config;
             let evicted: Vec<(String, OpRecord)> = st
                 .outbox
@@ -176,7 +178,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 _ => {}
             }
             let changed = before != st.current;
-            (key, rec, connected_at, replaced, evicted, changed)
+            (key, rec, json, connected_at, replaced, evicted, changed)
         };
         let storage = &self.inner.storage;
         let mut events = vec![Event::Queued {
@@ -184,7 +186,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             kind,
             client_session_id: rec.client_session_id.clone(),
         }];
-        match storage.set(&key, &rec.to_json()).await {
+        match storage.set(&key, &json).await {
             Ok(()) => {
                 let gone = match self.st().outbox.get_mut(&key) {
                     Some(e) => {
