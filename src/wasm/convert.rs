@@ -12,6 +12,7 @@
 use js_sys::{Error, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ApiError, ErrorCode};
@@ -37,13 +38,24 @@ pub(crate) fn invalid(message: impl AsRef<str>) -> JsValue {
     js_error(ErrorCode::InvalidArgument.as_str(), message.as_ref())
 }
 
-/// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles and BigInts make
-/// `INVALID_ARGUMENT` errors naming `what`.
+thread_local! {
+    /// A `JSON.stringify` replacer that throws on NaN and ±Infinity, which plain
+    /// `JSON.stringify` would silently turn into `null`.
+    static FINITE_ONLY: Closure<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>> =
+        Closure::new(|_key: JsValue, value: JsValue| match value.as_f64() {
+            Some(n) if !n.is_finite() => Err(Error::new("numbers must be finite").into()),
+            _ => Ok(value),
+        });
+}
+
+/// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles, BigInts, NaN and
+/// ±Infinity make `INVALID_ARGUMENT` errors naming `what`.
 pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let s = JSON::stringify(value)
+    let s = FINITE_ONLY
+        .with(|f| JSON::stringify_with_replacer(value, f.as_ref().unchecked_ref()))
         .map_err(|e| invalid(format!("{what}: cannot be read as JSON ({})", describe(&e))))?;
     Ok(s.as_string())
 }

@@ -43,7 +43,7 @@ use self::args::{
     opt_session, optional, JsEndArgs, JsEndResult, JsFailedArgs, JsSessionsArgs, JsSettingsArgs,
 };
 use self::browser_env::{console_log, BrowserEnv};
-use self::convert::{api_error, from_js, invalid, js_error, prop, to_js, CLOSED};
+use self::convert::{api_error, from_js, invalid, js_error, to_js, CLOSED};
 use self::fetch_transport::{FetchTransport, TransportControl};
 use self::sender::{Sender, WebClient};
 pub use self::ts_types::{
@@ -259,13 +259,6 @@ impl VideoSessionClient {
     #[wasm_bindgen(js_name = getUserSessions, unchecked_return_type = "Promise<VideoSession[]>")]
     pub fn get_user_sessions(&self, args: Option<SessionsArgs>) -> Promise {
         let args = optional(args);
-        // Read `limit` before the JSON round trip, which would turn NaN/±Infinity into null.
-        let raw = prop(&args, "limit");
-        if raw.as_f64().is_some_and(|n| !n.is_finite()) {
-            return Promise::reject(&invalid(
-                "getUserSessions: limit must be a whole number of at least 1",
-            ));
-        }
         let limit =
             from_js::<JsSessionsArgs>(&args, "getUserSessions").and_then(|a| match a.limit {
                 None => Ok(None),
