@@ -1,45 +1,20 @@
-// Starts the real local backend (server/) on a free loopback port with a fresh
-// SQLite file, and talks to it directly, so tests can check what the backend holds
-// independently of the SDK under test.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// The real local backend (server/) for the hook tests, through the launcher and the
+// direct query the other JS suites use (tests/e2e/server.mjs), so tests check what
+// the backend holds independently of the SDK under test.
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-
-const root = resolve(import.meta.dirname, "../..");
+import { join } from "node:path";
+import { query, spawnServer } from "../../tests/e2e/server.mjs";
 
 export async function startBackend() {
-  const bin = process.env.VSS_SERVER_BIN ?? join(root, "target/debug/video-session-server");
-  const dir = mkdtempSync(join(tmpdir(), "vss-js-"));
-  const child = spawn(bin, ["--port", "0", "--db", join(dir, "db.sqlite3")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const url = await new Promise((ok, fail) => {
-    let out = "";
-    child.on("error", fail);
-    child.on("exit", (code) => fail(new Error(`${bin} exited with ${code} before listening`)));
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m) ok(m[1]);
-    });
-  });
+  const dir = await mkdtemp(join(tmpdir(), "vss-js-"));
+  const server = await spawnServer(join(dir, "db.sqlite3"), dir);
   return {
-    url,
-    async query(path, args) {
-      const res = await fetch(`${url}/api/query`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ path, format: "convex_encoded_json", args: [args] }),
-      });
-      const body = await res.json();
-      if (body.status !== "success") throw new Error(`${path}: ${body.errorMessage}`);
-      return body.value;
-    },
-    stop() {
-      child.removeAllListeners("exit");
-      child.kill("SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
+    url: server.url,
+    query: (path, args) => query(server.url, path, args),
+    async stop() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }

@@ -9,11 +9,11 @@
 // the moment a page is created, before it navigates.
 
 import { spawn } from "node:child_process";
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join as joinPath } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { ROOT, spawnServer } from "../e2e/support.mjs";
+import { ROOT, startServer } from "../e2e/support.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PLAYWRIGHT = joinPath(ROOT, ".tools/node_modules/playwright-core/index.mjs");
@@ -65,19 +65,8 @@ async function stopChild(child, exited, signal = "SIGTERM") {
 }
 
 /** The local backend with a fresh database, serving the workload page and pkg/. */
-export async function startCrashServer() {
-  const dir = await mkdtemp(joinPath(tmpdir(), "vss-crash-"));
-  const www = joinPath(dir, "www");
-  await cp(joinPath(HERE, "page"), www, { recursive: true });
-  await cp(joinPath(ROOT, "pkg"), joinPath(www, "pkg"), { recursive: true });
-  const server = await spawnServer(joinPath(dir, "crash.sqlite3"), www);
-  return {
-    ...server,
-    async stop() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+export function startCrashServer() {
+  return startServer(joinPath(HERE, "page"));
 }
 
 /**

@@ -7,17 +7,18 @@
 // `stop()`/`close()` (the tests call them in `after`), and a server that exits or never
 // prints its address fails the test with its output attached.
 
-import { spawn } from "node:child_process";
 import { after, before } from "node:test";
 import { access, cp, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join as joinPath, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { query, spawnServer } from "./server.mjs";
+
+export { query, spawnServer };
 
 export const tid = (id) => `[data-testid="${id}"]`;
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const SERVER_BIN = resolve(ROOT, process.env.VSS_SERVER_BIN || "target/debug/video-session-server");
 const PLAYWRIGHT = joinPath(ROOT, ".tools/node_modules/playwright-core/index.mjs");
 const RESULTS = joinPath(ROOT, "test-results/e2e");
 
@@ -41,63 +42,22 @@ async function mustExist(path, hint) {
 
 /**
  * Starts video-session-server on a free port with a fresh database, serving a copy of
- * www/ with pkg/ copied into it. Returns `{ url, stop, output }`.
+ * `pages` (default: the demo, www/) with pkg/ copied into it. Returns
+ * `{ url, stop, output }`.
  */
-export async function startServer() {
-  await mustExist(SERVER_BIN, "run `cargo build -p video-session-server` (or set VSS_SERVER_BIN)");
+export async function startServer(pages = joinPath(ROOT, "www")) {
   await mustExist(joinPath(ROOT, "pkg/video_session_sdk.js"), "run `bash scripts/build-wasm.sh`");
   const dir = await mkdtemp(joinPath(tmpdir(), "vss-e2e-"));
   const www = joinPath(dir, "www");
-  await cp(joinPath(ROOT, "www"), www, { recursive: true });
+  await cp(pages, www, { recursive: true });
   await cp(joinPath(ROOT, "pkg"), joinPath(www, "pkg"), { recursive: true });
 
-  const server = await spawnServer(joinPath(dir, "e2e.sqlite3"), www);
+  const server = await spawnServer(joinPath(dir, "test.sqlite3"), www);
   return {
     ...server,
     async stop() {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * Runs the server binary on a free loopback port with database `db` and static files
- * from `www`; resolves once it prints its address. Returns `{ url, stop, output }`.
- */
-export async function spawnServer(db, www) {
-  await mustExist(SERVER_BIN, "run `cargo build -p video-session-server` (or set VSS_SERVER_BIN)");
-  const child = spawn(SERVER_BIN, ["--port", "0", "--db", db, "--www", www], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const exited = new Promise((done) => child.once("exit", done));
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the server did not print its address in 20 s:\n${output}`)), 20_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        ok(m[1]);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      fail(new Error(`the server exited (code ${code}) before listening:\n${output}`));
-    });
-  });
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(killer);
     },
   };
 }
@@ -123,20 +83,6 @@ export function demoHarness() {
 export async function launchBrowser() {
   const { chromium } = await import(pathToFileURL(PLAYWRIGHT).href);
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
-}
-
-/** A direct Convex HTTP query (`POST /api/query`); returns the value or throws. */
-export async function query(url, path, args) {
-  const res = await fetch(`${url}/api/query`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ path, format: "convex_encoded_json", args: [args] }),
-  });
-  const body = await res.json();
-  if (res.status !== 200 || body.status !== "success") {
-    throw new Error(`${path} failed: HTTP ${res.status} ${JSON.stringify(body)}`);
-  }
-  return body.value;
 }
 
 export const sessionsOf = (url, userId) => query(url, "videoCallSessions:getUserSessions", { userId });
