@@ -176,38 +176,30 @@ impl LocalView {
         sessions
     }
 
-    /// One session (by clientSessionId or `_id`) with `pending` folded on top. Only
-    /// the session's own records are folded, so the cost of checking a call is one
-    /// pass over the keys of the queue, not the queue times the sessions.
-    pub fn session<'a>(
+    /// One session (by clientSessionId or `_id`) with its pending records folded on
+    /// top. `records_of` is given the names the session's records use and returns
+    /// them (or more: others are skipped), so a caller with an index reads only those.
+    pub fn session<'a, I: Iterator<Item = &'a OpRecord>>(
         &self,
         id: &str,
-        pending: impl Iterator<Item = &'a OpRecord>,
+        records_of: impl FnOnce(&[String]) -> I,
         user_id: &str,
     ) -> Option<Session> {
         let is_it =
             |s: &Session| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id);
-        let base = self.sessions.iter().find(|s| is_it(s)).cloned();
-        let names = self.names(id);
-        let mut one: Vec<Session> = base.into_iter().collect();
-        for rec in pending.filter(|r| names.contains(&r.client_session_id)) {
+        let base = self.sessions.iter().find(|s| is_it(s));
+        // Records name a session by its clientSessionId, or by `_id` for sessions
+        // created elsewhere, and it may be asked for by either.
+        let names: Vec<String> = match base {
+            Some(s) => s.client_session_id.iter().chain(&s.id).cloned().collect(),
+            None => vec![id.to_string()],
+        };
+        let mut one: Vec<Session> = base.cloned().into_iter().collect();
+        for rec in records_of(&names).filter(|r| names.contains(&r.client_session_id)) {
             fold_op(&mut one, rec, user_id);
         }
         let i = one.iter().position(is_it)?;
         Some(one.swap_remove(i))
-    }
-
-    /// What records call session `id`: records name a session by its clientSessionId,
-    /// or by `_id` for sessions created elsewhere, and it may be asked for by either.
-    pub fn names(&self, id: &str) -> Vec<String> {
-        let snapshot = self
-            .sessions
-            .iter()
-            .find(|s| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id));
-        match snapshot {
-            Some(s) => s.client_session_id.iter().chain(&s.id).cloned().collect(),
-            None => vec![id.to_string()],
-        }
     }
 
     /// Stats with `pending` added.
@@ -329,7 +321,7 @@ mod tests {
     fn folds_a_whole_call_like_the_backend() {
         let view = LocalView::default();
         let ops = call();
-        let s = view.session("s", ops.iter(), "u").unwrap();
+        let s = view.session("s", |_| ops.iter(), "u").unwrap();
         assert_eq!(s.session_status, SessionStatus::Ended);
         assert_eq!(s.duration, Some(915.0));
         assert_eq!(s.camera_enabled, Some(false));
@@ -410,9 +402,13 @@ mod tests {
             let whole = all.iter().find(|s| {
                 s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id)
             });
-            assert_eq!(view.session(id, ops.iter(), "u").as_ref(), whole, "{id}");
+            assert_eq!(
+                view.session(id, |_| ops.iter(), "u").as_ref(),
+                whole,
+                "{id}"
+            );
         }
-        assert_eq!(view.session("nope", ops.iter(), "u"), None);
+        assert_eq!(view.session("nope", |_| ops.iter(), "u"), None);
     }
 
     #[test]

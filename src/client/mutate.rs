@@ -258,8 +258,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             })?,
         };
         let user = &self.inner.config.user_id;
-        let names = st.view.names(&id);
-        let s = st.view.session(&id, st.outbox.records_of(&names), user).ok_or_else(|| {
+        let s = st.view.session(&id, |names| st.outbox.records_of(names), user).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::NotFound,
                 format!("session {id} is not known on this device; start it here, or load it with getActiveSession/getUserSessions first"),
