@@ -101,7 +101,9 @@ export async function startBrowser() {
     async close() {
       await browser.close().catch(() => {});
       await stopChild(proc.child, proc.exited);
-      await rm(profile, { recursive: true, force: true });
+      // Chromium's helper processes can still be writing the profile for a moment
+      // after the browser exits (ENOTEMPTY seen in CI): retry the removal.
+      await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 }

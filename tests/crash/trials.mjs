@@ -123,8 +123,13 @@ export async function runCrashSuite({ trials, seed, tabs = true, actions = ACTIO
       browserKilledAt.get(t.split(".")[0]));
     return { seed, counts: { ...counts, ...checked }, problems, journal, sessions: backend, elapsedMs: Date.now() - started };
   } finally {
-    await browser.close();
-    await server.stop();
+    // The server is stopped even when closing the browser fails, or the test process
+    // would wait on it for ever.
+    try {
+      await browser.close();
+    } finally {
+      await server.stop();
+    }
   }
 }
 

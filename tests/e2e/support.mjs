@@ -73,8 +73,11 @@ export function demoHarness() {
     h.browser = await launchBrowser();
   });
   after(async () => {
-    await h.browser?.close();
-    await h.server?.stop();
+    try {
+      await h.browser?.close();
+    } finally {
+      await h.server?.stop();
+    }
   });
   return h;
 }
