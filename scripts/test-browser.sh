@@ -2,7 +2,7 @@
 # Browser tests of the wasm build, against the real local backend:
 #  1. starts video-session-server on 127.0.0.1 (free port, temp database), and finds a
 #     second free port where nothing listens (the "offline" backend);
-#  2. runs tests/browser.rs and tests/browser_delivery.rs with wasm-bindgen-test in
+#  2. runs tests/browser.rs and tests/browser_delivery.rs with `wasm-pack test` in
 #     headless Chromium (webdriver.json holds Chromium's flags); the server's URL is
 #     baked into the test build through VSS_TEST_SERVER_URL / VSS_TEST_DEAD_URL;
 #  3. builds the RELEASE package (scripts/build-wasm.sh) and loads it with
@@ -52,14 +52,13 @@ done
 dead_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 echo "== server at $url; offline backend at http://127.0.0.1:$dead_port"
 
-echo "== wasm-bindgen-test in headless Chromium"
-# What `wasm-pack test --headless --chrome` does, minus its `--tests`: that would
-# also build the native-only test files (tokio, proptest) for wasm32. The runner
-# drives Chromium through CHROMEDRIVER, headless, with webdriver.json's flags.
+echo "== wasm-bindgen-test in headless Chromium (wasm-pack test)"
+# The contributor's command (README, "Contributing"), so CI proves it works: the
+# native-only test files compile to nothing for wasm32 through their crate-level cfg.
+# The runner drives Chromium through CHROMEDRIVER, headless, with webdriver.json's flags.
 VSS_TEST_SERVER_URL="$url" VSS_TEST_DEAD_URL="http://127.0.0.1:$dead_port" \
   CHROMEDRIVER=/usr/bin/chromedriver \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown --test browser --test browser_delivery
+  wasm-pack --log-level warn test --headless --chrome
 
 echo "== release build"
 bash scripts/build-wasm.sh

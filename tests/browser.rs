@@ -128,7 +128,7 @@ async fn bad_input_is_a_typed_error_and_stores_nothing() {
 }
 
 fn server_or_dead() -> &'static str {
-    option_env!("VSS_TEST_SERVER_URL").unwrap_or(dead_url())
+    server_url()
 }
 
 #[wasm_bindgen_test]

@@ -2,6 +2,8 @@
 //! persisting after N writes (the process died there), for every N; a new client then
 //! reopens on what the disk holds and delivers. Nothing that was stored is lost,
 //! nothing is applied twice, and the backend's order matches the reference run.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

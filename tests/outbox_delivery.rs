@@ -2,6 +2,8 @@
 //! Retry-After, attempts, classification and dead-letter cascades. A fake clock, a
 //! transport with scripted faults whose backend is the oracle (tests/support/oracle.rs),
 //! and MemoryStorage as the disk.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -2,6 +2,8 @@
 //! committed, 5xx, 429 with Retry-After, timeouts, process crashes between steps),
 //! every op the app enqueued is applied by the backend exactly once, in order per
 //! session, with its original occurredAt.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -1,6 +1,8 @@
 //! Scripted outbox storage tests: coalescing, quota fallback, quarantine, validation
 //! storing nothing, the cap's eviction rules, instances sharing storage, and offline
 //! reads from the local view.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
