@@ -1,206 +1,253 @@
-//! Bearer-token identity: HS256 JWTs signed with a shared secret.
+//! Bearer-token identity, verified as a Convex deployment verifies a custom JWT
+//! provider's tokens (RS256/ES256 against a public key or a JWKS), plus HS256 with a
+//! shared secret for tests and simple set-ups.
 //!
-//! No `Authorization` header means an anonymous caller. A header that is present
-//! must carry a token that verifies (signature, `alg`, `exp`/`nbf`, a string `sub`);
-//! anything else is refused before any function runs, and so is every token when
-//! no secret is configured.
+//! Auth is all or nothing (docs/security.md): once a key is configured, a call with
+//! no valid token is refused before any function runs, so no one can act as another
+//! user by naming their `userId`. Only a server with no key serves anonymous calls,
+//! and it then refuses every token rather than half-trusting it. Every token must
+//! carry `exp`: a token that never expires would stay a key to the account forever.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+pub mod keys;
+
+use crate::functions::limits::USER_ID_MAX;
+use crate::values::utf16_len;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
+use keys::Keys;
+pub use keys::{KeyError, KeySource};
+use serde_json::Value;
+use std::collections::HashSet;
 
 /// The caller as a verified token names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
+    /// The user key: the token's `sub` up to its first `|`. Convex Auth subjects are
+    /// `userId|sessionId`, so every sign-in of one user has the same key; Clerk's
+    /// subjects have no `|` and are the key as they are.
     pub subject: String,
+    /// The whole `sub` claim, as the token carries it.
+    pub token_subject: String,
 }
 
-/// Why a token was refused.
+/// Why a request's identity was refused (always HTTP 401 `Unauthenticated`).
+/// No message repeats the token.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AuthError {
-    #[error("a token was sent but the server has no JWT secret; start it with --jwt-secret or VSS_JWT_SECRET")]
-    NoSecretConfigured,
+    #[error("this server requires a signed-in caller: send `Authorization: Bearer <JWT>`")]
+    Missing,
+    #[error("a token was sent but the server has no auth configured (it serves anonymous calls only); start it with --jwt-secret, --jwt-public-key or --jwks")]
+    NotConfigured,
     #[error("the Authorization header must be `Bearer <JWT>`")]
     NotBearer,
     #[error("the token is not a well-formed JWT: {0}")]
     Malformed(&'static str),
-    #[error("the token is not signed with HS256")]
-    WrongAlgorithm,
-    #[error("the token's signature does not match the server's secret")]
+    #[error("the token's algorithm is not one this server accepts ({0})")]
+    WrongAlgorithm(&'static str),
+    #[error("the token names a key (kid) this server does not know")]
+    UnknownKey,
+    #[error("the token's signature does not verify with the server's key")]
     BadSignature,
+    #[error("the token has no numeric `exp` claim; tokens must expire")]
+    NoExpiry,
     #[error("the token has expired")]
     Expired,
     #[error("the token is not valid yet")]
     NotYetValid,
-    #[error("the token has no string `sub` claim")]
+    #[error("the token has no non-empty string `sub` claim")]
     NoSubject,
+    #[error(
+        "the token's user (its `sub` up to the first `|`) is longer than {USER_ID_MAX} characters"
+    )]
+    SubjectTooLong,
+    #[error("the token's issuer (`iss`) is not the one this server accepts")]
+    WrongIssuer,
+    #[error("the token's audience (`aud`) is not the one this server accepts")]
+    WrongAudience,
 }
 
-/// Verifies HS256 tokens.
+/// Checks `Authorization` headers against the configured keys.
 #[derive(Clone)]
 pub struct Verifier {
-    secret: Option<Vec<u8>>,
+    keys: Option<Keys>,
+    issuer: Option<String>,
+    audience: Option<String>,
 }
 
 impl Verifier {
-    pub fn new(secret: Option<&str>) -> Self {
+    /// No auth: anonymous calls only.
+    pub fn anonymous() -> Self {
         Verifier {
-            secret: secret
-                .filter(|s| !s.is_empty())
-                .map(|s| s.as_bytes().to_vec()),
+            keys: None,
+            issuer: None,
+            audience: None,
         }
     }
 
-    /// The identity for an `Authorization` header value (`None` = anonymous).
+    /// HS256 with a shared secret (an empty secret means no auth).
+    pub fn new(secret: Option<&str>) -> Self {
+        let keys = secret.filter(|s| !s.is_empty()).map(Keys::secret);
+        Verifier {
+            keys,
+            ..Verifier::anonymous()
+        }
+    }
+
+    /// Keys from `source`, with optional `iss`/`aud` checks.
+    pub fn from_source(
+        source: Option<KeySource<'_>>,
+        issuer: Option<String>,
+        audience: Option<String>,
+    ) -> Result<Self, KeyError> {
+        Ok(Verifier {
+            keys: source.map(Keys::load).transpose()?,
+            issuer,
+            audience,
+        })
+    }
+
+    /// True when calls need a valid token.
+    pub fn configured(&self) -> bool {
+        self.keys.is_some()
+    }
+
+    /// The identity for an `Authorization` header value; `None` = anonymous, which
+    /// only a server without auth allows.
     pub fn identify(
         &self,
         header: Option<&str>,
         now_secs: i64,
     ) -> Result<Option<Identity>, AuthError> {
-        let Some(header) = header else {
-            return Ok(None);
+        let (Some(keys), Some(header)) = (&self.keys, header) else {
+            return match (self.configured(), header) {
+                (true, _) => Err(AuthError::Missing),
+                (false, None) => Ok(None),
+                (false, Some(_)) => Err(AuthError::NotConfigured),
+            };
         };
-        let secret = self
-            .secret
-            .as_deref()
-            .ok_or(AuthError::NoSecretConfigured)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .ok_or(AuthError::NotBearer)?;
-        verify(token, secret, now_secs).map(Some)
+        let token = bearer_token(header)?;
+        let claims = self.verify_signature(keys, token)?;
+        identity_from(&claims, now_secs).map(Some)
+    }
+
+    fn verify_signature(&self, keys: &Keys, token: &str) -> Result<Value, AuthError> {
+        let header = decode_header(token).map_err(|_| match raw_alg(token) {
+            Some(_) => AuthError::WrongAlgorithm("`alg` is none or unknown"),
+            None => AuthError::Malformed("the header is not base64url JSON with an `alg`"),
+        })?;
+        let candidates = keys.for_token(header.alg, header.kid.as_deref())?;
+        let mut first_error = None;
+        for key in candidates {
+            match decode::<Value>(token, key, &self.validation(header.alg)) {
+                Ok(data) => return Ok(data.claims),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.map_or(AuthError::UnknownKey, |e| map_error(&e)))
+    }
+
+    /// Signature, `alg`, `iss` and `aud` only: `exp`, `nbf` and `sub` are checked by
+    /// `identity_from` against the caller's clock, so tests can pin the time.
+    fn validation(&self, alg: Algorithm) -> Validation {
+        let mut v = Validation::new(alg);
+        v.required_spec_claims = HashSet::new();
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        v.validate_aud = self.audience.is_some();
+        if let Some(aud) = &self.audience {
+            v.set_audience(&[aud]);
+            v.required_spec_claims.insert("aud".into());
+        }
+        if let Some(iss) = &self.issuer {
+            v.set_issuer(&[iss]);
+            v.required_spec_claims.insert("iss".into());
+        }
+        v
     }
 }
 
-fn verify(token: &str, secret: &[u8], now_secs: i64) -> Result<Identity, AuthError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(AuthError::Malformed("expected three dot-separated parts"));
-    };
-    let header: serde_json::Value = decode_json(header)?;
-    if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
-        return Err(AuthError::WrongAlgorithm);
+/// The header's `alg` string, read without trusting anything else in it.
+fn raw_alg(token: &str) -> Option<String> {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    let header = URL_SAFE_NO_PAD.decode(token.split('.').next()?).ok()?;
+    let header: Value = serde_json::from_slice(&header).ok()?;
+    header.get("alg")?.as_str().map(str::to_string)
+}
+
+/// The token after a case-insensitive `Bearer` scheme (RFC 9110 §11.1).
+fn bearer_token(header: &str) -> Result<&str, AuthError> {
+    let (scheme, token) = header
+        .trim()
+        .split_once([' ', '\t'])
+        .ok_or(AuthError::NotBearer)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(AuthError::NotBearer);
     }
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| AuthError::Malformed("signature is not base64url"))?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .map_err(|_| AuthError::Malformed("unusable secret"))?;
-    mac.update(&token.as_bytes()[..token.rfind('.').unwrap_or(0)]);
-    mac.verify_slice(&signature)
-        .map_err(|_| AuthError::BadSignature)?;
-    let claims: serde_json::Value = decode_json(payload)?;
-    if let Some(exp) = claims.get("exp") {
-        match exp.as_f64() {
-            Some(exp) if (now_secs as f64) < exp => {}
-            Some(_) => return Err(AuthError::Expired),
-            None => return Err(AuthError::Malformed("`exp` is not a number")),
+    Ok(token)
+}
+
+fn map_error(e: &jsonwebtoken::errors::Error) -> AuthError {
+    match e.kind() {
+        ErrorKind::InvalidSignature => AuthError::BadSignature,
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            AuthError::WrongAlgorithm("it does not match the key")
         }
-    }
-    if let Some(nbf) = claims.get("nbf") {
-        match nbf.as_f64() {
-            Some(nbf) if nbf <= now_secs as f64 => {}
-            Some(_) => return Err(AuthError::NotYetValid),
-            None => return Err(AuthError::Malformed("`nbf` is not a number")),
-        }
-    }
-    match claims.get("sub").and_then(|s| s.as_str()) {
-        Some(sub) if !sub.is_empty() => Ok(Identity {
-            subject: sub.to_string(),
-        }),
-        _ => Err(AuthError::NoSubject),
+        ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+        ErrorKind::InvalidAudience => AuthError::WrongAudience,
+        ErrorKind::MissingRequiredClaim(claim) if claim == "iss" => AuthError::WrongIssuer,
+        ErrorKind::MissingRequiredClaim(claim) if claim == "aud" => AuthError::WrongAudience,
+        ErrorKind::InvalidToken => AuthError::Malformed("expected three dot-separated parts"),
+        ErrorKind::Base64(_) => AuthError::Malformed("a part is not base64url"),
+        ErrorKind::Json(_) | ErrorKind::Utf8(_) => AuthError::Malformed("a part is not JSON"),
+        _ => AuthError::BadSignature,
     }
 }
 
-fn decode_json(part: &str) -> Result<serde_json::Value, AuthError> {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(part)
-        .map_err(|_| AuthError::Malformed("a part is not base64url"))?;
-    serde_json::from_slice(&bytes).map_err(|_| AuthError::Malformed("a part is not JSON"))
+/// `exp` (required), `nbf` and `sub` of verified claims.
+fn identity_from(claims: &Value, now_secs: i64) -> Result<Identity, AuthError> {
+    let now = now_secs as f64;
+    match claims.get("exp").map(Value::as_f64) {
+        None => return Err(AuthError::NoExpiry),
+        Some(None) => return Err(AuthError::NoExpiry),
+        Some(Some(exp)) if now >= exp => return Err(AuthError::Expired),
+        Some(Some(_)) => {}
+    }
+    match claims.get("nbf").map(Value::as_f64) {
+        None => {}
+        Some(Some(nbf)) if nbf <= now => {}
+        Some(Some(_)) => return Err(AuthError::NotYetValid),
+        Some(None) => return Err(AuthError::Malformed("`nbf` is not a number")),
+    }
+    let sub = claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or(AuthError::NoSubject)?;
+    let user = sub.split('|').next().unwrap_or_default();
+    if user.is_empty() {
+        return Err(AuthError::NoSubject);
+    }
+    if utf16_len(user) > USER_ID_MAX {
+        return Err(AuthError::SubjectTooLong);
+    }
+    Ok(Identity {
+        subject: user.to_string(),
+        token_subject: sub.to_string(),
+    })
 }
 
 /// Signs an HS256 token; the server never needs this, tests and tools do.
-pub fn sign(claims: &serde_json::Value, secret: &str) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let signing_input = format!("{header}.{payload}");
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
-    mac.update(signing_input.as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    format!("{signing_input}.{signature}")
+pub fn sign(claims: &Value, secret: &str) -> String {
+    keys::sign(
+        Algorithm::HS256,
+        None,
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    const NOW: i64 = 1_700_000_000;
-
-    fn verifier() -> Verifier {
-        Verifier::new(Some("s3cret"))
-    }
-
-    #[test]
-    fn no_header_is_anonymous() {
-        assert_eq!(verifier().identify(None, NOW), Ok(None));
-    }
-
-    #[test]
-    fn a_signed_token_names_its_subject() {
-        let token = sign(&json!({"sub": "user123", "exp": NOW + 60}), "s3cret");
-        let id = verifier()
-            .identify(Some(&format!("Bearer {token}")), NOW)
-            .unwrap();
-        assert_eq!(id.unwrap().subject, "user123");
-    }
-
-    #[test]
-    fn refuses_bad_tokens() {
-        let v = verifier();
-        let other = sign(&json!({"sub": "u", "exp": NOW + 60}), "other");
-        assert_eq!(
-            v.identify(Some(&format!("Bearer {other}")), NOW),
-            Err(AuthError::BadSignature)
-        );
-        let expired = sign(&json!({"sub": "u", "exp": NOW - 1}), "s3cret");
-        assert_eq!(
-            v.identify(Some(&format!("Bearer {expired}")), NOW),
-            Err(AuthError::Expired)
-        );
-        let no_sub = sign(&json!({"exp": NOW + 60}), "s3cret");
-        assert_eq!(
-            v.identify(Some(&format!("Bearer {no_sub}")), NOW),
-            Err(AuthError::NoSubject)
-        );
-        assert_eq!(
-            v.identify(Some("Basic abc"), NOW),
-            Err(AuthError::NotBearer)
-        );
-        assert!(matches!(
-            v.identify(Some("Bearer abc"), NOW),
-            Err(AuthError::Malformed(_))
-        ));
-        let unsigned = format!(
-            "{}.{}.",
-            URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
-            URL_SAFE_NO_PAD.encode(br#"{"sub":"u"}"#)
-        );
-        assert_eq!(
-            v.identify(Some(&format!("Bearer {unsigned}")), NOW),
-            Err(AuthError::WrongAlgorithm)
-        );
-    }
-
-    #[test]
-    fn any_token_without_a_secret_is_refused() {
-        let token = sign(&json!({"sub": "u"}), "s3cret");
-        assert_eq!(
-            Verifier::new(None).identify(Some(&format!("Bearer {token}")), NOW),
-            Err(AuthError::NoSecretConfigured)
-        );
-    }
-}
+mod tests;

@@ -1,27 +1,44 @@
 //! The HTTP layer: Convex's public HTTP API (`POST /api/query`, `/api/mutation`),
-//! CORS, `/version` and the static demo. Thin by design: it decodes, authenticates,
+//! `/version` and the static demo, behind the Host check (`host`) and the CORS
+//! allowlist (`cors`). Thin by design: it checks the request, authenticates,
 //! hands the call to `functions::call` on a blocking thread and encodes the answer.
 //!
 //! Status codes: function outcomes (success or error) are HTTP 200; a body that is
-//! not JSON `{path, args}` is 400 `BadJsonBody`; over the size limit 413; a bad
-//! token 401 `Unauthenticated`; an unknown route 404; a database failure 500.
+//! not JSON `{path, args}` is 400 `BadJsonBody`; a body that is not
+//! `application/json` 415; over the size limit 413; a missing or bad token 401
+//! `Unauthenticated`; a refused Origin or Host 403; an unknown route (any method)
+//! 404; a database failure 500.
+//!
+//! A request refused before its body is read still has its body read and thrown
+//! away (up to `DRAIN_MAX_BYTES`): a client still writing a large body when the
+//! answer and the close arrive sees a broken pipe, not the answer (Node's fetch and
+//! reqwest both do), and would retry a 413 forever as a network error.
 
 use crate::auth::Verifier;
+use crate::cors::{self, OriginPolicy};
 use crate::db::Db;
-use crate::error::FunctionError;
+use crate::error::{cap_message, echo, FunctionError};
 use crate::functions::{self, Kind};
+use crate::host::{self, HostPolicy};
 use crate::time;
 use crate::values::Value;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, get_service, post};
 use axum::{Json, Router};
+use http_body_util::BodyExt;
 use serde_json::json;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// The most bytes of a refused body read and discarded before answering.
+pub const DRAIN_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// The longest a refused body is read before answering anyway (and closing).
+const DRAIN_MAX_TIME: Duration = Duration::from_secs(10);
 
 /// What every request handler shares.
 pub struct AppState {
@@ -31,21 +48,39 @@ pub struct AppState {
     pub verbose: bool,
 }
 
+/// Who may reach the routes: the Host and Origin rules.
+pub struct Gate {
+    pub hosts: HostPolicy,
+    pub origins: OriginPolicy,
+}
+
 /// The whole route table.
-pub fn router(state: Arc<AppState>, www: Option<PathBuf>) -> Router {
+pub fn router(state: Arc<AppState>, www: Option<PathBuf>, gate: Gate) -> Router {
     let api = Router::new()
         .route("/api/query", post(query))
         .route("/api/mutation", post(mutation))
         .route("/version", get(version));
     let api = match www {
-        Some(dir) => api.fallback_service(tower_http::services::ServeDir::new(dir)),
+        // Files answer GET and HEAD; any other method on them is an unknown route.
+        Some(dir) => api.fallback_service(
+            get_service(tower_http::services::ServeDir::new(dir)).fallback(not_found),
+        ),
         None => api.route("/", get(home)).fallback(not_found),
     };
-    api.layer(middleware::from_fn(cors)).with_state(state)
+    api.layer(middleware::from_fn_with_state(
+        Arc::new(gate.origins),
+        cors::middleware,
+    ))
+    .layer(middleware::from_fn_with_state(
+        Arc::new(gate.hosts),
+        host::middleware,
+    ))
+    .with_state(state)
 }
 
-fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let body = json!({ "code": code, "message": message.into() });
+/// A JSON `{code, message}` reply; the message is capped.
+pub fn problem(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
+    let body = json!({ "code": code, "message": cap_message(message.into()) });
     (status, Json(body)).into_response()
 }
 
@@ -53,7 +88,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> Response {
     problem(
         StatusCode::NOT_FOUND,
         "NotFound",
-        format!("no route for {method} {}", uri.path()),
+        format!("no route for {method} {}", echo(uri.path())),
     )
 }
 
@@ -67,43 +102,6 @@ async fn home() -> &'static str {
      Start with --www <dir> to serve the demo here.\n"
 }
 
-async fn cors(request: Request, next: Next) -> Response {
-    let origin = request.headers().get(header::ORIGIN).cloned();
-    let mut response = if request.method() == Method::OPTIONS {
-        StatusCode::NO_CONTENT.into_response()
-    } else {
-        next.run(request).await
-    };
-    let headers = response.headers_mut();
-    if let Some(origin) = origin {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-        headers.insert(
-            header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-            HeaderValue::from_static("true"),
-        );
-    }
-    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Content-Type, Authorization, Convex-Client"),
-    );
-    // Without this a cross-origin page cannot read Retry-After, and the SDK's backoff
-    // could not honour it.
-    headers.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("Retry-After"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("86400"),
-    );
-    response
-}
-
 async fn query(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
     handle(state, headers, body, Kind::Query).await
 }
@@ -114,8 +112,100 @@ async fn mutation(state: State<Arc<AppState>>, headers: HeaderMap, body: Body) -
 
 /// Why a request never reached a function.
 enum Rejection {
-    TooLarge(usize),
+    /// Over the limit; `drained` when the whole body was read (the connection can
+    /// stay open).
+    TooLarge {
+        limit: usize,
+        drained: bool,
+    },
     BadBody(String),
+}
+
+/// `application/json`, optionally with `charset=utf-8`: anything else is a body a
+/// browser can send cross-site without a preflight (text/plain, forms), or one the
+/// server would misread.
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = value.split(';').map(str::trim);
+    let media = parts.next().unwrap_or_default();
+    media.eq_ignore_ascii_case("application/json")
+        && parts.all(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("charset")
+                    && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+            })
+        })
+}
+
+/// Reads and discards the rest of `body`, bounded in bytes and time; true if it
+/// reached the end.
+async fn drain(mut body: Body) -> bool {
+    let read_all = async {
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Some(data) = frame.data_ref() {
+                seen = seen.saturating_add(data.len());
+                if seen > DRAIN_MAX_BYTES {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_MAX_TIME, read_all)
+        .await
+        .unwrap_or(false)
+}
+
+/// `response` after draining `body`; closes the connection if the drain stopped.
+async fn refuse_after_drain(body: Body, response: Response) -> Response {
+    let drained = drain(body).await;
+    close_unless(drained, response)
+}
+
+fn close_unless(drained: bool, mut response: Response) -> Response {
+    if !drained {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// The body's bytes, at most `limit` of them.
+async fn read_limited(
+    mut body: Body,
+    declared: Option<usize>,
+    limit: usize,
+) -> Result<Vec<u8>, Rejection> {
+    if declared.is_some_and(|n| n > limit) {
+        let drained = drain(body).await;
+        return Err(Rejection::TooLarge { limit, drained });
+    }
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            Rejection::BadBody(format!(
+                "could not read the request body: {}",
+                echo(&e.to_string())
+            ))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len().saturating_add(data.len()) > limit {
+            let drained = drain(body).await;
+            return Err(Rejection::TooLarge { limit, drained });
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok(bytes)
 }
 
 async fn read_call(
@@ -127,20 +217,13 @@ async fn read_call(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return Err(Rejection::TooLarge(limit));
-    }
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_large = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            Rejection::TooLarge(limit)
-        } else {
-            Rejection::BadBody(format!("could not read the request body: {e}"))
-        }
+    let bytes = read_limited(body, declared, limit).await?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        Rejection::BadBody(format!(
+            "the body is not valid JSON: {}",
+            echo(&e.to_string())
+        ))
     })?;
-    let json: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Rejection::BadBody(format!("the body is not valid JSON: {e}")))?;
     let bad = |m: &str| Rejection::BadBody(m.to_string());
     let path = json
         .get("path")
@@ -161,8 +244,12 @@ async fn read_call(
             ))
         }
     };
-    let args = Value::from_json(args)
-        .map_err(|e| Rejection::BadBody(format!("`args` is not a Convex value: {e}")))?;
+    let args = Value::from_json(args).map_err(|e| {
+        Rejection::BadBody(format!(
+            "`args` is not a Convex value: {}",
+            echo(&e.to_string())
+        ))
+    })?;
     Ok((path.to_string(), args))
 }
 
@@ -172,26 +259,41 @@ async fn handle(
     body: Body,
     kind: Kind,
 ) -> Response {
-    let (path, args) = match read_call(body, &headers, state.max_body_bytes).await {
-        Ok(call) => call,
-        Err(Rejection::TooLarge(limit)) => {
-            return problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PayloadTooLarge",
-                format!("the request body is larger than {limit} bytes"),
-            )
-        }
-        Err(Rejection::BadBody(message)) => {
-            return problem(StatusCode::BAD_REQUEST, "BadJsonBody", message)
-        }
-    };
+    if !is_json(&headers) {
+        let refusal = problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            "the body must be sent as Content-Type: application/json",
+        );
+        return refuse_after_drain(body, refusal).await;
+    }
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|v| v.to_str().unwrap_or("\u{0}"));
     let now_ms = time::now_ms();
     let identity = match state.verifier.identify(authorization, now_ms / 1000) {
         Ok(identity) => identity,
-        Err(e) => return problem(StatusCode::UNAUTHORIZED, "Unauthenticated", e.to_string()),
+        Err(e) => {
+            let mut refusal = problem(StatusCode::UNAUTHORIZED, "Unauthenticated", e.to_string());
+            refusal
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return refuse_after_drain(body, refusal).await;
+        }
+    };
+    let (path, args) = match read_call(body, &headers, state.max_body_bytes).await {
+        Ok(call) => call,
+        Err(Rejection::TooLarge { limit, drained }) => {
+            let refusal = problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PayloadTooLarge",
+                format!("the request body is larger than {limit} bytes"),
+            );
+            return close_unless(drained, refusal);
+        }
+        Err(Rejection::BadBody(message)) => {
+            return problem(StatusCode::BAD_REQUEST, "BadJsonBody", message)
+        }
     };
     let db = state.db.clone();
     let call_path = path.clone();
@@ -207,7 +309,7 @@ async fn handle(
     });
     if state.verbose {
         let status = if outcome.is_ok() { "success" } else { "error" };
-        eprintln!("{path}: {status} in {:?}", started.elapsed());
+        eprintln!("{}: {status} in {:?}", echo(&path), started.elapsed());
     }
     encode_outcome(outcome)
 }
@@ -215,12 +317,15 @@ async fn handle(
 fn encode_outcome(outcome: Result<Value, FunctionError>) -> Response {
     let body = match outcome {
         Ok(value) => json!({ "status": "success", "value": value.to_json(), "logLines": [] }),
-        Err(FunctionError::Coded { code, message }) => json!({
+        Err(FunctionError::Coded { code, message }) => {
+            let message = cap_message(message);
+            json!({
             "status": "error",
             "errorMessage": message,
-            "errorData": { "code": code.as_str(), "message": message },
-            "logLines": [],
-        }),
+                "errorData": { "code": code.as_str(), "message": message },
+                "logLines": [],
+            })
+        }
         Err(FunctionError::Internal(message)) => {
             return problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -229,7 +334,7 @@ fn encode_outcome(outcome: Result<Value, FunctionError>) -> Response {
             )
         }
         Err(other) => {
-            json!({ "status": "error", "errorMessage": other.to_string(), "logLines": [] })
+            json!({ "status": "error", "errorMessage": cap_message(other.to_string()), "logLines": [] })
         }
     };
     (StatusCode::OK, Json(body)).into_response()

@@ -2,13 +2,17 @@
 //! SIGTERM, then let in-flight calls finish.
 //!
 //! The one line `listening on http://HOST:PORT` is printed (and flushed) only once
-//! the socket accepts connections, so a test or script can wait for it.
+//! the socket accepts connections, so a test or script can wait for it. A server
+//! started without auth says on stderr, before that line, that it is open to
+//! anyone: anonymous mode must never be a silent default.
 
-use crate::auth::Verifier;
+use crate::auth::{KeyError, Verifier};
 use crate::config::Config;
+use crate::cors::OriginPolicy;
 use crate::db::{Db, OpenError};
 use crate::functions::crons;
-use crate::http::{self, AppState};
+use crate::host::HostPolicy;
+use crate::http::{self, AppState, Gate};
 use crate::time;
 use std::io::Write;
 use std::sync::Arc;
@@ -28,13 +32,23 @@ pub enum ServeError {
     Serve(std::io::Error),
     #[error("--www {0} is not a directory; give the folder holding the demo's index.html")]
     NoWww(String),
+    #[error("cannot use the token keys: {0}")]
+    Keys(#[from] KeyError),
 }
+
+/// The stderr line of a server that serves anonymous calls.
+pub const ANONYMOUS_NOTICE: &str = "video-session-server: NO AUTH CONFIGURED: every call is anonymous and may name any userId, so anyone who can reach this port can read and change every user's sessions; start with --jwt-secret, --jwt-public-key or --jwks to require signed-in callers";
 
 /// Runs the server until a shutdown signal.
 pub async fn run(config: Config) -> Result<(), ServeError> {
     if let Some(www) = config.www.as_ref().filter(|dir| !dir.is_dir()) {
         return Err(ServeError::NoWww(www.display().to_string()));
     }
+    let verifier = Verifier::from_source(
+        config.key_source(),
+        config.jwt_issuer.clone(),
+        config.jwt_audience.clone(),
+    )?;
     let db = Arc::new(Db::open(&config.db)?);
     spawn_sweeper(
         db.clone(),
@@ -42,11 +56,16 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     );
     let state = Arc::new(AppState {
         db,
-        verifier: Verifier::new(config.jwt_secret.as_deref()),
+        verifier,
         max_body_bytes: config.max_body_bytes,
         verbose: config.verbose,
     });
-    let app = http::router(state, config.www.clone());
+    let gate = Gate {
+        hosts: HostPolicy::new(&config.host, &config.allow_host),
+        origins: OriginPolicy::new(&config.allow_origin),
+    };
+    let anonymous = !state.verifier.configured();
+    let app = http::router(state, config.www.clone(), gate);
     let addr = format!("{}:{}", config.host, config.port);
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -55,6 +74,9 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             source,
         })?;
     let local = listener.local_addr().map_err(ServeError::Serve)?;
+    if anonymous {
+        eprintln!("{ANONYMOUS_NOTICE}");
+    }
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "listening on http://{local}");
     let _ = stdout.flush();

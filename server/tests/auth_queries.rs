@@ -11,13 +11,18 @@ fn vcs(name: &str) -> String {
 
 #[test]
 fn the_token_subject_is_the_user() {
-    let server = Server::start();
+    let server = Server::start_auth();
     let id = server.mutation_as(
         "alice",
         &vcs("startSession"),
         json!({"supportWorkerName": "W"}),
     );
-    let session = server.query(&vcs("getSession"), json!({"sessionId": id}));
+    let session = success_as(
+        &server,
+        "alice",
+        &vcs("getSession"),
+        json!({"sessionId": id}),
+    );
     assert_eq!(session["userId"], "alice");
     // A matching userId is fine; a different one is FORBIDDEN.
     server.mutation_as(
@@ -49,7 +54,7 @@ fn success_as(server: &Server, user: &str, path: &str, args: Value) -> Value {
 
 #[test]
 fn only_the_owner_may_touch_a_session_when_signed_in() {
-    let server = Server::start();
+    let server = Server::start_auth();
     let id = server.mutation_as(
         "alice",
         &vcs("startSession"),
@@ -84,8 +89,13 @@ fn only_the_owner_may_touch_a_session_when_signed_in() {
     );
     assert_eq!(session["sessionStatus"], "connecting");
     assert_eq!(session["cameraEnabled"], true);
-    // Without identity the single mutations do no ownership check (as the seed).
-    let connected = server.mutation(&vcs("markConnected"), json!({"sessionId": id}));
+    // Under auth a call without a token never reaches a function (D1; it used to
+    // run without an ownership check).
+    let body = json!({"path": vcs("markConnected"), "args": {"sessionId": id}});
+    let (status, reply) = server.post_raw("/api/mutation", body.to_string(), None);
+    assert_eq!(status, 401, "{reply}");
+    assert_eq!(reply["code"], "Unauthenticated");
+    let connected = server.mutation_as("alice", &vcs("markConnected"), json!({"sessionId": id}));
     assert_eq!(connected, id);
 }
 

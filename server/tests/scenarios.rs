@@ -2,7 +2,7 @@
 //! this server over HTTP, judged by the matcher rules of docs/contract.md.
 //!
 //! Each file runs on a fresh server with an empty database; `as` becomes a signed
-//! HS256 token. All files run, then every mismatch is reported together.
+//! HS256 token, sent to a second server (with a secret) on the same database. All files run, then every mismatch is reported together.
 
 mod support;
 
@@ -229,6 +229,12 @@ fn check_error(expected: &Value, outcome: &Outcome, path: &str, problems: &mut V
 
 fn run_scenario(file: &str, scenario: &Value) -> Result<(), String> {
     let server = Server::start();
+    // A server with auth refuses anonymous calls, and these scenarios mix both:
+    // steps with `as` go to a second server with a secret on the same database.
+    let signed_in = scenario["steps"]
+        .as_array()
+        .is_some_and(|steps| steps.iter().any(|s| s["as"].is_string()))
+        .then(|| Server::start_on(&server.db, &["--jwt-secret", support::SECRET]));
     let mut vars = HashMap::new();
     let steps = scenario["steps"].as_array().ok_or("no steps")?;
     for (i, step) in steps.iter().enumerate() {
@@ -243,7 +249,11 @@ fn run_scenario(file: &str, scenario: &Value) -> Result<(), String> {
         };
         let args = substitute(step.get("args").unwrap_or(&json!({})), &vars)
             .map_err(|e| format!("{file}: step {i}: {e}"))?;
-        let outcome = call(&server, kind, path, args.clone(), step["as"].as_str());
+        let target = match (&signed_in, step["as"].is_string()) {
+            (Some(signed_in), true) => signed_in,
+            _ => &server,
+        };
+        let outcome = call(target, kind, path, args.clone(), step["as"].as_str());
         let mut problems = Vec::new();
         if let Some(expected) = step.get("expectError") {
             check_error(expected, &outcome, path, &mut problems);

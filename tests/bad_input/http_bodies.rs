@@ -1,9 +1,11 @@
 //! Family 2: bad HTTP requests to the backend. Expected statuses and body codes are
-//! docs/contract.md's (400 `BadJsonBody`, 413, 401 `Unauthenticated`, 404, the
-//! unknown-function message, `ArgumentValidationError:` validator errors, coded
-//! `INVALID_ARGUMENT`). Every case is aimed at the user `probe`, so afterwards the
-//! suite checks that `probe` has no session at all, the process is still alive, and
-//! the earlier valid data is unchanged.
+//! docs/contract.md's and docs/security.md's (400 `BadJsonBody`, 413, 415, 401
+//! `Unauthenticated`, 403 for a foreign Origin or Host, 404, the unknown-function
+//! message, `ArgumentValidationError:` validator errors, coded `INVALID_ARGUMENT`).
+//! Every case is aimed at the user `probe`, so afterwards the suite checks that
+//! `probe` has no session at all, the process is still alive, and the earlier valid
+//! data is unchanged. No reply may grow with its input: each is under
+//! `MAX_REPLY_BYTES`, however large the input it quotes.
 
 use serde_json::{json, Value};
 
@@ -22,8 +24,15 @@ pub struct Req {
     pub route: &'static str,
     pub content_type: Option<&'static str>,
     pub auth: Option<String>,
+    /// Sent to the server with auth (always so when `auth` is set).
+    pub to_authed: bool,
+    /// More headers (Origin, Host).
+    pub extra: Vec<(&'static str, String)>,
     pub body: Body,
 }
+
+/// The largest reply any case may get (echoed input is capped).
+const MAX_REPLY_BYTES: usize = 4_000;
 
 pub enum Expect {
     /// Non-200 status with `{"code", "message"}` (code `""`: any body).
@@ -52,6 +61,8 @@ fn mutation(body: Body) -> Req {
         route: "/api/mutation",
         content_type: Some("application/json"),
         auth: None,
+        to_authed: false,
+        extra: Vec::new(),
         body,
     }
 }
@@ -74,7 +85,16 @@ fn start_probe() -> Value {
 fn with_auth(auth: String) -> Req {
     Req {
         auth: Some(auth),
+        to_authed: true,
         ..mutation(Body::Call("videoCallSessions:startSession", start_probe()))
+    }
+}
+
+/// A valid start for `probe-valid` with one more header.
+fn with_header(name: &'static str, value: &str) -> Req {
+    Req {
+        extra: vec![(name, value.to_string())],
+        ..start_as("probe", json!({}))
     }
 }
 
@@ -129,6 +149,7 @@ pub fn cases() -> Vec<Case> {
     use Expect::*;
     let bad = || Problem(400, "BadJsonBody");
     let unauth = || Problem(401, "Unauthenticated");
+    let unsupported = || Problem(415, "UnsupportedMediaType");
     let hs = json!({"alg": "HS256", "typ": "JWT"});
     let exp = now_secs() + 3600;
     let over = 1024 * 1024 + 1;
@@ -161,9 +182,21 @@ pub fn cases() -> Vec<Case> {
         c("args is a string", mutation(raw(r#"{"path":"videoCallSessions:startSession","args":"userId=probe"}"#)), bad()),
         c("args is an array of two objects", mutation(raw(r#"{"path":"videoCallSessions:startSession","args":[{"userId":"probe","supportWorkerName":"W"},{}]}"#)), bad()),
         c("args is [5]", mutation(raw(r#"{"path":"videoCallSessions:startSession","args":[5]}"#)), bad()),
-        c("form-encoded body with a form content type", Req { content_type: Some("application/x-www-form-urlencoded"), ..mutation(raw("path=videoCallSessions%3AstartSession&userId=probe")) }, bad()),
-        c("text/plain content type with a valid call (read as JSON, as sendBeacon sends it)", Req { content_type: Some("text/plain;charset=UTF-8"), ..start_as("probe-valid", json!({})) }, Success),
-        c("no content type with a valid call (read as JSON)", Req { content_type: None, ..start_as("probe-valid", json!({})) }, Success),
+        c("form-encoded body with a form content type", Req { content_type: Some("application/x-www-form-urlencoded"), ..mutation(raw("path=videoCallSessions%3AstartSession&userId=probe")) }, unsupported()),
+        c("text/plain content type with a valid call (a cross-site simple request)", Req { content_type: Some("text/plain;charset=UTF-8"), ..start_as("probe", json!({})) }, unsupported()),
+        c("no content type with a valid call", Req { content_type: None, ..start_as("probe", json!({})) }, unsupported()),
+        c("multipart content type with a valid call", Req { content_type: Some("multipart/form-data; boundary=x"), ..start_as("probe", json!({})) }, unsupported()),
+        c("JSON in another charset", Req { content_type: Some("application/json; charset=iso-8859-1"), ..start_as("probe", json!({})) }, unsupported()),
+        c("application/json; charset=utf-8 is JSON", Req { content_type: Some("application/json; charset=utf-8"), ..start_as("probe-valid", json!({})) }, Success),
+        c("Origin of another site", with_header("Origin", "https://evil.example"), Problem(403, "OriginNotAllowed")),
+        c("Origin null (sandboxed page, file://)", with_header("Origin", "null"), Problem(403, "OriginNotAllowed")),
+        c("Origin that only starts like localhost", with_header("Origin", "http://localhost.evil.example"), Problem(403, "OriginNotAllowed")),
+        c("a loopback Origin on another port is allowed", Req { extra: vec![("Origin", "http://127.0.0.1:9".into())], ..start_as("probe-valid", json!({})) }, Success),
+        c("Host of another name (DNS rebinding)", with_header("Host", "evil.example"), Problem(403, "HostNotAllowed")),
+        c("Host of another name with the server's port", with_header("Host", "evil.example:3210"), Problem(403, "HostNotAllowed")),
+        c("a 900 KB function path is not echoed whole", mutation(Body::Call(Box::leak("p".repeat(900_000).into_boxed_str()), json!({}))), Message("Could not find public function for 'ppp")),
+        c("a 900 KB string where args belong is not echoed whole", mutation(Body::Bytes(format!(r#"{{"path":"videoCallSessions:startSession","args":"{}"}}"#, "a".repeat(900_000)).into_bytes())), bad()),
+        c("POST to an unknown route with a 900 KB path", mutation(raw("{}")), Problem(404, "NotFound")).with_route(Box::leak(format!("/{}", "r".repeat(20_000)).into_boxed_str())),
         c("invalid UTF-8 in the body", mutation(Body::Bytes(b"{\"path\":\"videoCallSessions:startSession\",\"args\":{\"userId\":\"probe\",\"supportWorkerName\":\"\xff\xfe\"}}".to_vec())), bad()),
         c("NaN literal in args", query(raw(r#"{"path":"videoCallSessions:getUserSessions","args":{"userId":"probe","limit":NaN}}"#)), bad()),
         c("number 1e400 in args", query(raw(r#"{"path":"videoCallSessions:getUserSessions","args":{"userId":"probe","limit":1e400}}"#)), bad()),
@@ -229,6 +262,14 @@ pub fn cases() -> Vec<Case> {
         c("alg:none header with a valid HS256 signature", with_auth(format!("Bearer {}", sign_with(&json!({"alg": "none"}), &json!({"sub": "probe", "exp": exp}), SECRET))), unauth()),
         c("token without sub", with_auth(format!("Bearer {}", sign_with(&hs, &json!({"exp": exp}), SECRET))), unauth()),
         c("token whose payload was altered after signing", with_auth(tampered(exp)), unauth()),
+        c("no token at all on a server with auth", Req { to_authed: true, ..start_as("probe", json!({})) }, unauth()),
+        c("no token on a server with auth, a query", Req { to_authed: true, ..sessions_limit(json!(5)) }, unauth()),
+        c("no token on a server with auth, an unknown function", Req { to_authed: true, ..mutation(Body::Call("videoCallSessions:nope", json!({}))) }, unauth()),
+        c("token without exp (would never expire)", with_auth(format!("Bearer {}", sign_with(&hs, &json!({"sub": "probe"}), SECRET))), unauth()),
+        c("token whose sub is 201 chars (over the userId limit)", with_auth(format!("Bearer {}", sign_with(&hs, &json!({"sub": "p".repeat(201), "exp": exp}), SECRET))), unauth()),
+        c("token with exp as a string", with_auth(format!("Bearer {}", sign_with(&hs, &json!({"sub": "probe", "exp": "tomorrow"}), SECRET))), unauth()),
+        c("scheme `bearer` in lower case is Bearer", Req { auth: Some(format!("bearer {}", token("probe-valid", SECRET))), to_authed: true, ..query(Body::Call("videoCallSessions:getCallStats", json!({}))) }, Success),
+        c("scheme `BEARER` in upper case is Bearer", Req { auth: Some(format!("BEARER {}", token("probe-valid", SECRET))), to_authed: true, ..query(Body::Call("videoCallSessions:getCallStats", json!({}))) }, Success),
     ]
 }
 
@@ -293,7 +334,14 @@ async fn send(server: &Server, req: &Req) -> Result<Reply, String> {
         return server.raw(&head(framing), chunks).await;
     }
     Ok(server
-        .post(req.route, req.content_type, bytes, req.auth.as_deref())
+        .post_to(
+            req.to_authed || req.auth.is_some(),
+            req.route,
+            req.content_type,
+            bytes,
+            req.auth.as_deref(),
+            &req.extra,
+        )
         .await)
 }
 
@@ -306,6 +354,9 @@ pub async fn run(server: &Server, case: &Case) -> Result<(), String> {
             r.text.chars().take(300).collect::<String>()
         )
     };
+    if r.text.len() > MAX_REPLY_BYTES {
+        return Err(format!("a {}-byte reply: {}", r.text.len(), shown()));
+    }
     let ok = match &case.expect {
         Expect::Problem(status, code) => {
             r.status == *status

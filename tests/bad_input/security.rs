@@ -1,5 +1,6 @@
 //! Family 4: security. With auth on, another user's token cannot change or read
-//! alice's session (FORBIDDEN, the row unchanged); the SDK never writes the auth
+//! alice's session (FORBIDDEN, the row unchanged), and a call with no token cannot
+//! either, whatever `userId` it names (401 before any function runs); the SDK never writes the auth
 //! token to storage, not even when the backend refuses it; SQL metacharacters and
 //! HTML in every string field are stored and returned verbatim and match only
 //! themselves (a `%` or `_` user sees only its own rows: no LIKE, no injection).
@@ -15,6 +16,8 @@ use super::server::{Server, Shared, SECRET};
 pub enum Input {
     /// mallory (signed token) calls `path` with args naming alice's things.
     AsMallory(&'static str, &'static str, fn(&Alice) -> Value),
+    /// No token, on the server with auth, with args naming alice's things.
+    Anonymous(&'static str, &'static str, fn(&Alice) -> Value),
     /// The SDK with a token set: which token.
     TokenNotStored(Tok),
     /// This string in every string field, over HTTP.
@@ -34,6 +37,8 @@ pub enum Expect {
     Coded(&'static str),
     /// applyBatch answers, with its one op rejected with this code.
     OpRejected(&'static str),
+    /// HTTP 401 `Unauthenticated`.
+    Unauthenticated,
     Holds,
 }
 
@@ -89,6 +94,16 @@ pub fn cases() -> Vec<Case> {
         c("applyBatch with userId alice", Input::AsMallory(m, "videoCallSessions:applyBatch", |a| json!({"userId": "alice", "ops": [{"opId": "mal-1", "kind": "markConnected", "occurredAt": "2024-01-15T10:31:00.000Z", "args": {"sessionId": a.session}}]})), Coded("FORBIDDEN")),
         c("applyBatch op on alice's session", Input::AsMallory(m, "videoCallSessions:applyBatch", |a| json!({"ops": [{"opId": "mal-2", "kind": "endSession", "occurredAt": "2024-01-15T10:31:00.000Z", "args": {"clientSessionId": a.client_session_id}}]})), OpRejected("FORBIDDEN")),
         c("appointments:get of alice's appointment", Input::AsMallory(q, "appointments:get", |a| json!({"appointmentId": a.appointment})), Coded("FORBIDDEN")),
+        c("no token: getUserSessions naming alice", Input::Anonymous(q, "videoCallSessions:getUserSessions", |_| json!({"userId": "alice"})), Unauthenticated),
+        c("no token: getCallStats naming alice", Input::Anonymous(q, "videoCallSessions:getCallStats", |_| json!({"userId": "alice"})), Unauthenticated),
+        c("no token: getActiveSession naming alice", Input::Anonymous(q, "videoCallSessions:getActiveSession", |_| json!({"userId": "alice"})), Unauthenticated),
+        c("no token: getSession of alice's session", Input::Anonymous(q, "videoCallSessions:getSession", |a| json!({"sessionId": a.session})), Unauthenticated),
+        c("no token: getSupportWorkerStats", Input::Anonymous(q, "videoCallSessions:getSupportWorkerStats", |_| json!({})), Unauthenticated),
+        c("no token: appointments:get of alice's appointment", Input::Anonymous(q, "appointments:get", |a| json!({"appointmentId": a.appointment})), Unauthenticated),
+        c("no token: reportQualityIssue on alice's session", Input::Anonymous(m, "videoCallSessions:reportQualityIssue", |a| json!({"sessionId": a.session, "issue": "spam"})), Unauthenticated),
+        c("no token: endSession on alice's session", Input::Anonymous(m, "videoCallSessions:endSession", |a| json!({"sessionId": a.session})), Unauthenticated),
+        c("no token: applyBatch with userId alice", Input::Anonymous(m, "videoCallSessions:applyBatch", |a| json!({"userId": "alice", "ops": [{"opId": "anon-1", "kind": "endSession", "occurredAt": "2024-01-15T10:31:00.000Z", "args": {"sessionId": a.session}}]})), Unauthenticated),
+        c("no token: startSession with userId alice", Input::Anonymous(m, "videoCallSessions:startSession", |_| json!({"userId": "alice", "supportWorkerName": "W"})), Unauthenticated),
         c("token never stored (valid token)", Input::TokenNotStored(Tok::Valid), Holds),
         c("token never stored (refused: wrong secret)", Input::TokenNotStored(Tok::WrongSecret), Holds),
         c("token never stored (another user's token)", Input::TokenNotStored(Tok::OtherUser), Holds),
@@ -156,9 +171,27 @@ pub async fn run(server: &Server, alice: &Alice, i: usize, case: &Case) -> Resul
                         && r.json["value"]["results"][0]["status"] == "rejected"
                         && r.json["value"]["results"][0]["error"]["code"] == code
                 }
-                Expect::Holds => false,
+                Expect::Unauthenticated | Expect::Holds => false,
             };
             if !ok {
+                return Err(format!("got HTTP {} {}", r.status, r.text));
+            }
+            alice_unchanged(server, alice).await
+        }
+        Input::Anonymous(kind, path, args) => {
+            let body =
+                json!({"path": path, "format": "convex_encoded_json", "args": [args(alice)]});
+            let r = server
+                .post_to(
+                    true,
+                    &format!("/api/{kind}"),
+                    Some("application/json"),
+                    body.to_string().into_bytes(),
+                    None,
+                    &[],
+                )
+                .await;
+            if r.status != 401 || r.json["code"] != "Unauthenticated" {
                 return Err(format!("got HTTP {} {}", r.status, r.text));
             }
             alice_unchanged(server, alice).await
@@ -208,7 +241,7 @@ async fn token_not_stored(server: &Server, i: usize, tok: Tok) -> Result<(), Str
         Tok::OtherUser => token("someone-else-entirely", SECRET),
     };
     let storage = MemoryStorage::new();
-    let transport = Shared::new(&server.url);
+    let transport = Shared::new(&server.authed_url);
     transport.0.set_auth_token(Some(t.clone()));
     let c = Client::open(config(&user), storage.clone(), transport.clone(), SystemEnv)
         .await

@@ -1,7 +1,10 @@
 //! The real local backend for the catalogue: `target/debug/video-session-server`
-//! (or `$VSS_SERVER_BIN`) on 127.0.0.1 with a SQLite file in a temp dir and a JWT
-//! secret, plus the HTTP helpers the cases use. The process and the temp dir go away
-//! when the `Server` is dropped.
+//! (or `$VSS_SERVER_BIN`) on 127.0.0.1 with a SQLite file in a temp dir, plus the
+//! HTTP helpers the cases use. Two processes share that one database: one without
+//! auth, for the anonymous calls most families make, and one with a JWT secret,
+//! which refuses every call without a valid token (D1: a server with auth serves no
+//! anonymous calls). Calls and posts with a token go to the second. The processes
+//! and the temp dir go away when the `Server` is dropped.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -18,8 +21,12 @@ pub const SECRET: &str = "bad-input-secret";
 
 pub struct Server {
     child: Child,
+    authed_child: Child,
+    /// The server without auth.
     pub url: String,
     pub addr: String,
+    /// The server with `SECRET` on the same database.
+    pub authed_url: String,
     dir: PathBuf,
     http: reqwest::Client,
 }
@@ -39,6 +46,37 @@ fn binary() -> PathBuf {
     )
 }
 
+/// Starts one process with `args`; returns it and its URL.
+fn spawn(bin: &PathBuf, args: &[&str], db: &std::path::Path) -> Result<(Child, String), String> {
+    let mut child = Command::new(bin)
+        .args(["--port", "0"])
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .env_remove("VSS_JWT_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(line)) = lines.next() {
+            let _ = send.send(line);
+        }
+        for _ in lines {}
+    });
+    let line = receive
+        .recv_timeout(Duration::from_secs(20))
+        .map_err(|_| "the server did not print its address".to_string())?;
+    let url = line
+        .strip_prefix("listening on ")
+        .ok_or_else(|| format!("unexpected first line {line:?}"))?
+        .to_string();
+    Ok((child, url))
+}
+
 impl Server {
     pub fn start() -> Result<Server, String> {
         let bin = binary();
@@ -54,46 +92,66 @@ impl Server {
         let dir =
             std::env::temp_dir().join(format!("vss-bad-input-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let mut child = Command::new(&bin)
-            .args(["--port", "0", "--jwt-secret", SECRET, "--db"])
-            .arg(dir.join("db.sqlite3"))
-            .env_remove("VSS_JWT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (send, receive) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = send.send(line);
+        let db = dir.join("db.sqlite3");
+        let (child, url) = spawn(&bin, &[], &db)?;
+        let (authed_child, authed_url) = match spawn(&bin, &["--jwt-secret", SECRET], &db) {
+            Ok(started) => started,
+            Err(e) => {
+                let mut child = child;
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
             }
-            for _ in lines {}
-        });
-        let line = receive
-            .recv_timeout(Duration::from_secs(20))
-            .map_err(|_| "the server did not print its address".to_string())?;
-        let url = line
-            .strip_prefix("listening on ")
-            .ok_or_else(|| format!("unexpected first line {line:?}"))?
-            .to_string();
+        };
         let addr = url.trim_start_matches("http://").to_string();
         Ok(Server {
             child,
+            authed_child,
             url,
             addr,
+            authed_url,
             dir,
             http: reqwest::Client::new(),
         })
     }
 
-    /// True while the process runs (a crash on bad input would end it).
+    /// True while both processes run (a crash on bad input would end one).
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+            && matches!(self.authed_child.try_wait(), Ok(None))
     }
 
-    /// A POST with full control of content type, body and Authorization.
+    /// A POST with full control of content type, body, Authorization and other
+    /// headers; `to_authed` picks the server with auth.
+    pub async fn post_to(
+        &self,
+        to_authed: bool,
+        route: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        auth: Option<&str>,
+        extra: &[(&str, String)],
+    ) -> Reply {
+        let base = if to_authed {
+            &self.authed_url
+        } else {
+            &self.url
+        };
+        let mut req = self.http.post(format!("{base}{route}")).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        for (name, value) in extra {
+            req = req.header(*name, value.as_str());
+        }
+        read(req.send().await).await
+    }
+
+    /// A POST with full control of content type, body and Authorization (to the
+    /// server with auth when `auth` is given).
     pub async fn post(
         &self,
         route: &str,
@@ -101,14 +159,8 @@ impl Server {
         body: Vec<u8>,
         auth: Option<&str>,
     ) -> Reply {
-        let mut req = self.http.post(format!("{}{route}", self.url)).body(body);
-        if let Some(ct) = content_type {
-            req = req.header("Content-Type", ct);
-        }
-        if let Some(a) = auth {
-            req = req.header("Authorization", a);
-        }
-        read(req.send().await).await
+        self.post_to(auth.is_some(), route, content_type, body, auth, &[])
+            .await
     }
 
     /// A Convex call the way the SDK sends it; `user` signs a token.
@@ -218,8 +270,10 @@ async fn read(sent: Result<reqwest::Response, reqwest::Error>) -> Reply {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        for child in [&mut self.child, &mut self.authed_child] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

@@ -1,7 +1,10 @@
 //! Who is calling, and may they touch this session.
 //!
-//! With a verified identity the user is the token's subject and a different
-//! `userId` argument is `FORBIDDEN`; without one the `userId` argument is required.
+//! With a verified identity the user is the token's user key (its `sub` up to the
+//! first `|`, see `auth::Identity`) and a different `userId` argument is
+//! `FORBIDDEN`. A call without an identity only reaches a function on a server with
+//! no auth configured (the HTTP layer refuses it otherwise), and then the `userId`
+//! argument is required and trusted.
 
 use super::Ctx;
 use crate::error::FunctionError;

@@ -51,8 +51,15 @@ fn spawn(args: &[String]) -> (Child, String) {
 }
 
 impl Server {
-    /// A fresh server with a JWT secret and an empty database.
+    /// A fresh server without auth (anonymous calls naming a userId) and an empty
+    /// database.
     pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// A fresh server with a JWT secret (every call needs a token) and an empty
+    /// database.
+    pub fn start_auth() -> Server {
         Server::start_with(&["--jwt-secret", SECRET])
     }
 
