@@ -38,7 +38,7 @@ import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
 import { mutation, query } from "./_generated/server";
 import { type BatchResult, applyBatch as runBatch } from "./lib/batch";
-import { caller, subjectOf, assertOwner } from "./lib/identity";
+import { assertOwner, caller, signedInUser } from "./lib/identity";
 import type { Session } from "./lib/ops";
 import { findSession } from "./lib/sessionRef";
 import { runSingle } from "./lib/single";
@@ -72,7 +72,7 @@ export const startSession = mutation({
 export const markConnected = mutation({
   args: { ...common, ...ref },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Id<"videoCallSessions">> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     const op = { kind: "markConnected" as const, args };
     return (await runSingle(ctx, op, { opId, occurredAt }, subject, subject))._id;
   },
@@ -81,7 +81,7 @@ export const markConnected = mutation({
 export const endSession = mutation({
   args: { ...common, ...ref, endReason: v.optional(v.string()) },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     return await runSingle(
       ctx,
       { kind: "endSession", args },
@@ -101,7 +101,7 @@ export const updateSessionSettings = mutation({
     audioOption: v.optional(v.string()),
   },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     const op = { kind: "updateSessionSettings" as const, args };
     return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
   },
@@ -110,7 +110,7 @@ export const updateSessionSettings = mutation({
 export const reportQualityIssue = mutation({
   args: { ...common, ...ref, issue: v.string() },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     const op = { kind: "reportQualityIssue" as const, args };
     return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
   },
@@ -119,7 +119,7 @@ export const reportQualityIssue = mutation({
 export const markFailed = mutation({
   args: { ...common, ...ref, reason: v.optional(v.string()) },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     return await runSingle(
       ctx,
       { kind: "markFailed", args },
@@ -201,8 +201,9 @@ export const getActiveSession = query({
 export const getSession = query({
   args: ref,
   handler: async (ctx, args): Promise<Session | null> => {
+    const user = await signedInUser(ctx);
     const session = await findSession(ctx, args);
-    if (session !== null) assertOwner(await subjectOf(ctx), session.userId, "this session");
+    if (session !== null) assertOwner(user, session.userId, "this session");
     return session;
   },
 });
@@ -210,6 +211,7 @@ export const getSession = query({
 export const getSupportWorkerStats = query({
   args: { supportWorkerId: v.optional(v.string()), limit: v.optional(v.number()) },
   handler: async (ctx, args): Promise<WorkerStats[]> => {
+    await signedInUser(ctx);
     const limit = checkLimit("limit", args.limit, 20, 100);
     const workerId = checkOptional("supportWorkerId", args.supportWorkerId, LIMITS.supportWorkerId);
     if (workerId !== undefined) {

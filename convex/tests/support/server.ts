@@ -3,7 +3,8 @@
  *
  * `startServer` runs the binary from `VSS_SERVER_BIN` (default
  * `../target/debug/video-session-server`, relative to `convex/`) on a free port with a
- * fresh SQLite file in a temporary directory and a random JWT secret, and resolves
+ * fresh SQLite file in a temporary directory — with a random JWT secret when `auth` is
+ * asked for (auth configured), without one otherwise (anonymous calls) — and resolves
  * once the server has printed `listening on http://127.0.0.1:PORT`. Each call gets its
  * own process and database, so tests never see each other's data; `stop()` kills the
  * process and removes the directory.
@@ -58,15 +59,19 @@ export function serverBinary(): string {
 export interface RunningServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   url: string;
-  /** The `--jwt-secret` the server was started with. */
+  /** The `--jwt-secret` the server was started with ("" when started without auth). */
   secret: string;
   stop(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
 
-/** Starts a server with a fresh database; rejects with its stderr if it does not come up. */
-export async function startServer(): Promise<RunningServer> {
+/**
+ * Starts a server with a fresh database; rejects with its stderr if it does not come up.
+ * `auth: true` (the default) gives it a secret, so it verifies tokens.
+ */
+export async function startServer(options: { auth?: boolean } = {}): Promise<RunningServer> {
+  const auth = options.auth ?? true;
   const [cp, fs, os] = await Promise.all([
     nodeModule<ChildProcessModule>("node:child_process"),
     nodeModule<FsModule>("node:fs"),
@@ -80,8 +85,9 @@ export async function startServer(): Promise<RunningServer> {
     );
   }
   const dir = fs.mkdtempSync(`${os.tmpdir()}/vss-test-`);
-  const secret = hex(crypto.getRandomValues(new Uint8Array(24)));
-  const child = cp.spawn(bin, ["--port", "0", "--db", `${dir}/sessions.db`, "--jwt-secret", secret], {
+  const secret = auth ? hex(crypto.getRandomValues(new Uint8Array(24))) : "";
+  const args = ["--port", "0", "--db", `${dir}/sessions.db`, ...(auth ? ["--jwt-secret", secret] : [])];
+  const child = cp.spawn(bin, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -164,6 +170,9 @@ export function httpDriver(server: RunningServer): Driver {
       const body = JSON.stringify({ path, format: "convex_encoded_json", args: [convexToJson(args as Value)] });
       const res = await fetch(`${server.url}/api/${kind}`, { method: "POST", headers, body });
       const text = await res.text();
+      // The server refuses a missing or bad token before any function runs (HTTP 401);
+      // a Convex deployment says the same with a coded error, so the runner sees one.
+      if (res.status === 401) return unauthenticated(text);
       if (res.status !== 200) throw new Error(`HTTP ${res.status} from /api/${kind} ${path}: ${text}`);
       const reply = JSON.parse(text) as {
         status: string;
@@ -179,6 +188,19 @@ export function httpDriver(server: RunningServer): Driver {
       throw new Error(`unexpected reply from /api/${kind} ${path}: ${text}`);
     },
   };
+}
+
+function unauthenticated(text: string): CallOutcome {
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (body.code !== "Unauthenticated") throw new Error(`HTTP 401 with an unexpected body: ${text}`);
+    message = String(body.message ?? "");
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new Error(`HTTP 401 with a body that is not JSON: ${text}`);
+    throw e;
+  }
+  return { ok: false, message, data: { code: "UNAUTHENTICATED", message } };
 }
 
 /** How the wire protocol spells the two data-less errors (docs/contract.md). */
