@@ -8,13 +8,12 @@
  * clock is off by more than two minutes; a shift moves every time of the batch
  * alike, so durations are never changed by it.
  */
-import type { Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { parseOp } from "./batchArgs";
 import { type ErrorData, codedError, invalid } from "./errors";
 import { caller } from "./identity";
 import { runOp } from "./lifecycle";
-import { type Session, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
+import { type Applied, applied, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
 import { LIMITS, isoFromMs, parseIso } from "./validate";
 
 /** Clock differences up to this are left alone (ms). */
@@ -22,11 +21,7 @@ export const SKEW_TOLERANCE_MS = 120_000;
 
 export type BatchOp = { opId: string; kind: string; occurredAt: string; args: unknown };
 
-export type BatchValue = {
-  sessionId: Id<"videoCallSessions">;
-  sessionStatus: Session["sessionStatus"];
-  duration?: number;
-};
+export type BatchValue = Applied;
 
 export type BatchResult =
   | { opId: string; status: "applied" | "duplicate"; value: BatchValue }
@@ -37,14 +32,6 @@ export type BatchArgs = { userId?: string; sentAt?: string; ops: BatchOp[] };
 export function skewShift(serverNow: number, sentAtMs: number): number {
   const shift = serverNow - sentAtMs;
   return Math.abs(shift) > SKEW_TOLERANCE_MS ? shift : 0;
-}
-
-function batchValue(session: Session): BatchValue {
-  return {
-    sessionId: session._id,
-    sessionStatus: session.sessionStatus,
-    ...(session.duration === undefined ? {} : { duration: session.duration }),
-  };
 }
 
 export async function applyBatch(
@@ -77,7 +64,7 @@ async function applyOne(
       const stored = storedSessionOutcome(row, user);
       return "rejected" in stored
         ? { opId, status: "rejected", error: stored.rejected }
-        : { opId, status: "duplicate", value: batchValue(stored.session) };
+        : { opId, status: "duplicate", value: stored.applied };
     } catch (e) {
       return { opId, status: "rejected", error: coded(e) };
     }
@@ -86,8 +73,9 @@ async function applyOne(
     const parsed = parseOp(ctx, op.kind, op.args, user);
     const t = isoFromMs("occurredAt", parseIso("occurredAt", op.occurredAt) + shift);
     const session = await runOp(ctx, parsed, t, user);
-    await recordOp(ctx, opId, session.userId, op.kind, { session });
-    return { opId, status: "applied", value: batchValue(session) };
+    const value = applied(session);
+    await recordOp(ctx, opId, session.userId, op.kind, { applied: value });
+    return { opId, status: "applied", value };
   } catch (e) {
     const error = coded(e);
     await recordOp(ctx, opId, user, op.kind, { rejected: error });

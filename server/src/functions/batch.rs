@@ -117,9 +117,7 @@ fn apply_one(
             .transpose()
     });
     match replayed {
-        Ok(Some(Ok(doc))) => {
-            return Ok(outcome(op_id, "duplicate", "value", dedupe::summary(&doc)))
-        }
+        Ok(Some(Ok(summary))) => return Ok(outcome(op_id, "duplicate", "value", summary)),
         Ok(Some(Err((code, message)))) => return Ok(rejected(op_id, code, &message)),
         Ok(None) => {}
         Err(FunctionError::Coded { code, message }) => return Ok(rejected(op_id, code, &message)),

@@ -43,8 +43,8 @@ fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, Funct
             .or_else(|| ctx.identity.map(|i| i.subject.clone()));
         if let Some((row, outcome)) = dedupe::lookup(ctx.tx, op_id, known_user.as_deref())? {
             return match dedupe::session_outcome(&row, outcome)? {
-                Ok(doc) if returns_id => Ok(dedupe::id_of(&doc)),
-                Ok(doc) => Ok(doc),
+                Ok(summary) if returns_id => Ok(dedupe::id_of(&summary)),
+                Ok(summary) => current_session(ctx, &dedupe::id_of(&summary)),
                 Err((code, message)) => Err(FunctionError::coded(code, message)),
             };
         }
@@ -73,6 +73,15 @@ fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, Funct
     } else {
         session.to_value()
     })
+}
+
+/// The session a replayed op names, as it is now.
+fn current_session(ctx: &Ctx<'_, '_>, id: &Value) -> Result<Value, FunctionError> {
+    let id = id.as_str().unwrap_or_default();
+    match sessions::get(ctx.tx.conn, id)? {
+        Some(session) => Ok(session.to_value()),
+        None => Err(FunctionError::not_found(format!("session {id} no longer exists"))),
+    }
 }
 
 pub fn start_session_args() -> Fields {
