@@ -7,9 +7,14 @@
  * times are the ops' `occurredAt`, shifted by `serverNow − sentAt` when the client's
  * clock is off by more than two minutes; a shift moves every time of the batch
  * alike, so durations are never changed by it.
+ *
+ * The results may cover only a prefix of the ops: when the transaction's remaining
+ * byte or document budget could not take one more worst-case op, the batch stops
+ * (see `lib/budget.ts`), and the client resends the unanswered ops.
  */
 import type { MutationCtx } from "../_generated/server";
 import { parseOp } from "./batchArgs";
+import { OP_HEADROOM, hasHeadroom } from "./budget";
 import { type ErrorData, codedError, invalid } from "./errors";
 import { caller } from "./identity";
 import { runOp } from "./lifecycle";
@@ -47,7 +52,12 @@ export async function applyBatch(
   const shift =
     args.sentAt === undefined ? 0 : skewShift(serverNow, parseIso("sentAt", args.sentAt));
   const results: BatchResult[] = [];
-  for (const op of args.ops) results.push(await applyOne(ctx, user, op, shift));
+  for (const op of args.ops) {
+    // Stop before an op that might not fit: the ops not answered stay in the client's
+    // outbox and come again with its next batch (the first op always runs).
+    if (results.length > 0 && !(await hasHeadroom(ctx, OP_HEADROOM))) break;
+    results.push(await applyOne(ctx, user, op, shift));
+  }
   return { results, serverTime: new Date(serverNow).toISOString() };
 }
 

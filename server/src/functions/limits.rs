@@ -60,8 +60,48 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<(), FunctionError> {
     Ok(())
 }
 
+/// Deepest metadata nesting: each object or array is one level, a scalar none
+/// (contract D2). Convex refuses documents nested deeper than 16, and a session
+/// keeps metadata one level down, so 8 leaves room and matches the SDK.
+pub const METADATA_DEPTH_MAX: usize = 8;
+
+/// How deeply `value` nests, counting at most `limit + 1` (so a hostile value
+/// costs no more than the limit to measure).
+fn depth(value: &Value, limit: usize) -> usize {
+    let children: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(map) => Box::new(map.values()),
+        _ => return 0,
+    };
+    if limit == 0 {
+        return 1;
+    }
+    1 + children.map(|v| depth(v, limit - 1)).max().unwrap_or(0)
+}
+
+fn has_bytes(value: &Value) -> bool {
+    match value {
+        Value::Bytes(_) => true,
+        Value::Array(items) => items.iter().any(has_bytes),
+        Value::Object(map) => map.values().any(has_bytes),
+        _ => false,
+    }
+}
+
+/// Metadata (contract D2): at most 8 levels deep, no bytes values (JSON text
+/// cannot carry them, and `JSON.stringify` counts an ArrayBuffer as `{}`), and
 /// `JSON.stringify(metadata).length <= 4096`.
 pub fn metadata(value: &Value) -> Result<(), FunctionError> {
+    if depth(value, METADATA_DEPTH_MAX) > METADATA_DEPTH_MAX {
+        return Err(FunctionError::invalid(format!(
+            "metadata may nest at most {METADATA_DEPTH_MAX} levels of objects and arrays"
+        )));
+    }
+    if has_bytes(value) {
+        return Err(FunctionError::invalid(
+            "metadata must not contain bytes values",
+        ));
+    }
     match value.js_json_len() {
         Some(len) if len <= METADATA_MAX => Ok(()),
         Some(len) => Err(FunctionError::invalid(format!(
@@ -99,6 +139,44 @@ pub fn page_size(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    fn nested(levels: usize) -> Value {
+        let mut v = Value::String("leaf".into());
+        for i in 0..levels {
+            v = if i % 2 == 0 {
+                Value::Object(BTreeMap::from([("k".to_string(), v)]))
+            } else {
+                Value::Array(vec![v])
+            };
+        }
+        v
+    }
+
+    #[test]
+    fn metadata_nests_at_most_eight_levels() {
+        assert!(metadata(&nested(8)).is_ok());
+        let err = metadata(&nested(9)).unwrap_err();
+        assert!(matches!(
+            err,
+            FunctionError::Coded {
+                code: crate::error::Code::InvalidArgument,
+                ..
+            }
+        ));
+        assert!(metadata(&nested(120)).is_err());
+        assert!(metadata(&Value::Array(vec![])).is_ok());
+    }
+
+    #[test]
+    fn metadata_refuses_bytes_anywhere() {
+        assert!(metadata(&Value::Bytes(vec![0; 900_000])).is_err());
+        let inside = Value::Object(BTreeMap::from([(
+            "a".to_string(),
+            Value::Array(vec![Value::Bytes(vec![])]),
+        )]));
+        assert!(metadata(&inside).is_err());
+    }
 
     #[test]
     fn lengths_count_utf16_units() {

@@ -80,7 +80,9 @@ fn current_session(ctx: &Ctx<'_, '_>, id: &Value) -> Result<Value, FunctionError
     let id = id.as_str().unwrap_or_default();
     match sessions::get(ctx.tx.conn, id)? {
         Some(session) => Ok(session.to_value()),
-        None => Err(FunctionError::not_found(format!("session {id} no longer exists"))),
+        None => Err(FunctionError::not_found(format!(
+            "session {id} no longer exists"
+        ))),
     }
 }
 
