@@ -19,7 +19,7 @@ import { type ErrorData, codedError, invalid } from "./errors";
 import { caller } from "./identity";
 import { runOp } from "./lifecycle";
 import { type Applied, applied, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
-import { LIMITS, isoFromMs, parseIso } from "./validate";
+import { LIMITS, clampFuture, isoFromMs, parseIso } from "./validate";
 
 /** Clock differences up to this are left alone (ms). */
 export const SKEW_TOLERANCE_MS = 120_000;
@@ -49,23 +49,33 @@ export async function applyBatch(
   }
   for (const op of args.ops) checkOpId(op.opId);
   const serverNow = Date.now();
-  const shift =
-    args.sentAt === undefined ? 0 : skewShift(serverNow, parseIso("sentAt", args.sentAt));
+  const sentAtMs = args.sentAt === undefined ? undefined : parseIso("sentAt", args.sentAt);
+  const clock: Clock = {
+    reference: sentAtMs ?? serverNow,
+    shift: sentAtMs === undefined ? 0 : skewShift(serverNow, sentAtMs),
+  };
   const results: BatchResult[] = [];
   for (const op of args.ops) {
     // Stop before an op that might not fit: the ops not answered stay in the client's
     // outbox and come again with its next batch (the first op always runs).
     if (results.length > 0 && !(await hasHeadroom(ctx, OP_HEADROOM))) break;
-    results.push(await applyOne(ctx, user, op, shift));
+    results.push(await applyOne(ctx, user, op, clock));
   }
   return { results, serverTime: new Date(serverNow).toISOString() };
 }
+
+/**
+ * How a batch turns `occurredAt` into an event time: clamped to `reference` (the
+ * batch's `sentAt`, else now) when more than a minute after it — an event cannot
+ * happen after the batch reporting it was sent (D3) — then moved by `shift`.
+ */
+type Clock = { reference: number; shift: number };
 
 async function applyOne(
   ctx: MutationCtx,
   user: string,
   op: BatchOp,
-  shift: number,
+  clock: Clock,
 ): Promise<BatchResult> {
   const { opId } = op;
   const row = await findOp(ctx, opId);
@@ -81,7 +91,8 @@ async function applyOne(
   }
   try {
     const parsed = parseOp(ctx, op.kind, op.args, user);
-    const t = isoFromMs("occurredAt", parseIso("occurredAt", op.occurredAt) + shift);
+    const occurred = clampFuture(parseIso("occurredAt", op.occurredAt), clock.reference);
+    const t = isoFromMs("occurredAt", occurred + clock.shift);
     const session = await runOp(ctx, parsed, t, user);
     const value = applied(session);
     await recordOp(ctx, opId, session.userId, op.kind, { applied: value });

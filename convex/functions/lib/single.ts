@@ -12,15 +12,18 @@ import type { MutationCtx } from "../_generated/server";
 import { type Op, runOp } from "./lifecycle";
 import { fail } from "./errors";
 import { type Session, applied, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
-import { normaliseIso } from "./validate";
+import { clampFuture, isoFromMs, parseIso } from "./validate";
 
 export type Common = { opId?: string; occurredAt?: string };
 
-/** The event time of a single mutation: `occurredAt` normalised, else now. */
+/**
+ * The event time of a single mutation: `occurredAt` normalised — clamped to now when
+ * it is more than a minute ahead of it (D3) — else now.
+ */
 export function eventTime(occurredAt: string | undefined): string {
-  return occurredAt === undefined
-    ? new Date(Date.now()).toISOString()
-    : normaliseIso("occurredAt", occurredAt);
+  const now = Date.now();
+  if (occurredAt === undefined) return new Date(now).toISOString();
+  return isoFromMs("occurredAt", clampFuture(parseIso("occurredAt", occurredAt), now));
 }
 
 /**

@@ -156,6 +156,18 @@ export function isoFromMs(field: string, ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** How far an event time may lie ahead of its reference before it is clamped (D3). */
+export const FUTURE_TOLERANCE_MS = 60_000;
+
+/**
+ * `occurredMs`, or `referenceMs` (a batch's `sentAt`, else the server's now) when it
+ * is more than a minute after it: a device clock far ahead, or a poisoned key clock,
+ * must not store events in the future.
+ */
+export function clampFuture(occurredMs: number, referenceMs: number): number {
+  return occurredMs > referenceMs + FUTURE_TOLERANCE_MS ? referenceMs : occurredMs;
+}
+
 export function normaliseIso(field: string, value: string): string {
   return isoFromMs(field, parseIso(field, value));
 }

@@ -113,6 +113,20 @@ pub fn metadata(value: &Value) -> Result<(), FunctionError> {
     }
 }
 
+/// How far an event time may lie ahead of its reference (the batch's `sentAt`, or
+/// the server's now for a single mutation) before it is clamped (contract D3).
+pub const FUTURE_TOLERANCE_MS: i64 = 60_000;
+
+/// `occurred_ms`, or `reference_ms` when it is more than a minute after it: a device
+/// clock far ahead (or a poisoned key clock) must not store events in the future.
+pub fn clamp_future(occurred_ms: i64, reference_ms: i64) -> i64 {
+    if occurred_ms > reference_ms.saturating_add(FUTURE_TOLERANCE_MS) {
+        reference_ms
+    } else {
+        occurred_ms
+    }
+}
+
 /// A timestamp argument, normalised to milliseconds.
 pub fn timestamp(field: &str, value: &str) -> Result<i64, FunctionError> {
     time::parse_iso(value).map_err(|e| FunctionError::invalid(format!("{field}: {e}")))
@@ -166,6 +180,14 @@ mod tests {
         ));
         assert!(metadata(&nested(120)).is_err());
         assert!(metadata(&Value::Array(vec![])).is_ok());
+    }
+
+    #[test]
+    fn event_times_more_than_a_minute_ahead_are_clamped() {
+        assert_eq!(clamp_future(1_060_000, 1_000_000), 1_060_000);
+        assert_eq!(clamp_future(1_060_001, 1_000_000), 1_000_000);
+        assert_eq!(clamp_future(5, 1_000_000), 5);
+        assert_eq!(clamp_future(i64::MAX, i64::MAX - 1), i64::MAX);
     }
 
     #[test]

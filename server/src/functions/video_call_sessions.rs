@@ -50,7 +50,7 @@ fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, Funct
         }
     }
     let t_ms = match args.str("occurredAt") {
-        Some(text) => limits::timestamp("occurredAt", text)?,
+        Some(text) => limits::clamp_future(limits::timestamp("occurredAt", text)?, ctx.now_ms),
         None => ctx.now_ms,
     };
     let op = Op::parse(kind, args)?;
