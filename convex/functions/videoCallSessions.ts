@@ -28,7 +28,8 @@
  * - endSession on a linked appointment that no longer exists ends the session anyway.
  * - getSession returns null (not NOT_FOUND) for an unknown session;
  *   getUserSessionsPage applies the getUserSessions `limit` rule to `numItems`
- *   (integer ≥ 1, clamped to 200) and returns exactly `{page, isDone, continueCursor}`.
+ *   (integer ≥ 1, clamped to 200) and returns Convex's whole PaginationResult
+ *   (`{page, isDone, continueCursor, splitCursor, pageStatus}`), honouring `endCursor`.
  * - getSupportWorkerStats: `failureRate` is 0 for a worker with no sessions; anyone
  *   may read it. appointments:create takes `opId`/`occurredAt` like every mutation;
  *   appointments:get refuses another signed-in user's appointment (FORBIDDEN).
@@ -161,12 +162,13 @@ export const getUserSessionsPage = query({
   handler: async (ctx, args) => {
     const userId = await caller(ctx, args.userId);
     const numItems = checkLimit("paginationOpts.numItems", args.paginationOpts.numItems, 50, 200);
-    const { page, isDone, continueCursor } = await ctx.db
+    // The whole PaginationResult: usePaginatedQuery splits a page only on its
+    // `splitCursor` and holds back a `SplitRequired` page until the split lands.
+    return await ctx.db
       .query("videoCallSessions")
       .withIndex("by_user", (q) => q.eq("userId", userId))
       .order("desc")
       .paginate({ ...args.paginationOpts, numItems });
-    return { page, isDone, continueCursor };
   },
 });
 
