@@ -15,8 +15,8 @@
  *   FORBIDDEN (in a batch: a rejected op, not recorded again).
  * - A successful op records its opId even when it changed nothing (startSession with
  *   a known clientSessionId).
- * - `workerStats.supportWorkerName` is rewritten by every stats update, from the
- *   session being updated.
+ * - A worker's `supportWorkerName` is that of its most recently started session;
+ *   its counters are its `workerStats` row plus its `workerStatShards` rows.
  * - In a batch, an op id outside 1–100 characters, more than 100 ops, a bad `sentAt`
  *   or `userId` refuse the whole batch; anything else about one op (unknown kind,
  *   unknown or ill-typed arg, bad `occurredAt`, a shifted time outside 1970–9999)
@@ -43,7 +43,13 @@ import { assertOwner, caller, signedInUser } from "./lib/identity";
 import type { Session } from "./lib/ops";
 import { findSession } from "./lib/sessionRef";
 import { runSingle } from "./lib/single";
-import { type CallStats, type WorkerStats, callStats, workerStats } from "./lib/stats";
+import {
+  type CallStats,
+  type WorkerStats,
+  callStats,
+  workerCounters,
+  workerStats,
+} from "./lib/stats";
 import { LIMITS, checkLimit, checkOptional } from "./lib/validate";
 
 const common = { opId: v.optional(v.string()), occurredAt: v.optional(v.string()) };
@@ -221,9 +227,9 @@ export const getSupportWorkerStats = query({
         .query("workerStats")
         .withIndex("by_worker", (q) => q.eq("supportWorkerId", workerId))
         .unique();
-      return row === null ? [] : [workerStats(row)];
+      return row === null ? [] : [workerStats(await workerCounters(ctx, row))];
     }
     const rows = await ctx.db.query("workerStats").withIndex("by_total").order("desc").take(limit);
-    return rows.map(workerStats);
+    return await Promise.all(rows.map(async (row) => workerStats(await workerCounters(ctx, row))));
   },
 });
