@@ -10,7 +10,7 @@ import { v } from "convex/values";
 import type { Doc, Id } from "./_generated/dataModel";
 import { mutation, query } from "./_generated/server";
 import { invalid } from "./lib/errors";
-import { assertOwner, caller, subjectOf } from "./lib/identity";
+import { assertOwner, caller, signedInUser } from "./lib/identity";
 import { checkOpId, findOp, recordOp, storedOutcome } from "./lib/ops";
 import { eventTime } from "./lib/single";
 import { LIMITS, checkOptional, checkText, normaliseIso } from "./lib/validate";
@@ -59,10 +59,9 @@ export const create = mutation({
 export const get = query({
   args: { appointmentId: v.id("appointments") },
   handler: async (ctx, args): Promise<Doc<"appointments"> | null> => {
-    const appointment = await ctx.db.get(args.appointmentId);
-    if (appointment !== null) {
-      assertOwner(await subjectOf(ctx), appointment.userId, "this appointment");
-    }
+    const user = await signedInUser(ctx);
+    const appointment = await ctx.db.get("appointments", args.appointmentId);
+    if (appointment !== null) assertOwner(user, appointment.userId, "this appointment");
     return appointment;
   },
 });

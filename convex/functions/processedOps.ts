@@ -2,12 +2,16 @@
  * Retention of the dedupe records: an op id is remembered for 14 days, far longer
  * than any outbox keeps an op, and then forgotten so the table stays bounded.
  *
- * The sweep deletes at most `SWEEP_CHUNK` rows per transaction (well under Convex's
- * per-transaction limits) and schedules itself again while a chunk comes back full.
+ * The sweep deletes at most `SWEEP_CHUNK` rows per transaction and stops earlier when
+ * the transaction's read or write budget runs low (records of the older layout carry
+ * a session copy, up to ≈ 100 KB each: 500 of them once made the sweep fail Convex's
+ * 16 MiB read limit every day on the same rows). Whenever it stops with stale rows
+ * possibly left, it schedules itself again, so it always finishes.
  */
 import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
+import { ROW_HEADROOM, hasHeadroom } from "./lib/budget";
 
 export const RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
 export const SWEEP_CHUNK = 500;
@@ -17,13 +21,20 @@ export const sweep = internalMutation({
   handler: async (ctx, args): Promise<{ deleted: number; more: boolean }> => {
     const chunk = Math.max(1, Math.floor(args.chunk ?? SWEEP_CHUNK));
     const cutoff = Date.now() - RETENTION_MS;
-    const stale = await ctx.db
+    const stale = ctx.db
       .query("processedOps")
-      .withIndex("by_processed_at", (q) => q.lt("processedAt", cutoff))
-      .take(chunk);
-    for (const row of stale) await ctx.db.delete(row._id);
-    const more = stale.length === chunk;
+      .withIndex("by_processed_at", (q) => q.lt("processedAt", cutoff));
+    let deleted = 0;
+    let more = false;
+    for await (const row of stale) {
+      await ctx.db.delete("processedOps", row._id);
+      deleted += 1;
+      if (deleted >= chunk || !(await hasHeadroom(ctx, ROW_HEADROOM))) {
+        more = true;
+        break;
+      }
+    }
     if (more) await ctx.scheduler.runAfter(0, internal.processedOps.sweep, { chunk });
-    return { deleted: stale.length, more };
+    return { deleted, more };
   },
 });

@@ -4,8 +4,8 @@
  * `videoCallSessions` keeps the seed's fields and five indexes and adds
  * `clientSessionId` (the SDK's own id, unique across users) with two indexes. The
  * other tables exist so that every mutation is idempotent (`processedOps`) and every
- * statistic is an O(1) read (`userStats`, `workerStats`, updated in the same
- * transaction as the session they count). Convex appends `_creationTime` to every
+ * statistic is an O(1) read (`userStats`, `workerStats` + `workerStatShards`, updated
+ * in the same transaction as the session they count). Convex appends `_creationTime` to every
  * index, so "newest first" is an index scan in descending order.
  */
 import { defineSchema, defineTable } from "convex/server";
@@ -83,4 +83,15 @@ export default defineSchema({
   })
     .index("by_worker", ["supportWorkerId"])
     .index("by_total", ["totalSessions"]),
+
+  // The busy counters of a worker, spread over WORKER_SHARDS rows by session id so
+  // concurrent batches for one worker's sessions write different rows (lib/stats.ts).
+  workerStatShards: defineTable({
+    supportWorkerId: v.string(),
+    shard: v.number(),
+    completedSessions: v.number(),
+    failedSessions: v.number(),
+    totalDuration: v.number(),
+    totalQualityIssues: v.number(),
+  }).index("by_worker_shard", ["supportWorkerId", "shard"]),
 });

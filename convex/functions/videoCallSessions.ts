@@ -15,8 +15,8 @@
  *   FORBIDDEN (in a batch: a rejected op, not recorded again).
  * - A successful op records its opId even when it changed nothing (startSession with
  *   a known clientSessionId).
- * - `workerStats.supportWorkerName` is rewritten by every stats update, from the
- *   session being updated.
+ * - A worker's `supportWorkerName` is that of its most recently started session;
+ *   its counters are its `workerStats` row plus its `workerStatShards` rows.
  * - In a batch, an op id outside 1–100 characters, more than 100 ops, a bad `sentAt`
  *   or `userId` refuse the whole batch; anything else about one op (unknown kind,
  *   unknown or ill-typed arg, bad `occurredAt`, a shifted time outside 1970–9999)
@@ -28,7 +28,8 @@
  * - endSession on a linked appointment that no longer exists ends the session anyway.
  * - getSession returns null (not NOT_FOUND) for an unknown session;
  *   getUserSessionsPage applies the getUserSessions `limit` rule to `numItems`
- *   (integer ≥ 1, clamped to 200) and returns exactly `{page, isDone, continueCursor}`.
+ *   (integer ≥ 1, clamped to 200) and returns Convex's whole PaginationResult
+ *   (`{page, isDone, continueCursor, splitCursor, pageStatus}`), honouring `endCursor`.
  * - getSupportWorkerStats: `failureRate` is 0 for a worker with no sessions; anyone
  *   may read it. appointments:create takes `opId`/`occurredAt` like every mutation;
  *   appointments:get refuses another signed-in user's appointment (FORBIDDEN).
@@ -38,11 +39,17 @@ import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
 import { mutation, query } from "./_generated/server";
 import { type BatchResult, applyBatch as runBatch } from "./lib/batch";
-import { caller, subjectOf, assertOwner } from "./lib/identity";
+import { assertOwner, caller, signedInUser } from "./lib/identity";
 import type { Session } from "./lib/ops";
 import { findSession } from "./lib/sessionRef";
 import { runSingle } from "./lib/single";
-import { type CallStats, type WorkerStats, callStats, workerStats } from "./lib/stats";
+import {
+  type CallStats,
+  type WorkerStats,
+  callStats,
+  workerCounters,
+  workerStats,
+} from "./lib/stats";
 import { LIMITS, checkLimit, checkOptional } from "./lib/validate";
 
 const common = { opId: v.optional(v.string()), occurredAt: v.optional(v.string()) };
@@ -72,7 +79,7 @@ export const startSession = mutation({
 export const markConnected = mutation({
   args: { ...common, ...ref },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Id<"videoCallSessions">> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     const op = { kind: "markConnected" as const, args };
     return (await runSingle(ctx, op, { opId, occurredAt }, subject, subject))._id;
   },
@@ -81,7 +88,7 @@ export const markConnected = mutation({
 export const endSession = mutation({
   args: { ...common, ...ref, endReason: v.optional(v.string()) },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     return await runSingle(
       ctx,
       { kind: "endSession", args },
@@ -101,7 +108,7 @@ export const updateSessionSettings = mutation({
     audioOption: v.optional(v.string()),
   },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     const op = { kind: "updateSessionSettings" as const, args };
     return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
   },
@@ -110,7 +117,7 @@ export const updateSessionSettings = mutation({
 export const reportQualityIssue = mutation({
   args: { ...common, ...ref, issue: v.string() },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     const op = { kind: "reportQualityIssue" as const, args };
     return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
   },
@@ -119,7 +126,7 @@ export const reportQualityIssue = mutation({
 export const markFailed = mutation({
   args: { ...common, ...ref, reason: v.optional(v.string()) },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
-    const subject = await subjectOf(ctx);
+    const subject = await signedInUser(ctx);
     return await runSingle(
       ctx,
       { kind: "markFailed", args },
@@ -161,12 +168,13 @@ export const getUserSessionsPage = query({
   handler: async (ctx, args) => {
     const userId = await caller(ctx, args.userId);
     const numItems = checkLimit("paginationOpts.numItems", args.paginationOpts.numItems, 50, 200);
-    const { page, isDone, continueCursor } = await ctx.db
+    // The whole PaginationResult: usePaginatedQuery splits a page only on its
+    // `splitCursor` and holds back a `SplitRequired` page until the split lands.
+    return await ctx.db
       .query("videoCallSessions")
       .withIndex("by_user", (q) => q.eq("userId", userId))
       .order("desc")
       .paginate({ ...args.paginationOpts, numItems });
-    return { page, isDone, continueCursor };
   },
 });
 
@@ -201,8 +209,9 @@ export const getActiveSession = query({
 export const getSession = query({
   args: ref,
   handler: async (ctx, args): Promise<Session | null> => {
+    const user = await signedInUser(ctx);
     const session = await findSession(ctx, args);
-    if (session !== null) assertOwner(await subjectOf(ctx), session.userId, "this session");
+    if (session !== null) assertOwner(user, session.userId, "this session");
     return session;
   },
 });
@@ -210,6 +219,7 @@ export const getSession = query({
 export const getSupportWorkerStats = query({
   args: { supportWorkerId: v.optional(v.string()), limit: v.optional(v.number()) },
   handler: async (ctx, args): Promise<WorkerStats[]> => {
+    await signedInUser(ctx);
     const limit = checkLimit("limit", args.limit, 20, 100);
     const workerId = checkOptional("supportWorkerId", args.supportWorkerId, LIMITS.supportWorkerId);
     if (workerId !== undefined) {
@@ -217,9 +227,9 @@ export const getSupportWorkerStats = query({
         .query("workerStats")
         .withIndex("by_worker", (q) => q.eq("supportWorkerId", workerId))
         .unique();
-      return row === null ? [] : [workerStats(row)];
+      return row === null ? [] : [workerStats(await workerCounters(ctx, row))];
     }
     const rows = await ctx.db.query("workerStats").withIndex("by_total").order("desc").take(limit);
-    return rows.map(workerStats);
+    return await Promise.all(rows.map(async (row) => workerStats(await workerCounters(ctx, row))));
   },
 });

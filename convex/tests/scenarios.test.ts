@@ -9,7 +9,7 @@
  */
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import schema from "../functions/schema";
 import { modules } from "./setup";
 import { loadScenarios, match, runScenario, type Driver, type ErrorRules, type Json } from "./support/scenario";
@@ -18,13 +18,18 @@ import { httpDriver, httpErrorRules, startServer, type RunningServer } from "./s
 const scenarios = loadScenarios();
 const TIMEOUT_MS = 60_000;
 
-/** A fresh convex-test backend; `as` becomes `withIdentity({ subject })`. */
-function convexTestDriver(): Driver {
-  const t = convexTest(schema, modules);
+/**
+ * A fresh convex-test backend; `as` becomes `withIdentity({ subject })`. With `auth`,
+ * each call runs with a provider configured the way a deployment configures one (an
+ * environment variable `lib/authProviders.ts` reads), and only for that call.
+ */
+function convexTestDriver(auth: boolean): Driver {
+  const t = convexTest({ schema, modules, transactionLimits: true });
   return {
     async call(kind, path, args, as) {
       const backend = as === undefined ? t : t.withIdentity({ subject: as });
       const fnArgs = args as Record<string, never>;
+      if (auth) vi.stubEnv("CLERK_JWT_ISSUER_DOMAIN", "https://clerk.scenario.test");
       try {
         const value =
           kind === "query"
@@ -35,6 +40,8 @@ function convexTestDriver(): Driver {
         const message = e instanceof Error ? e.message : String(e);
         const data = (e as { data?: unknown } | null)?.data;
         return data === undefined ? { ok: false, message } : { ok: false, message, data };
+      } finally {
+        vi.unstubAllEnvs();
       }
     },
   };
@@ -122,7 +129,7 @@ describe("the scenario runner itself", () => {
 
 describe("scenarios on convex-test (convex/functions)", () => {
   for (const { file, scenario } of scenarios) {
-    test(file, () => runScenario(scenario, convexTestDriver(), convexTestErrorRules), TIMEOUT_MS);
+    test(file, () => runScenario(scenario, convexTestDriver(scenario.auth === true), convexTestErrorRules), TIMEOUT_MS);
   }
 });
 
@@ -135,7 +142,7 @@ describe("scenarios on the local server over HTTP (server/)", () => {
     test(
       file,
       async () => {
-        const server = await startServer();
+        const server = await startServer({ auth: scenario.auth === true });
         running.add(server);
         try {
           await runScenario(scenario, httpDriver(server), httpErrorRules);

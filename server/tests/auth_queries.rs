@@ -204,7 +204,7 @@ fn pages_walk_newest_first_and_end_with_is_done() {
             .keys()
             .map(String::as_str)
             .collect();
-        assert_eq!(keys.len(), 3, "{page}");
+        assert_eq!(keys.len(), 5, "{page}"); // page, isDone, continueCursor, splitCursor, pageStatus
         for s in page["page"].as_array().unwrap() {
             seen.push(s["_id"].as_str().unwrap().to_string());
         }

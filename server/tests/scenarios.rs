@@ -1,8 +1,11 @@
 //! The shared scenarios (`tests/scenarios/*.json` at the repository root) against
 //! this server over HTTP, judged by the matcher rules of docs/contract.md.
 //!
-//! Each file runs on a fresh server with an empty database; `as` becomes a signed
-//! HS256 token, sent to a second server (with a secret) on the same database. All files run, then every mismatch is reported together.
+//! Each file runs on a fresh server with an empty database — started with a JWT
+//! secret when the file says `"auth": true`, without one otherwise; `as` becomes a
+//! signed HS256 token. A 401 (a refused or missing token) is the coded error
+//! `UNAUTHENTICATED`, as a Convex deployment reports it. All files run, then every
+//! mismatch is reported together.
 
 mod support;
 
@@ -22,7 +25,21 @@ enum Outcome {
 
 fn call(server: &Server, kind: &str, path: &str, args: Value, as_user: Option<&str>) -> Outcome {
     let token = as_user.map(token);
-    let reply = server.call(kind, path, args, token.as_deref());
+    let body = json!({"path": path, "format": "convex_encoded_json", "args": [args]});
+    let (status, reply) = server.post_raw(&format!("/api/{kind}"), body.to_string(), token.as_deref());
+    if status == 401 && reply["code"] == "Unauthenticated" {
+        let message = reply["message"].clone();
+        return Outcome::Err {
+            message: message.as_str().unwrap_or_default().to_string(),
+            data: Some(json!({"code": "UNAUTHENTICATED", "message": message})),
+        };
+    }
+    if status != 200 {
+        return Outcome::Err {
+            message: format!("HTTP {status}: {reply}"),
+            data: None,
+        };
+    }
     if reply["status"] == "success" {
         Outcome::Ok(reply["value"].clone())
     } else {
@@ -228,13 +245,11 @@ fn check_error(expected: &Value, outcome: &Outcome, path: &str, problems: &mut V
 }
 
 fn run_scenario(file: &str, scenario: &Value) -> Result<(), String> {
-    let server = Server::start();
-    // A server with auth refuses anonymous calls, and these scenarios mix both:
-    // steps with `as` go to a second server with a secret on the same database.
-    let signed_in = scenario["steps"]
-        .as_array()
-        .is_some_and(|steps| steps.iter().any(|s| s["as"].is_string()))
-        .then(|| Server::start_on(&server.db, &["--jwt-secret", support::SECRET]));
+    let server = match scenario.get("auth") {
+        Some(Value::Bool(true)) => Server::start_auth(),
+        None | Some(Value::Bool(false)) => Server::start_with(&[]),
+        Some(other) => return Err(format!("{file}: `auth` must be a boolean, got {other}")),
+    };
     let mut vars = HashMap::new();
     let steps = scenario["steps"].as_array().ok_or("no steps")?;
     for (i, step) in steps.iter().enumerate() {
@@ -249,11 +264,7 @@ fn run_scenario(file: &str, scenario: &Value) -> Result<(), String> {
         };
         let args = substitute(step.get("args").unwrap_or(&json!({})), &vars)
             .map_err(|e| format!("{file}: step {i}: {e}"))?;
-        let target = match (&signed_in, step["as"].is_string()) {
-            (Some(signed_in), true) => signed_in,
-            _ => &server,
-        };
-        let outcome = call(target, kind, path, args.clone(), step["as"].as_str());
+        let outcome = call(&server, kind, path, args.clone(), step["as"].as_str());
         let mut problems = Vec::new();
         if let Some(expected) = step.get("expectError") {
             check_error(expected, &outcome, path, &mut problems);

@@ -139,7 +139,6 @@ fn special_values_round_trip_through_metadata() {
         "nan": {"$float": "AAAAAAAA+H8="},
         "negZero": {"$float": "AAAAAAAAAIA="},
         "inf": {"$float": "AAAAAAAA8H8="},
-        "bytes": {"$bytes": "AAEC"},
         "plain": 1.5,
         "whole": 3
     });
@@ -151,6 +150,11 @@ fn special_values_round_trip_through_metadata() {
     assert_eq!(session["metadata"], metadata);
     let created = session["_creationTime"].as_f64().unwrap();
     assert!(created > 1.6e12, "{created}");
+    // Bytes decode, and metadata refuses them (contract D2).
+    let bytes =
+        json!({"userId": "u", "supportWorkerName": "W", "metadata": {"b": {"$bytes": "AAEC"}}});
+    let reply = server.call("mutation", "videoCallSessions:startSession", bytes, None);
+    assert_eq!(reply["errorData"]["code"], "INVALID_ARGUMENT", "{reply}");
 }
 
 #[test]

@@ -10,8 +10,10 @@
 
 import type * as appointments from "../appointments.js";
 import type * as crons from "../crons.js";
+import type * as lib_authProviders from "../lib/authProviders.js";
 import type * as lib_batch from "../lib/batch.js";
 import type * as lib_batchArgs from "../lib/batchArgs.js";
+import type * as lib_budget from "../lib/budget.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_identity from "../lib/identity.js";
 import type * as lib_lifecycle from "../lib/lifecycle.js";
@@ -32,8 +34,10 @@ import type {
 declare const fullApi: ApiFromModules<{
   appointments: typeof appointments;
   crons: typeof crons;
+  "lib/authProviders": typeof lib_authProviders;
   "lib/batch": typeof lib_batch;
   "lib/batchArgs": typeof lib_batchArgs;
+  "lib/budget": typeof lib_budget;
   "lib/errors": typeof lib_errors;
   "lib/identity": typeof lib_identity;
   "lib/lifecycle": typeof lib_lifecycle;

@@ -7,26 +7,26 @@
  * times are the ops' `occurredAt`, shifted by `serverNow − sentAt` when the client's
  * clock is off by more than two minutes; a shift moves every time of the batch
  * alike, so durations are never changed by it.
+ *
+ * The results may cover only a prefix of the ops: when the transaction's remaining
+ * byte or document budget could not take one more worst-case op, the batch stops
+ * (see `lib/budget.ts`), and the client resends the unanswered ops.
  */
-import type { Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { parseOp } from "./batchArgs";
+import { OP_HEADROOM, hasHeadroom } from "./budget";
 import { type ErrorData, codedError, invalid } from "./errors";
 import { caller } from "./identity";
 import { runOp } from "./lifecycle";
-import { type Session, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
-import { LIMITS, isoFromMs, parseIso } from "./validate";
+import { type Applied, applied, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
+import { LIMITS, clampFuture, isoFromMs, parseIso } from "./validate";
 
 /** Clock differences up to this are left alone (ms). */
 export const SKEW_TOLERANCE_MS = 120_000;
 
 export type BatchOp = { opId: string; kind: string; occurredAt: string; args: unknown };
 
-export type BatchValue = {
-  sessionId: Id<"videoCallSessions">;
-  sessionStatus: Session["sessionStatus"];
-  duration?: number;
-};
+export type BatchValue = Applied;
 
 export type BatchResult =
   | { opId: string; status: "applied" | "duplicate"; value: BatchValue }
@@ -39,14 +39,6 @@ export function skewShift(serverNow: number, sentAtMs: number): number {
   return Math.abs(shift) > SKEW_TOLERANCE_MS ? shift : 0;
 }
 
-function batchValue(session: Session): BatchValue {
-  return {
-    sessionId: session._id,
-    sessionStatus: session.sessionStatus,
-    ...(session.duration === undefined ? {} : { duration: session.duration }),
-  };
-}
-
 export async function applyBatch(
   ctx: MutationCtx,
   args: BatchArgs,
@@ -57,18 +49,33 @@ export async function applyBatch(
   }
   for (const op of args.ops) checkOpId(op.opId);
   const serverNow = Date.now();
-  const shift =
-    args.sentAt === undefined ? 0 : skewShift(serverNow, parseIso("sentAt", args.sentAt));
+  const sentAtMs = args.sentAt === undefined ? undefined : parseIso("sentAt", args.sentAt);
+  const clock: Clock = {
+    reference: sentAtMs ?? serverNow,
+    shift: sentAtMs === undefined ? 0 : skewShift(serverNow, sentAtMs),
+  };
   const results: BatchResult[] = [];
-  for (const op of args.ops) results.push(await applyOne(ctx, user, op, shift));
+  for (const op of args.ops) {
+    // Stop before an op that might not fit: the ops not answered stay in the client's
+    // outbox and come again with its next batch (the first op always runs).
+    if (results.length > 0 && !(await hasHeadroom(ctx, OP_HEADROOM))) break;
+    results.push(await applyOne(ctx, user, op, clock));
+  }
   return { results, serverTime: new Date(serverNow).toISOString() };
 }
+
+/**
+ * How a batch turns `occurredAt` into an event time: clamped to `reference` (the
+ * batch's `sentAt`, else now) when more than a minute after it — an event cannot
+ * happen after the batch reporting it was sent (D3) — then moved by `shift`.
+ */
+type Clock = { reference: number; shift: number };
 
 async function applyOne(
   ctx: MutationCtx,
   user: string,
   op: BatchOp,
-  shift: number,
+  clock: Clock,
 ): Promise<BatchResult> {
   const { opId } = op;
   const row = await findOp(ctx, opId);
@@ -77,17 +84,19 @@ async function applyOne(
       const stored = storedSessionOutcome(row, user);
       return "rejected" in stored
         ? { opId, status: "rejected", error: stored.rejected }
-        : { opId, status: "duplicate", value: batchValue(stored.session) };
+        : { opId, status: "duplicate", value: stored.applied };
     } catch (e) {
       return { opId, status: "rejected", error: coded(e) };
     }
   }
   try {
     const parsed = parseOp(ctx, op.kind, op.args, user);
-    const t = isoFromMs("occurredAt", parseIso("occurredAt", op.occurredAt) + shift);
+    const occurred = clampFuture(parseIso("occurredAt", op.occurredAt), clock.reference);
+    const t = isoFromMs("occurredAt", occurred + clock.shift);
     const session = await runOp(ctx, parsed, t, user);
-    await recordOp(ctx, opId, session.userId, op.kind, { session });
-    return { opId, status: "applied", value: batchValue(session) };
+    const value = applied(session);
+    await recordOp(ctx, opId, session.userId, op.kind, { applied: value });
+    return { opId, status: "applied", value };
   } catch (e) {
     const error = coded(e);
     await recordOp(ctx, opId, user, op.kind, { rejected: error });

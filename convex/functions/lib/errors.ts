@@ -2,12 +2,18 @@
  * Coded errors: the only errors our functions throw on purpose.
  *
  * Every refusal is a `ConvexError({ code, message })` so that clients (and the
- * scenario runner) can switch on `data.code`; the client treats all four codes as
+ * scenario runner) can switch on `data.code`; the client treats the four op codes as
  * permanent, so a code must never be used for a condition that could pass on retry.
+ * `UNAUTHENTICATED` is about the caller, not the op: a client signs in and retries.
  */
 import { ConvexError } from "convex/values";
 
-export type ErrorCode = "INVALID_ARGUMENT" | "NOT_FOUND" | "INVALID_TRANSITION" | "FORBIDDEN";
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "NOT_FOUND"
+  | "INVALID_TRANSITION"
+  | "FORBIDDEN"
+  | "UNAUTHENTICATED";
 
 export type ErrorData = { code: ErrorCode; message: string };
 
@@ -24,6 +30,7 @@ const CODES: ReadonlySet<string> = new Set([
   "NOT_FOUND",
   "INVALID_TRANSITION",
   "FORBIDDEN",
+  "UNAUTHENTICATED",
 ]);
 
 /** The coded payload of an error we threw, or null for anything else (a bug). */

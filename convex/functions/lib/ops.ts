@@ -3,9 +3,16 @@
  *
  * An op id is looked up and recorded in the same transaction as the change it names,
  * so a retried op either finds its record (and changes nothing) or runs for the first
- * time; there is no window in between. A record keeps the session as the op left it
- * (`{session}`) or the refusal (`{rejected}`), from which either calling path (single
- * mutation or batch) rebuilds the answer it would have given the first time.
+ * time; there is no window in between. A record keeps what a replay needs and no
+ * more: `{applied: {sessionId, sessionStatus, duration?}}` (the session's state right
+ * after the op — a batch replays exactly that), `{rejected}` or `{appointmentId}`.
+ * It never copies the session: a record the size of a maximal session (≈ 30 KB) made
+ * every batch write twice what it changed and the daily sweep read gigabytes, past
+ * Convex's 16 MiB per-transaction read limit. A single mutation that replays into a
+ * document reads the session as it is now.
+ *
+ * Records written before this layout (`{session: {sessionId, creationTime,
+ * fields}}`) are still read, as the same summary, so their ops stay exactly once.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -31,32 +38,41 @@ export const OP_KINDS: readonly OpKind[] = [
 
 export type Session = Doc<"videoCallSessions">;
 
-/** The outcome of an op as the code sees it. */
-export type Outcome =
-  { session: Session } | { rejected: ErrorData } | { appointmentId: Id<"appointments"> };
-
-/**
- * The outcome as stored: Convex reserves field names starting with `_` at every
- * depth, so the session's system fields are kept under plain names.
- */
-type StoredSession = {
+/** What an applied session op left: the batch value of the contract. */
+export type Applied = {
   sessionId: Id<"videoCallSessions">;
-  creationTime: number;
-  fields: Omit<Session, "_id" | "_creationTime">;
+  sessionStatus: Session["sessionStatus"];
+  duration?: number;
 };
-type StoredResult =
-  { session: StoredSession } | { rejected: ErrorData } | { appointmentId: Id<"appointments"> };
 
-function store(outcome: Outcome): StoredResult {
-  if (!("session" in outcome)) return outcome;
-  const { _id, _creationTime, ...fields } = outcome.session;
-  return { session: { sessionId: _id, creationTime: _creationTime, fields } };
+/** The outcome of an op, as stored and as read back. */
+export type Outcome =
+  { applied: Applied } | { rejected: ErrorData } | { appointmentId: Id<"appointments"> };
+
+/** The summary of a session that a record keeps. */
+export function applied(session: Session): Applied {
+  return {
+    sessionId: session._id,
+    sessionStatus: session.sessionStatus,
+    ...(session.duration === undefined ? {} : { duration: session.duration }),
+  };
 }
 
-function load(stored: StoredResult): Outcome {
+type LegacySession = {
+  sessionId: Id<"videoCallSessions">;
+  fields: { sessionStatus: Session["sessionStatus"]; duration?: number };
+};
+
+function load(stored: Outcome | { session: LegacySession }): Outcome {
   if (!("session" in stored)) return stored;
-  const { sessionId, creationTime, fields } = stored.session;
-  return { session: { _id: sessionId, _creationTime: creationTime, ...fields } };
+  const { sessionId, fields } = stored.session;
+  return {
+    applied: {
+      sessionId,
+      sessionStatus: fields.sessionStatus,
+      ...(fields.duration === undefined ? {} : { duration: fields.duration }),
+    },
+  };
 }
 
 export function checkOpId(opId: string): string {
@@ -75,14 +91,14 @@ export function storedOutcome(row: Doc<"processedOps">, user: string | null): Ou
   if (user !== null && row.userId !== user) {
     fail("FORBIDDEN", `op ${row.opId} was sent by another user`);
   }
-  return load(row.result as StoredResult);
+  return load(row.result as Outcome | { session: LegacySession });
 }
 
-/** The session a replayed session op left behind, or its stored refusal. */
+/** What a replayed session op left behind, or its stored refusal. */
 export function storedSessionOutcome(
   row: Doc<"processedOps">,
   user: string | null,
-): { session: Session } | { rejected: ErrorData } {
+): { applied: Applied } | { rejected: ErrorData } {
   const stored = storedOutcome(row, user);
   if ("appointmentId" in stored) {
     return invalid(`opId ${row.opId} was already used for ${row.kind}`);
@@ -101,7 +117,7 @@ export async function recordOp(
     opId,
     userId,
     kind,
-    result: store(outcome),
+    result: outcome,
     processedAt: Date.now(),
   });
 }

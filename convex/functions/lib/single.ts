@@ -4,21 +4,26 @@
  *
  * A mutation that throws records nothing (Convex rolls the transaction back), so a
  * refused single op may be retried; a replayed op whose record is a batch rejection
- * throws that same coded error again.
+ * throws that same coded error again, and a replayed applied op answers with the
+ * session as it is now (the record keeps only its id and status).
  */
 import { ConvexError } from "convex/values";
 import type { MutationCtx } from "../_generated/server";
 import { type Op, runOp } from "./lifecycle";
-import { type Session, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
-import { normaliseIso } from "./validate";
+import { fail } from "./errors";
+import { type Session, applied, checkOpId, findOp, recordOp, storedSessionOutcome } from "./ops";
+import { clampFuture, isoFromMs, parseIso } from "./validate";
 
 export type Common = { opId?: string; occurredAt?: string };
 
-/** The event time of a single mutation: `occurredAt` normalised, else now. */
+/**
+ * The event time of a single mutation: `occurredAt` normalised — clamped to now when
+ * it is more than a minute ahead of it (D3) — else now.
+ */
 export function eventTime(occurredAt: string | undefined): string {
-  return occurredAt === undefined
-    ? new Date(Date.now()).toISOString()
-    : normaliseIso("occurredAt", occurredAt);
+  const now = Date.now();
+  if (occurredAt === undefined) return new Date(now).toISOString();
+  return isoFromMs("occurredAt", clampFuture(parseIso("occurredAt", occurredAt), now));
 }
 
 /**
@@ -39,10 +44,15 @@ export async function runSingle(
     if (row !== null) {
       const stored = storedSessionOutcome(row, user);
       if ("rejected" in stored) throw new ConvexError(stored.rejected);
-      return stored.session;
+      const { sessionId } = stored.applied;
+      const session = await ctx.db.get("videoCallSessions", sessionId);
+      if (session === null) return fail("NOT_FOUND", `session ${sessionId} no longer exists`);
+      return session;
     }
   }
   const session = await runOp(ctx, op, eventTime(common.occurredAt), owner);
-  if (opId !== undefined) await recordOp(ctx, opId, session.userId, op.kind, { session });
+  if (opId !== undefined) {
+    await recordOp(ctx, opId, session.userId, op.kind, { applied: applied(session) });
+  }
   return session;
 }

@@ -5,10 +5,10 @@
  * change, so the counters always equal what a full scan would compute, while reading
  * them costs one index lookup (a scan would hit Convex's 32,000-document limit on a
  * long history). Worker rows exist only for sessions with a `supportWorkerId` and
- * carry the name of the session that last touched them.
+ * carry the name of the worker's most recently started session.
  */
-import type { Doc } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { Doc, Id } from "../_generated/dataModel";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 
 export type Counters = {
   totalSessions: number;
@@ -45,10 +45,33 @@ function counters(row: Counters): Counters {
   return add(ZERO, row);
 }
 
-/** Adds `delta` to the session's user row and, if it has one, its worker row. */
+/** How many rows a worker's busy counters are spread over. */
+export const WORKER_SHARDS = 8;
+
+/** The shard of a session: FNV-1a of its id, so all ops of one session share a row. */
+export function shardOf(sessionId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) {
+    hash ^= sessionId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % WORKER_SHARDS;
+}
+
+type ShardCounters = Omit<Counters, "totalSessions">;
+
+/**
+ * Adds `delta` to the session's user row and, if it has a worker, to the worker's
+ * counters: `totalSessions` (a new session) on the worker's own row, which also takes
+ * the session's worker name and orders the ranking; every other counter on the
+ * session's shard row. A worker's main row is thus written once per session, not
+ * by every op of every session — Convex runs concurrent transactions optimistically
+ * and retries one that read a row another wrote, so one row per busy worker would
+ * serialise (and retry) every batch of every session with that worker.
+ */
 export async function bumpStats(
   ctx: MutationCtx,
-  session: SessionKeys,
+  session: SessionKeys & { _id?: Id<"videoCallSessions"> },
   delta: Partial<Counters>,
 ): Promise<void> {
   const user = await ctx.db
@@ -58,25 +81,59 @@ export async function bumpStats(
   if (user === null) {
     await ctx.db.insert("userStats", { userId: session.userId, ...add(ZERO, delta) });
   } else {
-    await ctx.db.patch(user._id, add(counters(user), delta));
+    await ctx.db.patch("userStats", user._id, add(counters(user), delta));
   }
 
   const workerId = session.supportWorkerId;
   if (workerId === undefined) return;
-  const worker = await ctx.db
-    .query("workerStats")
-    .withIndex("by_worker", (q) => q.eq("supportWorkerId", workerId))
-    .unique();
-  const supportWorkerName = session.supportWorkerName;
-  if (worker === null) {
-    await ctx.db.insert("workerStats", {
-      supportWorkerId: workerId,
-      supportWorkerName,
-      ...add(ZERO, delta),
-    });
-  } else {
-    await ctx.db.patch(worker._id, { supportWorkerName, ...add(counters(worker), delta) });
+  const { totalSessions, ...busy } = delta;
+  if (totalSessions !== undefined) {
+    const worker = await ctx.db
+      .query("workerStats")
+      .withIndex("by_worker", (q) => q.eq("supportWorkerId", workerId))
+      .unique();
+    const supportWorkerName = session.supportWorkerName;
+    if (worker === null) {
+      await ctx.db.insert("workerStats", {
+        supportWorkerId: workerId,
+        supportWorkerName,
+        ...add(ZERO, { totalSessions }),
+      });
+    } else {
+      await ctx.db.patch("workerStats", worker._id, {
+        supportWorkerName,
+        totalSessions: worker.totalSessions + totalSessions,
+      });
+    }
   }
+  if (Object.values(busy).every((n) => n === undefined || n === 0)) return;
+  if (session._id === undefined) throw new Error("a shard update needs the session's id");
+  const shard = shardOf(session._id);
+  const row = await ctx.db
+    .query("workerStatShards")
+    .withIndex("by_worker_shard", (q) => q.eq("supportWorkerId", workerId).eq("shard", shard))
+    .unique();
+  const next = (base: ShardCounters): ShardCounters => {
+    const { totalSessions: _, ...summed } = add({ ...base, totalSessions: 0 }, busy);
+    return summed;
+  };
+  if (row === null) {
+    await ctx.db.insert("workerStatShards", { supportWorkerId: workerId, shard, ...next(ZERO) });
+  } else {
+    await ctx.db.patch("workerStatShards", row._id, next(row));
+  }
+}
+
+/** A worker's counters: its own row plus its shard rows (at most WORKER_SHARDS). */
+export async function workerCounters(
+  ctx: QueryCtx,
+  row: Doc<"workerStats">,
+): Promise<Doc<"workerStats">> {
+  const shards = await ctx.db
+    .query("workerStatShards")
+    .withIndex("by_worker_shard", (q) => q.eq("supportWorkerId", row.supportWorkerId))
+    .take(WORKER_SHARDS);
+  return shards.reduce((sum, shard) => ({ ...sum, ...add(sum, { ...shard, totalSessions: 0 }) }), row);
 }
 
 export function averageDuration(c: Counters): number {

@@ -18,6 +18,7 @@ export const LIMITS = {
   issue: 500,
   qualityIssuesPerSession: 50,
   metadataJson: 4096,
+  metadataDepth: 8,
   clientSessionId: 100,
   opId: 100,
   batchOps: 100,
@@ -50,8 +51,35 @@ export function checkOptional(
   return value;
 }
 
+/**
+ * How deeply `value` nests (an object or array is one level, a scalar none),
+ * counting at most `limit + 1` so a hostile value costs no more than the limit.
+ * Bytes (an ArrayBuffer) are reported as Infinity-deep: refused outright.
+ */
+function depth(value: unknown, limit: number): number {
+  if (value instanceof ArrayBuffer) return Number.POSITIVE_INFINITY;
+  if (typeof value !== "object" || value === null) return 0;
+  if (limit === 0) return 1;
+  let deepest = 0;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    deepest = Math.max(deepest, depth(child, limit - 1));
+  }
+  return 1 + deepest;
+}
+
+/**
+ * Metadata (contract D2): at most 8 levels deep, no bytes values, and at most 4096
+ * units of JSON. Convex refuses a document nested deeper than 16 with an uncoded
+ * error, and `JSON.stringify` counts a 900 KB ArrayBuffer as `{}`; both must be a
+ * coded INVALID_ARGUMENT here, before anything is written.
+ */
 export function checkMetadata(metadata: unknown): void {
   if (metadata === undefined) return;
+  const levels = depth(metadata, LIMITS.metadataDepth);
+  if (levels === Number.POSITIVE_INFINITY) invalid("metadata must not contain bytes values");
+  if (levels > LIMITS.metadataDepth) {
+    invalid(`metadata may nest at most ${LIMITS.metadataDepth} levels of objects and arrays`);
+  }
   let json: string | undefined;
   try {
     json = JSON.stringify(metadata);
@@ -126,6 +154,18 @@ export function isoFromMs(field: string, ms: number): string {
     invalid(`${field} falls outside 1970–9999 once corrected for clock skew`);
   }
   return new Date(ms).toISOString();
+}
+
+/** How far an event time may lie ahead of its reference before it is clamped (D3). */
+export const FUTURE_TOLERANCE_MS = 60_000;
+
+/**
+ * `occurredMs`, or `referenceMs` (a batch's `sentAt`, else the server's now) when it
+ * is more than a minute after it: a device clock far ahead, or a poisoned key clock,
+ * must not store events in the future.
+ */
+export function clampFuture(occurredMs: number, referenceMs: number): number {
+  return occurredMs > referenceMs + FUTURE_TOLERANCE_MS ? referenceMs : occurredMs;
 }
 
 export function normaliseIso(field: string, value: string): string {

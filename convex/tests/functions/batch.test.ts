@@ -193,15 +193,15 @@ describe("applying", () => {
 describe("clock skew", () => {
   it("shifts event times by serverNow − sentAt when off by more than 120 s", async () => {
     const t = backend();
-    // The client clock is 3 hours behind: it sends at 09:00 what the server sees at 12:00.
-    const { results } = await run(t, lifecycleOps(), { sentAt: "2024-01-15T09:00:00.000Z" });
+    // The client clock is 70 minutes behind: it sends at 10:50 what the server sees at 12:00.
+    const { results } = await run(t, lifecycleOps(), { sentAt: "2024-01-15T10:50:00.000Z" });
     const sessionId = (results[0] as { value: { sessionId: Id<"videoCallSessions"> } }).value
       .sessionId;
     const doc = await getDoc(t, sessionId);
     expect(doc).toMatchObject({
-      joinedAt: "2024-01-15T13:30:00.000Z",
-      connectedAt: "2024-01-15T13:30:15.000Z",
-      endedAt: "2024-01-15T13:45:30.000Z",
+      joinedAt: "2024-01-15T11:40:00.000Z",
+      connectedAt: "2024-01-15T11:40:15.000Z",
+      endedAt: "2024-01-15T11:55:30.000Z",
       duration: SEED.duration,
     });
   });
@@ -243,6 +243,42 @@ describe("clock skew", () => {
     };
     const { results } = await run(t, [op], { sentAt: "1970-01-01T00:20:00.000Z" });
     expect(results[0]).toMatchObject({ status: "rejected", error: { code: "INVALID_ARGUMENT" } });
+  });
+});
+
+describe("event times far ahead are clamped (D3)", () => {
+  const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+  const starts = (times: string[]): Op[] =>
+    times.map((occurredAt, i) => ({
+      opId: `f${i}`,
+      kind: "startSession",
+      occurredAt,
+      args: { supportWorkerName: "W", clientSessionId: `f${i}` },
+    }));
+  const joined = async (t: Backend) =>
+    (await t.run(async (ctx) => await ctx.db.query("videoCallSessions").collect()))
+      .sort((a, b) => a._creationTime - b._creationTime)
+      .map((s) => s.joinedAt);
+
+  it("a batch op up to 60 s after sentAt is kept; later, it becomes sentAt (then shifted)", async () => {
+    const t = backend();
+    const sentAt = "2024-01-15T11:00:00.000Z"; // the client is an hour behind: shift +1 h
+    await run(t, starts([plus(sentAt, 60_000), plus(sentAt, 60_001), "2286-11-20T17:46:39.999Z"]), { sentAt });
+    expect(await joined(t)).toEqual(["2024-01-15T12:01:00.000Z", NOW, NOW]);
+  });
+
+  it("without sentAt the reference is the server's now", async () => {
+    const t = backend();
+    await run(t, starts([plus(NOW, 60_000), plus(NOW, 60_001)]));
+    expect(await joined(t)).toEqual([plus(NOW, 60_000), NOW]);
+  });
+
+  it("a single mutation's occurredAt more than 60 s after now becomes now", async () => {
+    const t = backend();
+    for (const [i, occurredAt] of [plus(NOW, 60_000), plus(NOW, 60_001)].entries()) {
+      await t.mutation(vcs.startSession, { userId: "u", supportWorkerName: "W", clientSessionId: `s${i}`, occurredAt });
+    }
+    expect(await joined(t)).toEqual([plus(NOW, 60_000), NOW]);
   });
 });
 

@@ -181,6 +181,60 @@ function reservedKeys(value: unknown, path = ""): string[] {
 }
 
 describe("the stored outcome", () => {
+  it("keeps the op's outcome, not a copy of the session (bytes stay small with large metadata)", async () => {
+    const t = backend();
+    const metadata = { note: "長".repeat(2000) };
+    const sessionId = await t.mutation(vcs.startSession, {
+      userId: "u",
+      supportWorkerName: "W",
+      metadata,
+      opId: "s-1",
+      occurredAt: at(0),
+    });
+    await t.mutation(vcs.reportQualityIssue, { sessionId, issue: "x".repeat(500), opId: "q-1" });
+    const rows = await t.run(async (ctx) => await ctx.db.query("processedOps").collect());
+    for (const row of rows) {
+      expect(JSON.stringify(row.result).length).toBeLessThan(200);
+      expect(row.result).toEqual({ applied: { sessionId, sessionStatus: "connecting" } });
+    }
+  });
+
+  it("a record of the older layout (a session copy) still replays, once", async () => {
+    const t = backend();
+    const sessionId = await sessionIn(t, "connected");
+    const doc = (await getDoc(t, sessionId))!;
+    const { _id, _creationTime, ...fields } = doc;
+    await t.run(async (ctx) => {
+      await ctx.db.insert("processedOps", {
+        opId: "legacy-q",
+        userId: doc.userId,
+        kind: "reportQualityIssue",
+        result: { session: { sessionId: _id, creationTime: _creationTime, fields } },
+        processedAt: Date.now(),
+      });
+    });
+    const replay = await t.mutation(vcs.reportQualityIssue, { sessionId, issue: "x", opId: "legacy-q" });
+    expect(replay.qualityIssues).toBeUndefined();
+    const batch = await t.mutation(vcs.applyBatch, {
+      userId: doc.userId,
+      ops: [{ opId: "legacy-q", kind: "reportQualityIssue", occurredAt: at(20), args: { sessionId, issue: "x" } }],
+    });
+    expect(batch.results).toEqual([
+      { opId: "legacy-q", status: "duplicate", value: { sessionId, sessionStatus: "connected" } },
+    ]);
+    expect((await getDoc(t, sessionId))!.qualityIssues).toBeUndefined();
+  });
+
+  it("a single-mutation replay answers with the session as it is now", async () => {
+    const t = backend();
+    const sessionId = await sessionIn(t, "connected");
+    await t.mutation(vcs.updateSessionSettings, { sessionId, cameraEnabled: false, opId: "cam-off" });
+    await t.mutation(vcs.updateSessionSettings, { sessionId, cameraEnabled: true, opId: "cam-on" });
+    const replay = await t.mutation(vcs.updateSessionSettings, { sessionId, cameraEnabled: false, opId: "cam-off" });
+    expect(replay).toEqual(await getDoc(t, sessionId));
+    expect(replay.cameraEnabled).toBe(true);
+  });
+
   it("holds no reserved field names, yet replays the full document", async () => {
     const t = backend();
     const sessionId = await sessionIn(t, "connected");

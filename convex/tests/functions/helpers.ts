@@ -1,7 +1,8 @@
 /**
  * Shared fixtures of the unit suites: a fresh in-memory backend per test, the
  * seed's times, and assertions on coded errors. Nothing here talks to a real
- * deployment; convex-test runs the functions in-process against the schema.
+ * deployment; convex-test runs the functions in-process against the schema, with
+ * Convex's transaction limits enforced as a deployment enforces them.
  */
 import { convexTest } from "convex-test";
 import { ConvexError } from "convex/values";
@@ -15,8 +16,9 @@ export type Backend = ReturnType<typeof backend>;
 /** A backend as seen by one caller (`t` itself, or `t.withIdentity(...)`). */
 export type Caller = ReturnType<Backend["withIdentity"]>;
 
+/** Convex's own per-transaction limits on (bytes and documents read and written). */
 export function backend() {
-  return convexTest(schema, modules);
+  return convexTest({ schema, modules, transactionLimits: true });
 }
 
 /** The seed's worked example (video-call-sessions-convex.md, "Session Lifecycle"). */

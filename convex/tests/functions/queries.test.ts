@@ -39,7 +39,7 @@ describe("getUserSessions", () => {
 });
 
 describe("getUserSessionsPage", () => {
-  it("pages through the history newest first with exactly page, isDone, continueCursor", async () => {
+  it("pages through the history newest first with exactly page, isDone, continueCursor, splitCursor, pageStatus", async () => {
     const t = backend();
     const ids = await startMany(t, 7);
     const seen: string[] = [];
@@ -50,7 +50,7 @@ describe("getUserSessionsPage", () => {
           userId: "user123",
           paginationOpts: { numItems: 3, cursor },
         });
-      expect(Object.keys(result).sort()).toEqual(["continueCursor", "isDone", "page"]);
+      expect(Object.keys(result).sort()).toEqual(["continueCursor", "isDone", "page", "pageStatus", "splitCursor"]);
       expect(result.page.length).toBeLessThanOrEqual(3);
       seen.push(...result.page.map((s) => s._id));
       if (result.isDone) break;

@@ -13,6 +13,9 @@
  * with exactly the listed keys unless `"$partial": true`; a key whose value is
  * `undefined` counts as absent (Convex drops such fields); on the first mismatch the
  * scenario stops with a message naming the step, the path, expected and actual.
+ * A scenario with `"auth": true` runs on a backend with auth configured (convex-test:
+ * a provider's environment variable; the server: a JWT secret), where anonymous calls
+ * are refused; only such scenarios may use `as`.
  * Steps may carry a `note` (an addition to the contract's format: a label shown in
  * failure messages, ignored otherwise); any other unknown step key is an error, so a
  * misspelt `expect` cannot silently turn a check into "must succeed".
@@ -45,6 +48,8 @@ export interface Step {
 export interface Scenario {
   name: string;
   description: string;
+  /** Run with auth configured (a provider / a server secret); needed by `as` steps. */
+  auth?: boolean;
   steps: Step[];
 }
 
@@ -83,6 +88,10 @@ function checkShape(file: string, raw: unknown): Scenario {
   const s = raw as Record<string, unknown>;
   if (typeof s.name !== "string" || typeof s.description !== "string") fail("needs string `name` and `description`");
   if (!Array.isArray(s.steps) || s.steps.length === 0) fail("needs a non-empty `steps` array");
+  if (s.auth !== undefined && typeof s.auth !== "boolean") fail("`auth` must be a boolean");
+  for (const k of Object.keys(s)) {
+    if (!["name", "description", "auth", "steps"].includes(k)) fail(`unknown top-level key ${k}`);
+  }
   (s.steps as unknown[]).forEach((step, i) => {
     if (!isObject(step)) fail(`step ${i} is not an object`);
     const st = step as Record<string, unknown>;
@@ -94,6 +103,8 @@ function checkShape(file: string, raw: unknown): Scenario {
     if (st.expectError !== undefined && st.save !== undefined) fail(`step ${i} saves from a call that must fail`);
     const known = ["mutation", "query", "args", "as", "expect", "expectError", "save", "note"];
     for (const k of Object.keys(st)) if (!known.includes(k)) fail(`step ${i} has unknown key ${k}`);
+    // Without auth configured no backend accepts an identity (the server refuses any token).
+    if (st.as !== undefined && s.auth !== true) fail(`step ${i} calls \`as\` an identity: set "auth": true`);
   });
   return raw as Scenario;
 }

@@ -2,14 +2,12 @@
  * The real local backend for tests: spawn `video-session-server`, talk to it over HTTP.
  *
  * `startServer` runs the binary from `VSS_SERVER_BIN` (default
- * `../target/debug/video-session-server`, relative to `convex/`) on free ports with a
- * fresh SQLite file in a temporary directory, and resolves once the server has printed
- * `listening on http://127.0.0.1:PORT`. A server with a JWT secret refuses every call
- * without a token, and the tests make both kinds, so two processes share that one
- * database: one with a random secret, one without auth; `url` is a small proxy that
- * sends a request with an `Authorization` header to the first and any other to the
- * second. Each call gets its own processes and database, so tests never see each
- * other's data; `stop()` ends them and removes the directory.
+ * `../target/debug/video-session-server`, relative to `convex/`) on a free port with a
+ * fresh SQLite file in a temporary directory — with a random JWT secret when `auth` is
+ * asked for (auth configured), without one otherwise (anonymous calls) — and resolves
+ * once the server has printed `listening on http://127.0.0.1:PORT`. Each call gets its
+ * own process and database, so tests never see each other's data; `stop()` kills the
+ * process and removes the directory.
  *
  * `signToken` makes the HS256 JWT the server accepts for that secret (WebCrypto), and
  * `httpDriver` is the scenario driver that speaks the wire protocol of
@@ -45,24 +43,6 @@ interface FsModule {
 interface OsModule {
   tmpdir(): string;
 }
-interface ProxyRequest extends AsyncIterable<Uint8Array> {
-  method?: string;
-  url?: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-interface ProxyResponse {
-  writeHead(status: number, headers: Record<string, string>): void;
-  end(body?: Uint8Array): void;
-}
-interface HttpServer {
-  listen(port: number, host: string, listening: () => void): void;
-  address(): { port: number } | string | null;
-  close(): void;
-  closeAllConnections(): void;
-}
-interface HttpModule {
-  createServer(handler: (req: ProxyRequest, res: ProxyResponse) => void): HttpServer;
-}
 
 async function nodeModule<T>(name: string): Promise<T> {
   return (await import(/* @vite-ignore */ name)) as T;
@@ -79,20 +59,23 @@ export function serverBinary(): string {
 export interface RunningServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   url: string;
-  /** The `--jwt-secret` the server was started with. */
+  /** The `--jwt-secret` the server was started with ("" when started without auth). */
   secret: string;
   stop(): Promise<void>;
 }
 
 const STARTUP_TIMEOUT_MS = 15_000;
 
-/** Starts a server with a fresh database; rejects with its stderr if it does not come up. */
-export async function startServer(): Promise<RunningServer> {
-  const [cp, fs, os, http] = await Promise.all([
+/**
+ * Starts a server with a fresh database; rejects with its stderr if it does not come up.
+ * `auth: true` (the default) gives it a secret, so it verifies tokens.
+ */
+export async function startServer(options: { auth?: boolean } = {}): Promise<RunningServer> {
+  const auth = options.auth ?? true;
+  const [cp, fs, os] = await Promise.all([
     nodeModule<ChildProcessModule>("node:child_process"),
     nodeModule<FsModule>("node:fs"),
     nodeModule<OsModule>("node:os"),
-    nodeModule<HttpModule>("node:http"),
   ]);
   const bin = serverBinary();
   if (!fs.existsSync(bin)) {
@@ -102,83 +85,23 @@ export async function startServer(): Promise<RunningServer> {
     );
   }
   const dir = fs.mkdtempSync(`${os.tmpdir()}/vss-test-`);
-  const secret = hex(crypto.getRandomValues(new Uint8Array(24)));
-  const started: { child: Child; url: string }[] = [];
-  let proxy: HttpServer | undefined;
-  const stop = async () => {
-    proxy?.closeAllConnections();
-    proxy?.close();
-    for (const { child } of started) await stopChild(child, () => {});
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
+  const secret = auth ? hex(crypto.getRandomValues(new Uint8Array(24))) : "";
+  const args = ["--port", "0", "--db", `${dir}/sessions.db`, ...(auth ? ["--jwt-secret", secret] : [])];
+  const child = cp.spawn(bin, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk) => {
+    stderr += chunk.toString();
+  });
+  const stop = () => stopChild(child, () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
-    for (const auth of [["--jwt-secret", secret], []]) {
-      const child = cp.spawn(bin, ["--port", "0", "--db", `${dir}/sessions.db`, ...auth], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      child.stderr?.on("data", (chunk) => {
-        stderr += chunk.toString();
-      });
-      started.push({ child, url: "" });
-      started[started.length - 1].url = await waitForListening(child, () => stderr);
-    }
-    const [signedIn, anonymous] = started.map((s) => s.url);
-    proxy = http.createServer((req, res) => {
-      const target = req.headers.authorization === undefined ? anonymous : signedIn;
-      forward(req, target).then(
-        ({ status, headers, body }) => {
-          res.writeHead(status, headers);
-          res.end(body);
-        },
-        (e: unknown) => {
-          res.writeHead(502, { "content-type": "text/plain" });
-          res.end(utf8(`proxy: ${String(e)}`));
-        },
-      );
-    });
-    const url = await new Promise<string>((ok) => {
-      const p = proxy as HttpServer;
-      p.listen(0, "127.0.0.1", () => {
-        const address = p.address();
-        ok(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`);
-      });
-    });
+    const url = await waitForListening(child, () => stderr);
     return { url, secret, stop };
   } catch (e) {
     await stop();
     throw e;
   }
-}
-
-/** Replays `req` against `target` with fetch; the reply as status, headers and bytes. */
-async function forward(
-  req: ProxyRequest,
-  target: string,
-): Promise<{ status: number; headers: Record<string, string>; body: Uint8Array }> {
-  const parts: Uint8Array[] = [];
-  for await (const part of req) parts.push(part);
-  const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (body.set(p, at), at + p.length), 0);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string" && !["host", "connection", "content-length"].includes(name)) {
-      headers[name] = value;
-    }
-  }
-  const method = req.method ?? "GET";
-  const res = await fetch(`${target}${req.url ?? "/"}`, {
-    method,
-    headers,
-    body: method === "GET" || method === "HEAD" ? undefined : body,
-  });
-  const replyHeaders: Record<string, string> = {};
-  res.headers.forEach((value, name) => {
-    if (!["content-length", "content-encoding", "transfer-encoding", "connection"].includes(name)) {
-      replyHeaders[name] = value;
-    }
-  });
-  return { status: res.status, headers: replyHeaders, body: new Uint8Array(await res.arrayBuffer()) };
 }
 
 function waitForListening(child: Child, stderr: () => string): Promise<string> {
@@ -247,6 +170,9 @@ export function httpDriver(server: RunningServer): Driver {
       const body = JSON.stringify({ path, format: "convex_encoded_json", args: [convexToJson(args as Value)] });
       const res = await fetch(`${server.url}/api/${kind}`, { method: "POST", headers, body });
       const text = await res.text();
+      // The server refuses a missing or bad token before any function runs (HTTP 401);
+      // a Convex deployment says the same with a coded error, so the runner sees one.
+      if (res.status === 401) return unauthenticated(text);
       if (res.status !== 200) throw new Error(`HTTP ${res.status} from /api/${kind} ${path}: ${text}`);
       const reply = JSON.parse(text) as {
         status: string;
@@ -262,6 +188,19 @@ export function httpDriver(server: RunningServer): Driver {
       throw new Error(`unexpected reply from /api/${kind} ${path}: ${text}`);
     },
   };
+}
+
+function unauthenticated(text: string): CallOutcome {
+  let message = text;
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (body.code !== "Unauthenticated") throw new Error(`HTTP 401 with an unexpected body: ${text}`);
+    message = String(body.message ?? "");
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new Error(`HTTP 401 with a body that is not JSON: ${text}`);
+    throw e;
+  }
+  return { ok: false, message, data: { code: "UNAUTHENTICATED", message } };
 }
 
 /** How the wire protocol spells the two data-less errors (docs/contract.md). */

@@ -243,6 +243,26 @@ pub fn by_user(
     rows.collect()
 }
 
+/// The user's sessions older than `before_us` (all when None) down to and
+/// including `from_us`, newest first: a page with an end cursor.
+pub fn by_user_down_to(
+    conn: &Connection,
+    user_id: &str,
+    before_us: Option<i64>,
+    from_us: i64,
+) -> rusqlite::Result<Vec<Session>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM video_call_sessions INDEXED BY by_user \
+         WHERE user_id = ?1 AND creation_us < ?2 AND creation_us >= ?3 ORDER BY creation_us DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![user_id, before_us.unwrap_or(i64::MAX), from_us],
+        Session::from_row,
+    )?;
+    rows.collect()
+}
+
 /// The user's newest `connecting` or `connected` session (index
 /// `by_user_and_status`).
 pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Session>> {

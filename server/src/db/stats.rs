@@ -86,7 +86,9 @@ pub fn bump_user(tx: &mut Tx<'_>, user_id: &str, delta: Counters) -> rusqlite::R
     Ok(())
 }
 
-/// Adds `delta` to a worker's counters and keeps the latest name.
+/// Adds `delta` to a worker's counters; a new session (`total_sessions` > 0) also
+/// sets the name, so the name is that of the worker's most recently started session
+/// (as on `convex/`, where only starts write the worker's own row).
 pub fn bump_worker(
     tx: &mut Tx<'_>,
     worker_id: &str,
@@ -96,7 +98,9 @@ pub fn bump_worker(
     let updated = tx
         .conn
         .prepare_cached(
-            "UPDATE worker_stats SET support_worker_name = ?2, total_sessions = total_sessions + ?3, \
+            "UPDATE worker_stats SET \
+             support_worker_name = CASE WHEN ?3 > 0 THEN ?2 ELSE support_worker_name END, \
+             total_sessions = total_sessions + ?3, \
              completed_sessions = completed_sessions + ?4, failed_sessions = failed_sessions + ?5, \
              total_duration = total_duration + ?6, total_quality_issues = total_quality_issues + ?7 \
              WHERE support_worker_id = ?1",

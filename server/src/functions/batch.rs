@@ -6,7 +6,9 @@
 //! `processedOps`, so replaying a whole batch yields the same outcomes and changes
 //! nothing. Event times are `occurredAt + shift`, where the shift corrects a client
 //! clock that is more than two minutes off (`serverNow − sentAt`); durations are
-//! differences of event times, so the shift never changes them.
+//! differences of event times, so the shift never changes them. An `occurredAt` more
+//! than a minute after `sentAt` (or after now, without `sentAt`) is first clamped to
+//! it (D3): an event cannot happen after the batch that reports it was sent.
 
 use super::dedupe;
 use super::identity::caller;
@@ -59,24 +61,31 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
         let op_id = op.as_object().map(Args).and_then(|o| o.str("opId"));
         limits::length("opId", op_id.unwrap_or_default(), 1, limits::OP_ID_MAX)?;
     }
-    let shift = match args.str("sentAt") {
+    let clock = match args.str("sentAt") {
         Some(text) => {
             let sent = limits::timestamp("sentAt", text)?;
             let skew = ctx.now_ms - sent;
-            if skew.abs() > SKEW_TOLERANCE_MS {
+            let shift = if skew.abs() > SKEW_TOLERANCE_MS {
                 skew
             } else {
                 0
+            };
+            Clock {
+                reference: sent,
+                shift,
             }
         }
-        None => 0,
+        None => Clock {
+            reference: ctx.now_ms,
+            shift: 0,
+        },
     };
     let mut results = Vec::with_capacity(ops.len());
     for op in ops {
         let Some(op) = op.as_object() else {
             continue;
         };
-        results.push(apply_one(ctx, &user, Args(op), shift)?);
+        results.push(apply_one(ctx, &user, Args(op), clock)?);
     }
     let mut out = BTreeMap::new();
     out.insert("results".to_string(), Value::Array(results));
@@ -85,6 +94,15 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
         Value::String(time::format_iso(ctx.now_ms)),
     );
     Ok(Value::Object(out))
+}
+
+/// How a batch turns an op's `occurredAt` into its event time.
+#[derive(Clone, Copy)]
+struct Clock {
+    /// `sentAt` (client clock), or now without one: the latest plausible event time.
+    reference: i64,
+    /// `serverNow − sentAt` when the clocks differ by more than two minutes, else 0.
+    shift: i64,
 }
 
 fn outcome(op_id: &str, status: &str, key: &str, value: Value) -> Value {
@@ -107,7 +125,7 @@ fn apply_one(
     ctx: &mut Ctx<'_, '_>,
     user: &str,
     op: Args<'_>,
-    shift: i64,
+    clock: Clock,
 ) -> Result<Value, FunctionError> {
     let op_id = op.str("opId").unwrap_or_default();
     let kind = op.str("kind").unwrap_or_default();
@@ -117,9 +135,7 @@ fn apply_one(
             .transpose()
     });
     match replayed {
-        Ok(Some(Ok(doc))) => {
-            return Ok(outcome(op_id, "duplicate", "value", dedupe::summary(&doc)))
-        }
+        Ok(Some(Ok(summary))) => return Ok(outcome(op_id, "duplicate", "value", summary)),
         Ok(Some(Err((code, message)))) => return Ok(rejected(op_id, code, &message)),
         Ok(None) => {}
         Err(FunctionError::Coded { code, message }) => return Ok(rejected(op_id, code, &message)),
@@ -129,7 +145,7 @@ fn apply_one(
     let args = op.value("args").unwrap_or(&Value::Null);
     let applied = ctx
         .tx
-        .nested(|tx| apply_op(tx, user, kind, occurred_at, args, shift));
+        .nested(|tx| apply_op(tx, user, kind, occurred_at, args, clock));
     let (code, message) = match applied {
         Ok(session) => {
             dedupe::record_session(ctx.tx, op_id, kind, &session, ctx.now_ms)?;
@@ -154,7 +170,7 @@ fn apply_op(
     kind: &str,
     occurred_at: &str,
     args: &Value,
-    shift: i64,
+    clock: Clock,
 ) -> Result<Session, FunctionError> {
     let fields = lifecycle::fields(kind).ok_or_else(|| {
         FunctionError::invalid(format!(
@@ -167,7 +183,8 @@ fn apply_op(
     };
     validate::check_args(&fields, map)?;
     let op = Op::parse(kind, Args(map))?;
-    let t_ms = limits::timestamp("occurredAt", occurred_at)? + shift;
+    let occurred = limits::timestamp("occurredAt", occurred_at)?;
+    let t_ms = limits::clamp_future(occurred, clock.reference) + clock.shift;
     if !(0..=time::MAX_MS).contains(&t_ms) {
         return Err(FunctionError::invalid(
             "occurredAt falls outside 1970-9999 once corrected for clock skew",

@@ -2,10 +2,13 @@
 //! nothing.
 //!
 //! The record is read and written in the transaction that applies the op. It keeps
-//! the outcome, not the reply: `{session: <the document as the op left it>}`,
-//! `{rejected: {code, message}}` (a refused batch op) or `{appointmentId}`. Either
-//! door — a single mutation or `applyBatch` — rebuilds from it the answer it gave
-//! the first time, so a replay through the other door answers consistently too.
+//! the outcome and no copy of the session (as `convex/` must, where a copy made the
+//! sweep and large batches exceed Convex's read limit): `{applied: {sessionId,
+//! sessionStatus, duration?}}` (the session right after the op, which a batch
+//! replays as is), `{rejected: {code, message}}` (a refused batch op) or
+//! `{appointmentId}`. A single mutation that replays into a document reads the
+//! session as it is now. Records of the older layout (`{session: <document>}`) are
+//! read as the same summary, so their ops stay exactly once.
 
 use crate::db::processed_ops::{self, ProcessedOp};
 use crate::db::sessions::Session;
@@ -17,8 +20,8 @@ use std::collections::BTreeMap;
 /// A stored outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// The session document right after the op.
-    Session(Value),
+    /// `{sessionId, sessionStatus, duration?}` right after the op.
+    Applied(Value),
     /// The op was refused (only batch ops record refusals).
     Rejected(Code, String),
     /// `appointments:create` made this appointment.
@@ -29,8 +32,8 @@ impl Outcome {
     fn to_value(&self) -> Value {
         let mut map = BTreeMap::new();
         match self {
-            Outcome::Session(doc) => {
-                map.insert("session".to_string(), doc.clone());
+            Outcome::Applied(summary) => {
+                map.insert("applied".to_string(), summary.clone());
             }
             Outcome::Rejected(code, message) => {
                 let mut error = BTreeMap::new();
@@ -47,8 +50,11 @@ impl Outcome {
 
     fn from_value(value: &Value) -> Option<Outcome> {
         let map = value.as_object()?;
-        if let Some(doc) = map.get("session") {
-            return Some(Outcome::Session(doc.clone()));
+        if let Some(summary) = map.get("applied") {
+            return Some(Outcome::Applied(summary.clone()));
+        }
+        if let Some(legacy) = map.get("session") {
+            return Some(Outcome::Applied(summary(legacy)));
         }
         if let Some(id) = map.get("appointmentId").and_then(Value::as_str) {
             return Some(Outcome::Appointment(id.to_string()));
@@ -81,14 +87,14 @@ pub fn lookup(
     Ok(Some((row, outcome)))
 }
 
-/// The session a replayed session op left behind, or its stored refusal; an op id
+/// The summary a replayed session op left behind, or its stored refusal; an op id
 /// used for an appointment is `INVALID_ARGUMENT` here.
 pub fn session_outcome(
     row: &ProcessedOp,
     outcome: Outcome,
 ) -> Result<Result<Value, (Code, String)>, FunctionError> {
     match outcome {
-        Outcome::Session(doc) => Ok(Ok(doc)),
+        Outcome::Applied(summary) => Ok(Ok(summary)),
         Outcome::Rejected(code, message) => Ok(Err((code, message))),
         Outcome::Appointment(_) => Err(FunctionError::invalid(format!(
             "opId {} was already used for {}",
@@ -127,11 +133,12 @@ pub fn record_session(
     session: &Session,
     now_ms: i64,
 ) -> Result<(), FunctionError> {
-    let outcome = Outcome::Session(session.to_value());
+    let outcome = Outcome::Applied(summary(&session.to_value()));
     record(tx, op_id, &session.user_id, kind, &outcome, now_ms)
 }
 
-/// A batch value, `{sessionId, sessionStatus, duration?}`, from a session document.
+/// A batch value, `{sessionId, sessionStatus, duration?}`, from a session document
+/// (or from a legacy record's copy of one, whose id is `_id` too).
 pub fn summary(doc: &Value) -> Value {
     let mut map = BTreeMap::new();
     if let Some(doc) = doc.as_object() {
@@ -148,10 +155,11 @@ pub fn summary(doc: &Value) -> Value {
     Value::Object(map)
 }
 
-/// The `_id` of a session document.
-pub fn id_of(doc: &Value) -> Value {
-    doc.as_object()
-        .and_then(|d| d.get("_id"))
+/// The `sessionId` of a summary.
+pub fn id_of(summary: &Value) -> Value {
+    summary
+        .as_object()
+        .and_then(|d| d.get("sessionId"))
         .cloned()
         .unwrap_or(Value::Null)
 }

@@ -60,8 +60,48 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<(), FunctionError> {
     Ok(())
 }
 
+/// Deepest metadata nesting: each object or array is one level, a scalar none
+/// (contract D2). Convex refuses documents nested deeper than 16, and a session
+/// keeps metadata one level down, so 8 leaves room and matches the SDK.
+pub const METADATA_DEPTH_MAX: usize = 8;
+
+/// How deeply `value` nests, counting at most `limit + 1` (so a hostile value
+/// costs no more than the limit to measure).
+fn depth(value: &Value, limit: usize) -> usize {
+    let children: Box<dyn Iterator<Item = &Value>> = match value {
+        Value::Array(items) => Box::new(items.iter()),
+        Value::Object(map) => Box::new(map.values()),
+        _ => return 0,
+    };
+    if limit == 0 {
+        return 1;
+    }
+    1 + children.map(|v| depth(v, limit - 1)).max().unwrap_or(0)
+}
+
+fn has_bytes(value: &Value) -> bool {
+    match value {
+        Value::Bytes(_) => true,
+        Value::Array(items) => items.iter().any(has_bytes),
+        Value::Object(map) => map.values().any(has_bytes),
+        _ => false,
+    }
+}
+
+/// Metadata (contract D2): at most 8 levels deep, no bytes values (JSON text
+/// cannot carry them, and `JSON.stringify` counts an ArrayBuffer as `{}`), and
 /// `JSON.stringify(metadata).length <= 4096`.
 pub fn metadata(value: &Value) -> Result<(), FunctionError> {
+    if depth(value, METADATA_DEPTH_MAX) > METADATA_DEPTH_MAX {
+        return Err(FunctionError::invalid(format!(
+            "metadata may nest at most {METADATA_DEPTH_MAX} levels of objects and arrays"
+        )));
+    }
+    if has_bytes(value) {
+        return Err(FunctionError::invalid(
+            "metadata must not contain bytes values",
+        ));
+    }
     match value.js_json_len() {
         Some(len) if len <= METADATA_MAX => Ok(()),
         Some(len) => Err(FunctionError::invalid(format!(
@@ -70,6 +110,20 @@ pub fn metadata(value: &Value) -> Result<(), FunctionError> {
         None => Err(FunctionError::invalid(
             "metadata must be JSON-serialisable (int64 values are not)",
         )),
+    }
+}
+
+/// How far an event time may lie ahead of its reference (the batch's `sentAt`, or
+/// the server's now for a single mutation) before it is clamped (contract D3).
+pub const FUTURE_TOLERANCE_MS: i64 = 60_000;
+
+/// `occurred_ms`, or `reference_ms` when it is more than a minute after it: a device
+/// clock far ahead (or a poisoned key clock) must not store events in the future.
+pub fn clamp_future(occurred_ms: i64, reference_ms: i64) -> i64 {
+    if occurred_ms > reference_ms.saturating_add(FUTURE_TOLERANCE_MS) {
+        reference_ms
+    } else {
+        occurred_ms
     }
 }
 
@@ -99,6 +153,52 @@ pub fn page_size(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
+    fn nested(levels: usize) -> Value {
+        let mut v = Value::String("leaf".into());
+        for i in 0..levels {
+            v = if i % 2 == 0 {
+                Value::Object(BTreeMap::from([("k".to_string(), v)]))
+            } else {
+                Value::Array(vec![v])
+            };
+        }
+        v
+    }
+
+    #[test]
+    fn metadata_nests_at_most_eight_levels() {
+        assert!(metadata(&nested(8)).is_ok());
+        let err = metadata(&nested(9)).unwrap_err();
+        assert!(matches!(
+            err,
+            FunctionError::Coded {
+                code: crate::error::Code::InvalidArgument,
+                ..
+            }
+        ));
+        assert!(metadata(&nested(120)).is_err());
+        assert!(metadata(&Value::Array(vec![])).is_ok());
+    }
+
+    #[test]
+    fn event_times_more_than_a_minute_ahead_are_clamped() {
+        assert_eq!(clamp_future(1_060_000, 1_000_000), 1_060_000);
+        assert_eq!(clamp_future(1_060_001, 1_000_000), 1_000_000);
+        assert_eq!(clamp_future(5, 1_000_000), 5);
+        assert_eq!(clamp_future(i64::MAX, i64::MAX - 1), i64::MAX);
+    }
+
+    #[test]
+    fn metadata_refuses_bytes_anywhere() {
+        assert!(metadata(&Value::Bytes(vec![0; 900_000])).is_err());
+        let inside = Value::Object(BTreeMap::from([(
+            "a".to_string(),
+            Value::Array(vec![Value::Bytes(vec![])]),
+        )]));
+        assert!(metadata(&inside).is_err());
+    }
 
     #[test]
     fn lengths_count_utf16_units() {

@@ -43,14 +43,14 @@ fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, Funct
             .or_else(|| ctx.identity.map(|i| i.subject.clone()));
         if let Some((row, outcome)) = dedupe::lookup(ctx.tx, op_id, known_user.as_deref())? {
             return match dedupe::session_outcome(&row, outcome)? {
-                Ok(doc) if returns_id => Ok(dedupe::id_of(&doc)),
-                Ok(doc) => Ok(doc),
+                Ok(summary) if returns_id => Ok(dedupe::id_of(&summary)),
+                Ok(summary) => current_session(ctx, &dedupe::id_of(&summary)),
                 Err((code, message)) => Err(FunctionError::coded(code, message)),
             };
         }
     }
     let t_ms = match args.str("occurredAt") {
-        Some(text) => limits::timestamp("occurredAt", text)?,
+        Some(text) => limits::clamp_future(limits::timestamp("occurredAt", text)?, ctx.now_ms),
         None => ctx.now_ms,
     };
     let op = Op::parse(kind, args)?;
@@ -73,6 +73,17 @@ fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, Funct
     } else {
         session.to_value()
     })
+}
+
+/// The session a replayed op names, as it is now.
+fn current_session(ctx: &Ctx<'_, '_>, id: &Value) -> Result<Value, FunctionError> {
+    let id = id.as_str().unwrap_or_default();
+    match sessions::get(ctx.tx.conn, id)? {
+        Some(session) => Ok(session.to_value()),
+        None => Err(FunctionError::not_found(format!(
+            "session {id} no longer exists"
+        ))),
+    }
 }
 
 pub fn start_session_args() -> Fields {
@@ -174,8 +185,11 @@ pub fn get_user_sessions_page_args() -> Fields {
 }
 
 /// One page of the user's sessions, newest first, as Convex's `paginate` returns
-/// it: `{page, isDone, continueCursor}`; the cursor after the last page is
-/// `_end_cursor`.
+/// it: `{page, isDone, continueCursor, splitCursor, pageStatus}`; the cursor after
+/// the last page is `_end_cursor`. With `endCursor` the page is exactly
+/// `(cursor, endCursor]` whatever `numItems` says — how `usePaginatedQuery` reloads
+/// a page and reads the halves of a split one. This server has no read limits, so
+/// it never asks for a split (`splitCursor` and `pageStatus` are null).
 pub fn get_user_sessions_page(
     ctx: &mut Ctx<'_, '_>,
     args: Args<'_>,
@@ -192,30 +206,33 @@ pub fn get_user_sessions_page(
         USER_SESSIONS_DEFAULT,
         USER_SESSIONS_MAX,
     )?;
-    let before_us = match opts.str("cursor") {
+    let before_us = cursor_position(ctx, &user, opts.str("cursor"), "cursor")?;
+    let end = match opts.str("endCursor") {
         None => None,
-        Some(END_CURSOR) => Some(i64::MIN),
-        Some(cursor) => {
-            let at = (ids::table_of(cursor) == Some(Table::VideoCallSessions))
-                .then(|| sessions::get(ctx.tx.conn, cursor))
-                .transpose()?
-                .flatten()
-                .filter(|s| s.user_id == user)
-                .ok_or_else(|| {
-                    FunctionError::invalid("paginationOpts.cursor is not a cursor of this query")
-                })?;
-            Some(at.creation_us)
+        Some(text) => Some((
+            text.to_string(),
+            cursor_position(ctx, &user, Some(text), "endCursor")?,
+        )),
+    };
+    let (page, is_done, continue_cursor) = match (before_us, end) {
+        (Some(i64::MIN), _) => (Vec::new(), true, END_CURSOR.to_string()),
+        (_, Some((_, Some(i64::MIN)))) => {
+            let page = sessions::by_user_down_to(ctx.tx.conn, &user, before_us, i64::MIN)?;
+            (page, true, END_CURSOR.to_string())
         }
-    };
-    let page = if before_us == Some(i64::MIN) {
-        Vec::new()
-    } else {
-        sessions::by_user(ctx.tx.conn, &user, before_us, num_items)?
-    };
-    let is_done = page.len() < num_items;
-    let continue_cursor = match page.last() {
-        Some(last) if !is_done => last.id.clone(),
-        _ => END_CURSOR.to_string(),
+        (_, Some((end_cursor, Some(end_us)))) => {
+            let page = sessions::by_user_down_to(ctx.tx.conn, &user, before_us, end_us)?;
+            (page, false, end_cursor)
+        }
+        (_, _) => {
+            let page = sessions::by_user(ctx.tx.conn, &user, before_us, num_items)?;
+            let is_done = page.len() < num_items;
+            let continue_cursor = match page.last() {
+                Some(last) if !is_done => last.id.clone(),
+                _ => END_CURSOR.to_string(),
+            };
+            (page, is_done, continue_cursor)
+        }
     };
     let mut out = BTreeMap::new();
     out.insert(
@@ -224,7 +241,36 @@ pub fn get_user_sessions_page(
     );
     out.insert("isDone".to_string(), Value::Boolean(is_done));
     out.insert("continueCursor".to_string(), Value::String(continue_cursor));
+    out.insert("splitCursor".to_string(), Value::Null);
+    out.insert("pageStatus".to_string(), Value::Null);
     Ok(Value::Object(out))
+}
+
+/// Where a cursor points: None (the start) for a null cursor, `i64::MIN` for the
+/// end, else the creation time of the user's session it names.
+fn cursor_position(
+    ctx: &Ctx<'_, '_>,
+    user: &str,
+    cursor: Option<&str>,
+    field: &str,
+) -> Result<Option<i64>, FunctionError> {
+    match cursor {
+        None => Ok(None),
+        Some(END_CURSOR) => Ok(Some(i64::MIN)),
+        Some(cursor) => {
+            let at = (ids::table_of(cursor) == Some(Table::VideoCallSessions))
+                .then(|| sessions::get(ctx.tx.conn, cursor))
+                .transpose()?
+                .flatten()
+                .filter(|s| s.user_id == user)
+                .ok_or_else(|| {
+                    FunctionError::invalid(format!(
+                        "paginationOpts.{field} is not a cursor of this query"
+                    ))
+                })?;
+            Ok(Some(at.creation_us))
+        }
+    }
 }
 
 pub fn get_active_session_args() -> Fields {
