@@ -106,6 +106,10 @@ pub async fn middleware(
             "this origin may not call the server; start it with --allow-origin <origin> to allow it",
         );
     }
+    let private_network = request
+        .headers()
+        .get("access-control-request-private-network")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()
     } else {
@@ -135,6 +139,14 @@ pub async fn middleware(
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from_static("86400"),
     );
+    // Chromium asks before a public page (an --allow-origin site) may reach a
+    // loopback address; an origin on the list may.
+    if private_network {
+        headers.insert(
+            "access-control-allow-private-network",
+            HeaderValue::from_static("true"),
+        );
+    }
     response
 }
 

@@ -10,6 +10,7 @@
 #![warn(rust_2018_idioms, unused)]
 
 pub mod auth;
+pub mod body;
 pub mod config;
 pub mod cors;
 pub mod db;

@@ -110,6 +110,31 @@ fn own_loopback_and_listed_origins_are_allowed_without_credentials() {
             .get("access-control-allow-credentials")
             .is_none());
     }
+    // Chromium's private-network preflight: answered for a listed origin only.
+    for (origin, allowed) in [
+        ("https://app.example.com", true),
+        ("https://evil.example", false),
+    ] {
+        let preflight = server
+            .client
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/api/mutation", server.url),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Private-Network", "true")
+            .send()
+            .unwrap();
+        assert_eq!(
+            preflight
+                .headers()
+                .get("access-control-allow-private-network")
+                .is_some(),
+            allowed,
+            "{origin}"
+        );
+    }
     let star = Server::start_with(&["--allow-origin", "*"]);
     let response = post(&star, "/api/query")
         .header("Origin", "https://anyone.example")

@@ -27,9 +27,17 @@ fn spawn(args: &[String]) -> (Child, String) {
         .args(args)
         .env_remove("VSS_JWT_SECRET")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("server binary starts");
+    // Forwarded through the test's own stderr, which the harness captures: shown
+    // with a failing test only (an anonymous server's notice would flood the run).
+    let stderr = child.stderr.take().expect("stderr piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("server: {line}");
+        }
+    });
     let stdout = child.stdout.take().expect("stdout piped");
     let (send, receive) = mpsc::channel();
     std::thread::spawn(move || {
