@@ -4,7 +4,8 @@
 //! Invariants:
 //! - a record's key sorts by creation: `{prefix}op:{13-digit ms}-{tabId}-{6-digit counter}`;
 //!   the ms part never goes backwards within an instance (it is max(last, now)), so the
-//!   per-session order of ops is the key order;
+//!   per-session order of ops is the key order; it is a sort position, not the event
+//!   time, and follows stored keys only within limits (see `outbox`);
 //! - `opId` is a random UUID v4 made once at enqueue and never changed, so a re-sent
 //!   op is recognised by the backend's dedupe;
 //! - `occurredAt` is the event time (client clock, ISO-8601 UTC with ms), never the

@@ -374,11 +374,14 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     foreign.insert(k);
                 }
             }
+            let now = self.inner.env.now_ms();
             for (k, rec, bytes) in recovery.good {
-                st.outbox.observe_key(&k);
                 if !rec.belongs_to(user) {
                     foreign.insert(k);
                 } else if !st.outbox.contains(&k) {
+                    // Another live instance may hold a record far ahead under its key:
+                    // it is not moved here, and its time is not followed.
+                    st.outbox.observe_key(&k, now);
                     st.outbox.insert(k, rec, bytes, true);
                 }
             }

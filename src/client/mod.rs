@@ -126,13 +126,20 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         }
         let mut outbox = Outbox::new(&prefix, &tab);
         let mut foreign = KeySet::default();
+        let now = env.now_ms();
+        let mut ahead = Vec::new();
         for (k, rec, bytes) in recovery.good {
-            outbox.observe_key(&k);
+            // Ownership first: another user's keys never move this user's key clock.
             if !rec.belongs_to(&config.user_id) {
                 foreign.insert(k);
-                continue;
+            } else if outbox.observe_key(&k, now) {
+                outbox.insert(k, rec, bytes, true);
+            } else {
+                ahead.push((k, rec));
             }
-            outbox.insert(k, rec, bytes, true);
+        }
+        for (old, rec) in ahead {
+            rekey(&storage, &mut outbox, old, rec, now).await;
         }
         let mut delivery = Delivery::new(config.max_attempts);
         let dead = load_dead(&storage, dead_keys).await;
@@ -365,6 +372,28 @@ fn default_log(line: &str) {
     eprintln!("{line}");
     #[cfg(target_arch = "wasm32")]
     let _ = line;
+}
+
+/// Moves a record whose key is far ahead of the clock to a fresh key after every
+/// record loaded so far (records are moved in key order, so theirs is kept): new ops
+/// then sort after it, as they were made after it. If the write fails it stays under
+/// its old key (sorting last) and is moved at the next open. A crash between the
+/// write and the removal leaves two copies with one opId, which the backend dedupes.
+async fn rekey<S: Storage>(
+    storage: &S,
+    outbox: &mut Outbox,
+    old: String,
+    rec: crate::record::OpRecord,
+    now: f64,
+) {
+    let json = rec.to_json();
+    let fresh = outbox.next_key(now);
+    if storage.set(&fresh, &json).await.is_ok() {
+        let _ = storage.remove(&old).await;
+        outbox.insert(fresh, rec, json.len(), true);
+    } else {
+        outbox.insert(old, rec, json.len(), true);
+    }
 }
 
 /// Splits a listing of the client's prefix into (op record keys, dead letter keys).
