@@ -19,6 +19,10 @@ pub struct Config {
     pub storage_prefix: String,
     /// Ops per `applyBatch` call (the backend accepts at most 100).
     pub batch_size: usize,
+    /// Cap on one `applyBatch` call's JSON in bytes (default 512 KiB, half the
+    /// backend's 1 MiB limit); an op larger than a batch may carry is dead-lettered
+    /// `TOO_LARGE`.
+    pub max_batch_bytes: usize,
     /// Cap on stored ops; over it, the oldest settings/quality ops are evicted.
     pub max_records: usize,
     /// Cap on the stored ops' total JSON size, same eviction rule.
@@ -48,6 +52,7 @@ impl Default for Config {
             user_id: String::new(),
             storage_prefix: "vss:".into(),
             batch_size: 100,
+            max_batch_bytes: crate::delivery::MAX_BATCH_BYTES,
             max_records: 10_000,
             max_bytes: 4 * 1024 * 1024,
             debounce_ms: 250,

@@ -118,6 +118,11 @@ async fn bad_input_is_a_typed_error_and_stores_nothing() {
             set(&o, "batchSize", 1000);
             o
         },
+        {
+            let o = options(dead_url(), "u", &prefix);
+            set(&o, "maxBatchBytes", 10);
+            o
+        },
     ];
     for o in bad {
         match video_session_sdk::wasm::VideoSessionClient::create(o.unchecked_into()).await {

@@ -142,6 +142,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             rekey(&storage, &mut outbox, old, rec, now).await;
         }
         let mut delivery = Delivery::new(config.max_attempts);
+        delivery.max_batch_bytes = config.max_batch_bytes;
         let dead = load_dead(&storage, dead_keys).await;
         for d in dead.values() {
             if d.kind == OpKind::StartSession {

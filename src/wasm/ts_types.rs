@@ -11,7 +11,7 @@ const TS_TYPES: &'static str = r#"
 export type ErrorCode =
   | "INVALID_ARGUMENT" | "INVALID_TRANSITION" | "NO_ACTIVE_SESSION" | "NOT_FOUND"
   | "FORBIDDEN" | "STORAGE" | "NETWORK" | "RETRIES_EXHAUSTED" | "BAD_REPLY"
-  | "REJECTED" | "CLOSED";
+  | "REJECTED" | "TOO_LARGE" | "CLOSED";
 
 /** What the SDK rejects with: an `Error` named "VideoSessionError" with a `code`. */
 export interface VideoSessionError extends Error {
@@ -49,6 +49,9 @@ export interface VideoSessionClientOptions {
   storagePrefix?: string;
   /** Ops per batch, 1-100 (default 100, the most one applyBatch takes). */
   batchSize?: number;
+  /** Most JSON bytes per batch, 1024-1048576 (default 524288); an op larger than a
+   * batch may carry is dropped with code "TOO_LARGE". */
+  maxBatchBytes?: number;
   /** Wait after an enqueue before sending, ms (default 250). */
   debounceMs?: number;
   /** How long a read waits for the backend before answering locally, ms (default 3000). */
