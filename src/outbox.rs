@@ -336,7 +336,7 @@ mod tests {
             client_session_id: session.into(),
             args,
             occurred_at: "2024-01-15T10:30:00.000Z".into(),
-            user_id: None,
+            user_id: Some("u".into()),
             attempts: 0,
             next_attempt_at: None,
             last_error: None,

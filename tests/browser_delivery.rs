@@ -344,3 +344,40 @@ async fn another_user_on_this_browser_never_sends_the_first_users_ops() {
         assert_eq!(sessions, json!([]), "{user}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_user_whose_id_begins_with_anothers_never_touches_their_keys() {
+    let base = unique("acme");
+    let nested = format!("{base}:op");
+    let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    // What today's release stored for the nested user, under the unescaped prefix,
+    // which lies inside the shorter user's op namespace.
+    let legacy_op = format!("vss:{nested}:op:1705314540000-3f2a9c1b-000000");
+    let legacy_current = format!("vss:{nested}:current");
+    let record = json!({
+        "opId": unique("op"), "kind": "startSession", "clientSessionId": "cs-nested",
+        "args": {"supportWorkerName": "Dr. Nested", "clientSessionId": "cs-nested"},
+        "occurredAt": "2024-01-15T10:29:00.000Z", "userId": nested, "attempts": 0
+    });
+    store.set_item(&legacy_op, &record.to_string()).unwrap();
+    store.set_item(&legacy_current, "cs-nested").unwrap();
+
+    let o = options(dead_url(), &base, "");
+    remove(&o, "storagePrefix");
+    let a = open(o).await;
+    assert_eq!(a.pending_count(), 0);
+    a.close();
+    drop(a);
+    assert!(local_keys(&format!("vss:{base}:quarantine:")).is_empty());
+    assert!(local_get(&legacy_op).is_some() && local_get(&legacy_current).is_some());
+
+    // The nested user's record moves to their escaped prefix and is theirs to send.
+    let o = options(dead_url(), &nested, "");
+    remove(&o, "storagePrefix");
+    let b = open(o).await;
+    assert_eq!(b.pending_count(), 1);
+    b.close();
+    assert!(local_get(&legacy_op).is_none());
+    assert_eq!(local_ops(&format!("vss:{base}%3Aop:")).len(), 1);
+    let _ = store.remove_item(&legacy_current);
+}

@@ -30,7 +30,7 @@ use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::{quarantine_key, recover, Outbox};
 use crate::platform::{Env, Storage, Transport};
-use crate::record::{op_prefix, tab_id, OpKind};
+use crate::record::{is_key_suffix, op_prefix, tab_id, OpKind, OpRecord};
 use crate::validate;
 use crate::wire::CallStats;
 
@@ -92,7 +92,17 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// not parse), dead letters, the local view and the current session.
     pub async fn open(config: Config, storage: S, transport: T, env: E) -> Result<Self, ApiError> {
         validate::user_id(&config.user_id)?;
+        if let Some(t) = &config.tab_id {
+            if t.is_empty() || t.contains(':') || t.len() > 64 {
+                return Err(ApiError::invalid_argument(
+                    "tabId must be 1-64 characters without ':'",
+                ));
+            }
+        }
         let prefix = config.storage_prefix.clone();
+        if let Some(old) = config.legacy_prefix.as_deref().filter(|p| *p != prefix) {
+            migrate(&storage, old, &prefix, &config.user_id).await;
+        }
         let tab = config
             .tab_id
             .clone()
@@ -380,13 +390,7 @@ fn default_log(line: &str) {
 /// then sort after it, as they were made after it. If the write fails it stays under
 /// its old key (sorting last) and is moved at the next open. A crash between the
 /// write and the removal leaves two copies with one opId, which the backend dedupes.
-async fn rekey<S: Storage>(
-    storage: &S,
-    outbox: &mut Outbox,
-    old: String,
-    rec: crate::record::OpRecord,
-    now: f64,
-) {
+async fn rekey<S: Storage>(storage: &S, outbox: &mut Outbox, old: String, rec: OpRecord, now: f64) {
     let json = rec.to_json();
     let fresh = outbox.next_key(now);
     if storage.set(&fresh, &json).await.is_ok() {
@@ -398,17 +402,47 @@ async fn rekey<S: Storage>(
 }
 
 /// Splits a listing of the client's prefix into (op record keys, dead letter keys).
+/// Only keys of the shape this SDK writes count: others under the prefix belong to a
+/// prefix that begins with this one (another user's, from a release that did not
+/// escape user ids) and are left alone.
 fn split_listing(prefix: &str, listed: Vec<String>) -> (Vec<String>, Vec<String>) {
     let (ops, dead) = (op_prefix(prefix), key(prefix, "dead:"));
     let (mut op_keys, mut dead_keys) = (Vec::new(), Vec::new());
     for k in listed {
-        if k.starts_with(&ops) {
+        if k.strip_prefix(&ops).is_some_and(is_key_suffix) {
             op_keys.push(k);
-        } else if k.starts_with(&dead) {
+        } else if k.strip_prefix(&dead).is_some_and(is_key_suffix) {
             dead_keys.push(k);
         }
     }
     (op_keys, dead_keys)
+}
+
+/// Moves this user's op records from the prefix an earlier release used to `to`
+/// (same key suffix, so their order is kept). Only records that name this user
+/// move: the old prefix may also be another user's current one. Best effort: a
+/// record whose write fails stays and is moved at the next open.
+async fn migrate<S: Storage>(storage: &S, from: &str, to: &str, user: &str) {
+    let old_ops = op_prefix(from);
+    let Ok(keys) = storage.keys_with_prefix(&old_ops).await else {
+        return;
+    };
+    for k in keys {
+        let Some(suffix) = k.strip_prefix(&old_ops).filter(|s| is_key_suffix(s)) else {
+            continue;
+        };
+        let Ok(Some(raw)) = storage.get(&k).await else {
+            continue;
+        };
+        if OpRecord::parse(&raw).is_some_and(|r| r.belongs_to(user))
+            && storage
+                .set(&key(&op_prefix(to), suffix), &raw)
+                .await
+                .is_ok()
+        {
+            let _ = storage.remove(&k).await;
+        }
+    }
 }
 
 /// Reads the dead letters stored under `keys`, skipping any that do not parse.
