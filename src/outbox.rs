@@ -135,15 +135,15 @@ impl Outbox {
             self.last_ms = now;
             self.counter = 0;
         } else {
-            self.counter += 1;
+            self.counter = self.counter.saturating_add(1);
             if self.counter >= 1_000_000 {
-                self.last_ms += 1;
+                self.last_ms = self.last_ms.saturating_add(1);
                 self.counter = 0;
             }
         }
         let mut key = op_key(&self.prefix, self.last_ms, &self.tab_id, self.counter);
         while self.entries.contains_key(&key) {
-            self.counter += 1;
+            self.counter = self.counter.saturating_add(1);
             key = op_key(&self.prefix, self.last_ms, &self.tab_id, self.counter);
         }
         key
@@ -163,7 +163,7 @@ impl Outbox {
         // The next key goes to the following ms: at the same ms it would sort by tab
         // id, which may put it before the key seen.
         if ms >= self.last_ms {
-            self.last_ms = ms + 1;
+            self.last_ms = ms.saturating_add(1);
             self.counter = 0;
         }
         true
@@ -173,7 +173,7 @@ impl Outbox {
     /// storage or about to write it, so it is not serialised again here).
     pub fn insert(&mut self, key: String, rec: OpRecord, bytes: usize, durable: bool) {
         self.remove(&key);
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
         let session = &rec.client_session_id;
         let i = match self.session_slot(session) {
             Ok(i) => i,
@@ -196,7 +196,7 @@ impl Outbox {
 
     pub fn remove(&mut self, key: &str) -> Option<Entry> {
         let e = self.entries.remove(key)?;
-        self.bytes -= e.bytes;
+        self.bytes = self.bytes.saturating_sub(e.bytes);
         self.unindex(&e.rec.client_session_id, key);
         Some(e)
     }
@@ -312,8 +312,8 @@ impl Outbox {
                 continue;
             }
             out.push(key.clone());
-            n -= 1;
-            bytes -= e.bytes;
+            n = n.saturating_sub(1);
+            bytes = bytes.saturating_sub(e.bytes);
         }
         out
     }

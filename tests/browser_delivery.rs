@@ -256,6 +256,26 @@ async fn without_web_locks_a_storage_lease_elects_the_sender() {
     assert_eq!(stats["completedSessions"], 3.0, "{stats}");
 }
 
+#[wasm_bindgen_test]
+async fn a_planted_lease_that_never_expires_does_not_stop_sending() {
+    let prefix = format!("{}:", unique("ghost-lease"));
+    let user = unique("u");
+    let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    store
+        .set_item(
+            &format!("{prefix}sender-lease"),
+            r#"{"holder":"ghost","expiresAt":1e300}"#,
+        )
+        .unwrap();
+    hide_web_locks(true);
+    let a = open(options(server_url(), &user, &prefix)).await;
+    hide_web_locks(false);
+    ok(a.start_session(start("Dr. Ghost"))).await;
+    let report = json(&ok(a.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+    assert!(local_ops(&prefix).is_empty());
+}
+
 /// Fills localStorage until it refuses a write; returns the filler keys.
 fn fill_local_storage(prefix: &str) -> Vec<String> {
     let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();

@@ -211,7 +211,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     if retry.counts {
                         for (k, _, _) in &sent {
                             if let Some(e) = st.outbox.get_mut(k) {
-                                e.rec.attempts += 1;
+                                e.rec.attempts = e.rec.attempts.saturating_add(1);
                                 e.rec.last_error = Some(retry.reason.clone());
                                 e.rec.next_attempt_at = Some(retry_at);
                                 if e.durable {

@@ -430,16 +430,15 @@ impl Delivery {
         };
         if counts {
             for c in sent {
-                if c.rec.attempts + 1 >= self.max_attempts {
+                // Saturating: `attempts` is read from storage and may be anything.
+                let tried = c.rec.attempts.saturating_add(1);
+                if tried >= self.max_attempts {
                     let code = ErrorCode::RetriesExhausted.as_str().to_string();
                     self.kill(c, &code);
                     out.dead.push(Dead {
                         key: c.key.to_string(),
                         code,
-                        reason: format!(
-                            "gave up after {} failed attempts; last: {reason}",
-                            c.rec.attempts + 1
-                        ),
+                        reason: format!("gave up after {tried} failed attempts; last: {reason}"),
                     });
                 }
             }

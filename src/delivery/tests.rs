@@ -96,6 +96,22 @@ fn retry_after_sets_the_wait_and_attempts_run_out() {
 }
 
 #[test]
+fn a_stored_attempts_count_at_its_maximum_saturates() {
+    let (keys, mut recs) = fixture();
+    recs[0].attempts = u32::MAX;
+    let c = cands(&keys[..1], &recs[..1]);
+    let mut d = Delivery::new(25);
+    let out = d.on_outcome(&c, http(503), 0.0, 0);
+    assert_eq!(out.dead.len(), 1);
+    assert_eq!(out.dead[0].code, "RETRIES_EXHAUSTED");
+    assert!(
+        out.dead[0].reason.contains("4294967295"),
+        "{}",
+        out.dead[0].reason
+    );
+}
+
+#[test]
 fn per_op_rejection_cascades_to_the_session() {
     let (keys, recs) = fixture();
     let c = cands(&keys, &recs);
