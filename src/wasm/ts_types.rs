@@ -42,7 +42,9 @@ export interface VideoSessionClientOptions {
   onEvent?: (event: VideoSessionEvent) => void;
   debug?: boolean;
   /**
-   * Prefix of every storage key (default `vss:<userId>:`). Instances with the same
+   * Prefix of every storage key (default `vss:<userId>:`, with `%` and `:` in the
+   * user id written `%25` and `%3A`, so no user's prefix begins with another's).
+   * Instances with the same
    * prefix share their queue and one sender; each op records its user, and a client
    * only delivers its own user's ops.
    */
