@@ -3,7 +3,7 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use super::{key, load_dead, split_listing, Client, State, MAX_DEAD_LETTERS};
+use super::{key, load_dead, move_value, split_listing, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
 use crate::delivery::{Candidate, Dead, Plan};
 use crate::events::Event;
@@ -408,15 +408,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         }
         for (k, v) in &recovery.bad {
-            if self
-                .inner
-                .storage
-                .set(&quarantine_key(&prefix, k), v)
-                .await
-                .is_ok()
-            {
-                let _ = self.inner.storage.remove(k).await;
-            }
+            move_value(&self.inner.storage, k, &quarantine_key(&prefix, k), v).await;
         }
         let dead = load_dead(&self.inner.storage, dead_keys).await;
         {

@@ -130,9 +130,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         for (k, v) in &recovery.bad {
             // Best effort: if the quarantine write fails the record stays where it is
             // and is set aside again at the next open.
-            if storage.set(&quarantine_key(&prefix, k), v).await.is_ok() {
-                let _ = storage.remove(k).await;
-            }
+            move_value(&storage, k, &quarantine_key(&prefix, k), v).await;
         }
         let mut outbox = Outbox::new(&prefix, &tab);
         let mut foreign = KeySet::default();
@@ -148,8 +146,21 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 ahead.push((k, rec));
             }
         }
+        // Records whose keys are far ahead of the clock move to fresh keys after every
+        // record loaded so far (in key order, so theirs is kept): new ops then sort
+        // after them, as they were made after them. A record whose write fails stays
+        // under its old key (sorting last) and is moved at the next open; a crash
+        // between write and removal leaves two copies of one opId, which the backend
+        // dedupes.
         for (old, rec) in ahead {
-            rekey(&storage, &mut outbox, old, rec, now).await;
+            let json = rec.to_json();
+            let fresh = outbox.next_key(now);
+            let k = if move_value(&storage, &old, &fresh, &json).await {
+                fresh
+            } else {
+                old
+            };
+            outbox.insert(k, rec, json.len(), true);
         }
         let mut delivery = Delivery::new(config.max_attempts);
         delivery.max_batch_bytes = config.max_batch_bytes;
@@ -385,20 +396,15 @@ fn default_log(line: &str) {
     let _ = line;
 }
 
-/// Moves a record whose key is far ahead of the clock to a fresh key after every
-/// record loaded so far (records are moved in key order, so theirs is kept): new ops
-/// then sort after it, as they were made after it. If the write fails it stays under
-/// its old key (sorting last) and is moved at the next open. A crash between the
-/// write and the removal leaves two copies with one opId, which the backend dedupes.
-async fn rekey<S: Storage>(storage: &S, outbox: &mut Outbox, old: String, rec: OpRecord, now: f64) {
-    let json = rec.to_json();
-    let fresh = outbox.next_key(now);
-    if storage.set(&fresh, &json).await.is_ok() {
-        let _ = storage.remove(&old).await;
-        outbox.insert(fresh, rec, json.len(), true);
-    } else {
-        outbox.insert(old, rec, json.len(), true);
+/// Writes `value` under `to`, then removes `from`. False, with `from` kept, if the
+/// write fails. One function for every move (quarantine, re-key, migration): each
+/// storage call on the wasm storage enum costs code.
+pub(super) async fn move_value<S: Storage>(storage: &S, from: &str, to: &str, value: &str) -> bool {
+    if storage.set(to, value).await.is_err() {
+        return false;
     }
+    let _ = storage.remove(from).await;
+    true
 }
 
 /// Splits a listing of the client's prefix into (op record keys, dead letter keys).
@@ -434,13 +440,8 @@ async fn migrate<S: Storage>(storage: &S, from: &str, to: &str, user: &str) {
         let Ok(Some(raw)) = storage.get(&k).await else {
             continue;
         };
-        if OpRecord::parse(&raw).is_some_and(|r| r.belongs_to(user))
-            && storage
-                .set(&key(&op_prefix(to), suffix), &raw)
-                .await
-                .is_ok()
-        {
-            let _ = storage.remove(&k).await;
+        if OpRecord::parse(&raw).is_some_and(|r| r.belongs_to(user)) {
+            move_value(storage, &k, &key(&op_prefix(to), suffix), &raw).await;
         }
     }
 }
