@@ -20,8 +20,8 @@ pub struct Config {
     /// Ops per `applyBatch` call (the backend accepts at most 100).
     pub batch_size: usize,
     /// Cap on one `applyBatch` call's JSON in bytes (default 512 KiB, half the
-    /// backend's 1 MiB limit); an op larger than a batch may carry is dead-lettered
-    /// `TOO_LARGE`.
+    /// backend's 1 MiB limit; at least 32 KiB is used, so every valid op fits); an
+    /// op larger than a batch may carry is dead-lettered `TOO_LARGE`.
     pub max_batch_bytes: usize,
     /// Cap on stored ops; over it, the oldest settings/quality ops are evicted.
     pub max_records: usize,

@@ -102,6 +102,24 @@ fn a_hundred_maximal_ops_go_in_a_few_capped_batches() {
 }
 
 #[test]
+fn a_tiny_byte_cap_still_carries_every_valid_op() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(45),
+    );
+    let mut cfg = config();
+    cfg.max_batch_bytes = 1;
+    let c = block_on(Client::open(cfg, disk, t.clone(), env)).unwrap();
+    for _ in 0..3 {
+        block_on(c.start_session(maximal_start())).unwrap();
+    }
+    let report = block_on(c.flush());
+    assert_eq!((report.applied, report.pending), (3, 0), "{report:?}");
+    assert!(c.dead_letters().is_empty());
+}
+
+#[test]
 fn a_413_halves_the_batch_and_uses_no_attempts() {
     let (disk, t, env) = (
         MemoryStorage::new(),

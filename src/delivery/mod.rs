@@ -38,6 +38,11 @@ pub const MAX_BATCH: usize = 100;
 /// limit, so headers, escaping differences and a transport's wrapping all fit.
 pub const MAX_BATCH_BYTES: usize = 512 * 1024;
 
+/// The smallest cap honoured: a batch must carry the largest op the SDK accepts
+/// (≈ 16 KB: 4,096 units of metadata as UTF-8, names and ids at their limits), so a
+/// small setting cannot turn valid ops into `TOO_LARGE` dead letters.
+pub const MIN_BATCH_BYTES: usize = 32 * 1024;
+
 /// Room kept in every batch for what wraps the ops: `userId` (≤ 200 UTF-16 units,
 /// ≤ 1,200 bytes escaped), `sentAt`, the function path and the transport's keys.
 const ENVELOPE_BYTES: usize = 4 * 1024;
@@ -112,7 +117,8 @@ pub struct Delivery {
     /// list, not a hash map: there are few, and the wasm build then links no hashing.
     dead_sessions: Vec<(String, String, String)>,
     pub max_attempts: u32,
-    /// Cap on a batch's JSON, envelope included ([`MAX_BATCH_BYTES`] by default).
+    /// Cap on a batch's JSON, envelope included ([`MAX_BATCH_BYTES`] by default, never
+    /// less than [`MIN_BATCH_BYTES`]).
     pub max_batch_bytes: usize,
 }
 
@@ -139,7 +145,7 @@ impl Delivery {
 
     /// The room for ops in one batch.
     fn op_room(&self) -> usize {
-        self.max_batch_bytes.saturating_sub(ENVELOPE_BYTES).max(1)
+        self.max_batch_bytes.max(MIN_BATCH_BYTES) - ENVELOPE_BYTES
     }
 
     /// Decides the next step. `pending` is every op not in flight, in key order.

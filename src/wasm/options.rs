@@ -126,7 +126,7 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
     if let Some(n) = opt_u64(options, "batchSize", 1, 100)? {
         config.batch_size = n as usize;
     }
-    if let Some(n) = opt_u64(options, "maxBatchBytes", 1_024, 1_048_576)? {
+    if let Some(n) = opt_u64(options, "maxBatchBytes", 32_768, 1_048_576)? {
         config.max_batch_bytes = n as usize;
     }
     if let Some(n) = opt_u64(options, "debounceMs", 0, 60_000)? {

@@ -51,7 +51,7 @@ export interface VideoSessionClientOptions {
   storagePrefix?: string;
   /** Ops per batch, 1-100 (default 100, the most one applyBatch takes). */
   batchSize?: number;
-  /** Most JSON bytes per batch, 1024-1048576 (default 524288); an op larger than a
+  /** Most JSON bytes per batch, 32768-1048576 (default 524288); an op larger than a
    * batch may carry is dropped with code "TOO_LARGE". */
   maxBatchBytes?: number;
   /** Wait after an enqueue before sending, ms (default 250). */
