@@ -19,14 +19,22 @@ pub struct Config {
     pub storage_prefix: String,
     /// Ops per `applyBatch` call (the backend accepts at most 100).
     pub batch_size: usize,
+    /// Cap on one `applyBatch` call's JSON in bytes (default 512 KiB, half the
+    /// backend's 1 MiB limit; at least 32 KiB is used, so every valid op fits); an
+    /// op larger than a batch may carry is dead-lettered `TOO_LARGE`.
+    pub max_batch_bytes: usize,
     /// Cap on stored ops; over it, the oldest settings/quality ops are evicted.
     pub max_records: usize,
     /// Cap on the stored ops' total JSON size, same eviction rule.
     pub max_bytes: usize,
     /// How long after an enqueue delivery should wait for more ops to batch.
     pub debounce_ms: u64,
-    /// Identifies this instance in op keys; random when `None`.
+    /// Identifies this instance in op keys; random when `None`. Non-empty, no `:`.
     pub tab_id: Option<String>,
+    /// A prefix this user's op records were stored under by an earlier release (the
+    /// unescaped `vss:{userId}:`); at open, records there that name this user move to
+    /// `storage_prefix`. Set by the wasm layer when the two differ.
+    pub legacy_prefix: Option<String>,
     /// Transient (non-network) failures an op survives before it is dead-lettered.
     pub max_attempts: u32,
     /// How long reads wait for the backend before answering from the local view.
@@ -48,14 +56,34 @@ impl Default for Config {
             user_id: String::new(),
             storage_prefix: "vss:".into(),
             batch_size: 100,
+            max_batch_bytes: crate::delivery::MAX_BATCH_BYTES,
             max_records: 10_000,
             max_bytes: 4 * 1024 * 1024,
             debounce_ms: 250,
             tab_id: None,
+            legacy_prefix: None,
             max_attempts: 25,
             read_timeout_ms: 3_000,
         }
     }
+}
+
+/// The default per-user storage prefix: `{base}{userId}:` with `%` and `:` in the
+/// user id escaped (`%25`, `%3A`), so no user's prefix begins with another's (`acme`
+/// and `acme:op` would otherwise nest: `vss:acme:` is a prefix of `vss:acme:op:`).
+/// Ids without `%` or `:` keep the prefix earlier releases used.
+pub fn user_storage_prefix(base: &str, user_id: &str) -> String {
+    let mut out = String::with_capacity(base.len() + user_id.len() + 1);
+    out.push_str(base);
+    for c in user_id.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            ':' => out.push_str("%3A"),
+            c => out.push(c),
+        }
+    }
+    out.push(':');
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     BadReply,
     /// The backend reported an error without a code (validator, unknown function, HTTP 4xx).
     Rejected,
+    /// An op too large for any batch (or refused alone with HTTP 413): dead-lettered.
+    TooLarge,
 }
 
 impl ErrorCode {
@@ -46,6 +48,7 @@ impl ErrorCode {
             ErrorCode::RetriesExhausted => "RETRIES_EXHAUSTED",
             ErrorCode::BadReply => "BAD_REPLY",
             ErrorCode::Rejected => "REJECTED",
+            ErrorCode::TooLarge => "TOO_LARGE",
         }
     }
 
@@ -61,6 +64,7 @@ impl ErrorCode {
             "NETWORK" => ErrorCode::Network,
             "RETRIES_EXHAUSTED" => ErrorCode::RetriesExhausted,
             "BAD_REPLY" => ErrorCode::BadReply,
+            "TOO_LARGE" => ErrorCode::TooLarge,
             _ => ErrorCode::Rejected,
         }
     }
@@ -116,6 +120,7 @@ mod tests {
             ErrorCode::Network,
             ErrorCode::RetriesExhausted,
             ErrorCode::BadReply,
+            ErrorCode::TooLarge,
         ] {
             assert_eq!(ErrorCode::from_wire(code.as_str()), code);
             let json = serde_json::to_string(&code).unwrap();

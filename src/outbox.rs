@@ -7,6 +7,10 @@
 //!   tabs never overwrite each other and enqueue cost does not grow with the queue;
 //! - keys handed out never go backwards (max of the clock and the last key seen, then
 //!   a counter), so key order is creation order for one instance;
+//! - a key is a sort position, not an event time: the clock follows only this user's
+//!   stored keys and only up to [`MAX_KEY_LEAD_MS`] ahead of the device's clock, so a
+//!   planted key (`op:9999999999999-…`), another user's keys or a tab whose clock ran
+//!   ahead cannot drag later keys, let alone `occurredAt`, into the future;
 //! - lifecycle ops (start/connected/end/failed) are never evicted; over the cap the
 //!   oldest settings/quality ops go first;
 //! - an op in flight is never coalesced, evicted or dropped by a re-sync;
@@ -18,6 +22,20 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::record::{key_ms, op_key, op_prefix, OpKind, OpRecord};
+
+/// How far ahead of the device's clock a stored key may be and still be followed:
+/// keys of tabs on one device share its clock, so more than a minute ahead means a
+/// clock that has since been set back, or a planted key.
+pub const MAX_KEY_LEAD_MS: u64 = 60_000;
+
+/// The device's clock as whole ms (0 when it reads nonsense).
+fn clock_ms(now_ms: f64) -> u64 {
+    if now_ms.is_finite() && now_ms > 0.0 {
+        now_ms as u64
+    } else {
+        0
+    }
+}
 
 /// One record in memory.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,46 +127,53 @@ impl Outbox {
         &self.prefix
     }
 
-    /// Allocates the next key and the event time (ms) it stands for.
-    pub fn next_key(&mut self, now_ms: f64) -> (String, u64) {
-        let now = if now_ms.is_finite() && now_ms > 0.0 {
-            now_ms as u64
-        } else {
-            0
-        };
+    /// Allocates the next key: a sort position after every key handed out or
+    /// followed so far. It is not the op's event time (that is the device's clock).
+    pub fn next_key(&mut self, now_ms: f64) -> String {
+        let now = clock_ms(now_ms);
         if now > self.last_ms {
             self.last_ms = now;
             self.counter = 0;
         } else {
-            self.counter += 1;
+            self.counter = self.counter.saturating_add(1);
             if self.counter >= 1_000_000 {
-                self.last_ms += 1;
+                self.last_ms = self.last_ms.saturating_add(1);
                 self.counter = 0;
             }
         }
         let mut key = op_key(&self.prefix, self.last_ms, &self.tab_id, self.counter);
         while self.entries.contains_key(&key) {
-            self.counter += 1;
+            self.counter = self.counter.saturating_add(1);
             key = op_key(&self.prefix, self.last_ms, &self.tab_id, self.counter);
         }
-        (key, self.last_ms)
+        key
     }
 
-    /// Notes a key seen in storage so later keys sort after it.
-    pub fn observe_key(&mut self, key: &str) {
-        if let Some(ms) = key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms) {
-            if ms > self.last_ms {
-                self.last_ms = ms;
-                self.counter = 0;
-            }
+    /// Notes a key of this user's seen in storage so later keys sort after it.
+    /// Returns false, and follows nothing, when the key's time is more than
+    /// [`MAX_KEY_LEAD_MS`] ahead of `now_ms`: such a record sorts after every new one
+    /// unless the caller moves it to a fresh key.
+    pub fn observe_key(&mut self, key: &str, now_ms: f64) -> bool {
+        let Some(ms) = key.strip_prefix(&op_prefix(&self.prefix)).and_then(key_ms) else {
+            return true;
+        };
+        if ms > clock_ms(now_ms).saturating_add(MAX_KEY_LEAD_MS) {
+            return false;
         }
+        // The next key goes to the following ms: at the same ms it would sort by tab
+        // id, which may put it before the key seen.
+        if ms >= self.last_ms {
+            self.last_ms = ms.saturating_add(1);
+            self.counter = 0;
+        }
+        true
     }
 
     /// Adds a record whose stored JSON is `bytes` long (the caller has that JSON, from
     /// storage or about to write it, so it is not serialised again here).
     pub fn insert(&mut self, key: String, rec: OpRecord, bytes: usize, durable: bool) {
         self.remove(&key);
-        self.bytes += bytes;
+        self.bytes = self.bytes.saturating_add(bytes);
         let session = &rec.client_session_id;
         let i = match self.session_slot(session) {
             Ok(i) => i,
@@ -171,7 +196,7 @@ impl Outbox {
 
     pub fn remove(&mut self, key: &str) -> Option<Entry> {
         let e = self.entries.remove(key)?;
-        self.bytes -= e.bytes;
+        self.bytes = self.bytes.saturating_sub(e.bytes);
         self.unindex(&e.rec.client_session_id, key);
         Some(e)
     }
@@ -287,8 +312,8 @@ impl Outbox {
                 continue;
             }
             out.push(key.clone());
-            n -= 1;
-            bytes -= e.bytes;
+            n = n.saturating_sub(1);
+            bytes = bytes.saturating_sub(e.bytes);
         }
         out
     }
@@ -311,7 +336,7 @@ mod tests {
             client_session_id: session.into(),
             args,
             occurred_at: "2024-01-15T10:30:00.000Z".into(),
-            user_id: None,
+            user_id: Some("u".into()),
             attempts: 0,
             next_attempt_at: None,
             last_error: None,
@@ -321,14 +346,30 @@ mod tests {
     #[test]
     fn keys_never_go_backwards() {
         let mut o = Outbox::new("p:", "t");
-        let (a, _) = o.next_key(5000.0);
-        let (b, _) = o.next_key(5000.0);
-        let (c, ms) = o.next_key(4000.0);
+        let a = o.next_key(5000.0);
+        let b = o.next_key(5000.0);
+        let c = o.next_key(4000.0);
         assert!(a < b && b < c, "{a} {b} {c}");
-        assert_eq!(ms, 5000);
-        o.observe_key(&op_key("p:", 9000, "other", 3));
-        let (d, _) = o.next_key(6000.0);
+        assert!(o.observe_key(&op_key("p:", 9000, "other", 3), 6000.0));
+        let d = o.next_key(6000.0);
         assert!(d > op_key("p:", 9000, "other", 3));
+    }
+
+    #[test]
+    fn keys_far_ahead_of_the_clock_are_not_followed() {
+        let mut o = Outbox::new("p:", "t");
+        let now = 1_705_314_600_000.0;
+        let planted = op_key("p:", 9_999_999_999_999, "evil", 0);
+        assert!(!o.observe_key(&planted, now));
+        let a = o.next_key(now);
+        assert!(a.starts_with("p:op:1705314600000-t-"), "{a}");
+        // Up to a minute ahead is followed (a clock set back a little).
+        let near = op_key("p:", 1_705_314_650_000, "t2", 0);
+        assert!(o.observe_key(&near, now));
+        assert!(o.next_key(now) > near);
+        let far = op_key("p:", 1_705_314_600_000 + MAX_KEY_LEAD_MS + 1, "t2", 0);
+        assert!(!o.observe_key(&far, now));
+        assert!(o.next_key(now) < far);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! Invariants:
 //! - a record's key sorts by creation: `{prefix}op:{13-digit ms}-{tabId}-{6-digit counter}`;
 //!   the ms part never goes backwards within an instance (it is max(last, now)), so the
-//!   per-session order of ops is the key order;
+//!   per-session order of ops is the key order; it is a sort position, not the event
+//!   time, and follows stored keys only within limits (see `outbox`);
 //! - `opId` is a random UUID v4 made once at enqueue and never changed, so a re-sent
 //!   op is recognised by the backend's dedupe;
 //! - `occurredAt` is the event time (client clock, ISO-8601 UTC with ms), never the
@@ -106,8 +107,9 @@ pub struct OpRecord {
     pub args: Value,
     pub occurred_at: String,
     /// The user the op was made for. A client delivers only its own user's records,
-    /// so two users whose clients share a storage prefix never send each other's ops
-    /// (records written before this field have none and are delivered as before).
+    /// so two users whose clients share a storage prefix never send each other's ops.
+    /// A stored record without it does not parse (it is quarantined): whose it is
+    /// cannot be known, and it must not be sent as whoever opens the client next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     #[serde(default)]
@@ -124,15 +126,17 @@ impl OpRecord {
             .unwrap_or_else(|_| unreachable!("an op record always serialises"))
     }
 
-    /// Parses a stored record; `None` for anything that is not a whole, valid record.
     /// Whether a client of `user` may deliver this record.
     pub fn belongs_to(&self, user: &str) -> bool {
-        self.user_id.as_deref().is_none_or(|u| u == user)
+        self.user_id.as_deref() == Some(user)
     }
 
+    /// Parses a stored record; `None` for anything that is not a whole, valid record
+    /// naming its user.
     pub fn parse(raw: &str) -> Option<OpRecord> {
         let rec: OpRecord = serde_json::from_str(raw).ok()?;
-        let ok = !rec.op_id.is_empty()
+        let ok = rec.user_id.as_deref().is_some_and(|u| !u.is_empty())
+            && !rec.op_id.is_empty()
             && !rec.client_session_id.is_empty()
             && rec.args.is_object()
             && crate::time::parse_iso(&rec.occurred_at).is_some();
@@ -148,6 +152,23 @@ pub fn op_prefix(prefix: &str) -> String {
 /// `{prefix}op:{13-digit ms}-{tabId}-{6-digit counter}`.
 pub fn op_key(prefix: &str, ms: u64, tab_id: &str, counter: u32) -> String {
     format!("{prefix}op:{ms:013}-{tab_id}-{:06}", counter % 1_000_000)
+}
+
+/// Whether `s` (a key after `{prefix}op:` or `{prefix}dead:`) has the shape this SDK
+/// writes: `{13 digits}-{tab id without ':'}-{6 digits}`, nothing more. A key under
+/// the namespace with another shape belongs to someone else (another user's prefix
+/// that begins with this one, as `vss:acme:op:current` does under `vss:acme:`) and
+/// is left alone.
+pub fn is_key_suffix(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: &[u8]| r.iter().all(u8::is_ascii_digit);
+    b.len() >= 22
+        && digits(&b[..13])
+        && b[13] == b'-'
+        && b[b.len() - 7] == b'-'
+        && digits(&b[b.len() - 6..])
+        && !s[14..s.len() - 7].is_empty()
+        && !s[14..s.len() - 7].contains(':')
 }
 
 /// The ms part of an op key (used to keep key time monotonic across reloads).
@@ -240,6 +261,42 @@ mod tests {
         assert_eq!(a, "vss:op:0000000000999-t1-000005");
         assert!(a < b && b < c && c < d);
         assert_eq!(key_ms(&d["vss:op:".len()..]), Some(1_700_000_000_000));
+    }
+
+    #[test]
+    fn only_the_keys_this_sdk_writes_have_the_key_shape() {
+        for ok in ["0000000000001-tab1-000000", "1705314600000-a-b-999999"] {
+            assert!(is_key_suffix(ok), "{ok}");
+        }
+        for bad in [
+            "current",
+            "view:sessions",
+            "op:0000000000001-tab1-000000",
+            "0000000000001-tab1-000000:current",
+            "0000000000001--000000",
+            "000000000001x-tab1-000000",
+            "0000000000001-t:x-000000",
+            "0000000000001-tab1-00000",
+            "0000000000001-tab1-0000001",
+            "",
+        ] {
+            assert!(!is_key_suffix(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_record_without_its_user_does_not_parse() {
+        let raw = json!({
+            "opId": "o", "kind": "markConnected", "clientSessionId": "c", "args": {},
+            "occurredAt": "2024-01-15T10:30:00.000Z", "attempts": 0
+        });
+        assert_eq!(OpRecord::parse(&raw.to_string()), None);
+        let mut named = raw.clone();
+        named["userId"] = json!("");
+        assert_eq!(OpRecord::parse(&named.to_string()), None);
+        named["userId"] = json!("u");
+        let rec = OpRecord::parse(&named.to_string()).unwrap();
+        assert!(rec.belongs_to("u") && !rec.belongs_to("v"));
     }
 
     #[test]

@@ -15,9 +15,11 @@ pub const MAX_AUDIO_OPTION: usize = 50;
 pub const MAX_ISSUE: usize = 500;
 pub const MAX_QUALITY_ISSUES: usize = 50;
 pub const MAX_METADATA: usize = 4096;
-/// Deeper metadata is refused so every stored record stays readable (serde_json stops
-/// at 128 levels, and a record or a batch wraps metadata in a few more).
-pub const MAX_METADATA_DEPTH: usize = 32;
+/// Levels of nesting metadata may have (each object or array is one level, a scalar
+/// none): the contract's limit (decision D2), the same on both backends.
+pub const MAX_METADATA_DEPTH: usize = 8;
+/// The key Convex's JSON encoding gives a bytes value (`{"$bytes": base64}`).
+const BYTES_KEY: &str = "$bytes";
 pub const MAX_ID: usize = 100;
 pub const DEFAULT_SESSIONS_LIMIT: u32 = 50;
 pub const MAX_SESSIONS_LIMIT: u32 = 200;
@@ -72,13 +74,19 @@ pub fn session_ref(id: &str) -> Result<(), ApiError> {
     check("session id", id, 1, MAX_ID, false)
 }
 
-/// `JSON.stringify(metadata).length ≤ 4096`, measured as JavaScript writes it, and at
-/// most [`MAX_METADATA_DEPTH`] levels deep.
+/// `JSON.stringify(metadata).length ≤ 4096`, measured as JavaScript writes it, at
+/// most [`MAX_METADATA_DEPTH`] levels deep, and without bytes: the backends refuse
+/// them (D2), so an op holding them could only become a dead letter.
 pub fn metadata(value: &Value) -> Result<(), ApiError> {
     if depth(value) > MAX_METADATA_DEPTH {
         return Err(ApiError::invalid_argument(format!(
             "metadata must be at most {MAX_METADATA_DEPTH} levels deep"
         )));
+    }
+    if has_bytes(value) {
+        return Err(ApiError::invalid_argument(
+            "metadata must not hold bytes ({\"$bytes\": …}, ArrayBuffer, typed arrays); encode them as a string",
+        ));
     }
     let len = js_json_len(value);
     if len > MAX_METADATA {
@@ -87,6 +95,16 @@ pub fn metadata(value: &Value) -> Result<(), ApiError> {
         )));
     }
     Ok(())
+}
+
+/// Whether an object with the bytes key is anywhere in `value`. Called after the
+/// depth check, so the recursion is shallow.
+fn has_bytes(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(has_bytes),
+        Value::Object(map) => map.contains_key(BYTES_KEY) || map.values().any(has_bytes),
+        _ => false,
+    }
 }
 
 fn depth(value: &Value) -> usize {
@@ -324,5 +342,35 @@ mod tests {
         assert!(start(&a).is_ok());
         a.metadata = Some(deep(MAX_METADATA_DEPTH + 1));
         assert!(start(&a).unwrap_err().message.contains("deep"));
+        // Arrays count as levels too; a scalar is none.
+        let arrays = |n: usize| (0..n).fold(json!("x"), |v, _| json!([v]));
+        a.metadata = Some(arrays(8));
+        assert!(start(&a).is_ok());
+        a.metadata = Some(arrays(9));
+        assert!(start(&a).is_err());
+        a.metadata = Some(json!("scalar"));
+        assert!(start(&a).is_ok());
+    }
+
+    #[test]
+    fn metadata_depth_is_the_contracts_eight() {
+        assert_eq!(MAX_METADATA_DEPTH, 8);
+    }
+
+    #[test]
+    fn metadata_bytes_are_refused() {
+        let mut a = start_args("x");
+        for bytes in [
+            json!({"$bytes": "AAEC"}),
+            json!({"file": {"$bytes": ""}}),
+            json!([1, {"$bytes": "AA=="}]),
+        ] {
+            a.metadata = Some(bytes.clone());
+            let e = start(&a).unwrap_err();
+            assert_eq!(e.code, crate::error::ErrorCode::InvalidArgument);
+            assert!(e.message.contains("bytes"), "{bytes}: {}", e.message);
+        }
+        a.metadata = Some(json!({"bytes": "AAEC", "b": "$bytes"}));
+        assert!(start(&a).is_ok(), "the word alone is not bytes");
     }
 }

@@ -85,6 +85,26 @@ async fn bad_input_is_a_typed_error_and_stores_nothing() {
     let e = err(c.get_user_sessions(Some(obj(&[("limit", JsValue::from(0.5))]).unchecked_into())))
         .await;
     assert_eq!(code(&e), "INVALID_ARGUMENT");
+    // Bytes in metadata (D2): refused, not stored as `{}` or an index map.
+    let bytes: [JsValue; 3] = [
+        js_sys::ArrayBuffer::new(4).into(),
+        js_sys::Uint8Array::new_with_length(3).into(),
+        obj(&[("file", js_sys::Uint8Array::new_with_length(3).into())]),
+    ];
+    for b in bytes {
+        let args = obj(&[("supportWorkerName", s("W")), ("metadata", b)]);
+        let e = err(c.start_session(args.unchecked_into())).await;
+        assert_eq!(code(&e), "INVALID_ARGUMENT", "{}", describe(&e));
+        assert!(describe(&e).contains("bytes"), "{}", describe(&e));
+    }
+    // Nine levels deep (D2: at most eight).
+    let mut deep = s("x");
+    for _ in 0..9 {
+        deep = obj(&[("a", deep)]);
+    }
+    let args = obj(&[("supportWorkerName", s("W")), ("metadata", deep)]);
+    let e = err(c.start_session(args.unchecked_into())).await;
+    assert_eq!(code(&e), "INVALID_ARGUMENT", "{}", describe(&e));
     assert!(
         local_keys(&prefix).is_empty(),
         "nothing stored: {:?}",
@@ -116,6 +136,11 @@ async fn bad_input_is_a_typed_error_and_stores_nothing() {
         {
             let o = options(dead_url(), "u", &prefix);
             set(&o, "batchSize", 1000);
+            o
+        },
+        {
+            let o = options(dead_url(), "u", &prefix);
+            set(&o, "maxBatchBytes", 10);
             o
         },
     ];

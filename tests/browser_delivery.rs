@@ -256,6 +256,26 @@ async fn without_web_locks_a_storage_lease_elects_the_sender() {
     assert_eq!(stats["completedSessions"], 3.0, "{stats}");
 }
 
+#[wasm_bindgen_test]
+async fn a_planted_lease_that_never_expires_does_not_stop_sending() {
+    let prefix = format!("{}:", unique("ghost-lease"));
+    let user = unique("u");
+    let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    store
+        .set_item(
+            &format!("{prefix}sender-lease"),
+            r#"{"holder":"ghost","expiresAt":1e300}"#,
+        )
+        .unwrap();
+    hide_web_locks(true);
+    let a = open(options(server_url(), &user, &prefix)).await;
+    hide_web_locks(false);
+    ok(a.start_session(start("Dr. Ghost"))).await;
+    let report = json(&ok(a.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+    assert!(local_ops(&prefix).is_empty());
+}
+
 /// Fills localStorage until it refuses a write; returns the filler keys.
 fn fill_local_storage(prefix: &str) -> Vec<String> {
     let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
@@ -343,4 +363,41 @@ async fn another_user_on_this_browser_never_sends_the_first_users_ops() {
         .await;
         assert_eq!(sessions, json!([]), "{user}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_user_whose_id_begins_with_anothers_never_touches_their_keys() {
+    let base = unique("acme");
+    let nested = format!("{base}:op");
+    let store = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    // What today's release stored for the nested user, under the unescaped prefix,
+    // which lies inside the shorter user's op namespace.
+    let legacy_op = format!("vss:{nested}:op:1705314540000-3f2a9c1b-000000");
+    let legacy_current = format!("vss:{nested}:current");
+    let record = json!({
+        "opId": unique("op"), "kind": "startSession", "clientSessionId": "cs-nested",
+        "args": {"supportWorkerName": "Dr. Nested", "clientSessionId": "cs-nested"},
+        "occurredAt": "2024-01-15T10:29:00.000Z", "userId": nested, "attempts": 0
+    });
+    store.set_item(&legacy_op, &record.to_string()).unwrap();
+    store.set_item(&legacy_current, "cs-nested").unwrap();
+
+    let o = options(dead_url(), &base, "");
+    remove(&o, "storagePrefix");
+    let a = open(o).await;
+    assert_eq!(a.pending_count(), 0);
+    a.close();
+    drop(a);
+    assert!(local_keys(&format!("vss:{base}:quarantine:")).is_empty());
+    assert!(local_get(&legacy_op).is_some() && local_get(&legacy_current).is_some());
+
+    // The nested user's record moves to their escaped prefix and is theirs to send.
+    let o = options(dead_url(), &nested, "");
+    remove(&o, "storagePrefix");
+    let b = open(o).await;
+    assert_eq!(b.pending_count(), 1);
+    b.close();
+    assert!(local_get(&legacy_op).is_none());
+    assert_eq!(local_ops(&format!("vss:{base}%3Aop:")).len(), 1);
+    let _ = store.remove_item(&legacy_current);
 }

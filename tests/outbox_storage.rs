@@ -429,3 +429,26 @@ fn another_users_record_is_read_once_not_at_every_sync() {
     block_on(bob.sync_from_storage());
     assert_eq!(counted.reads.get(), 1, "and not again");
 }
+
+#[test]
+fn a_stored_attempts_count_at_its_maximum_neither_panics_nor_wraps() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(15),
+    );
+    // Today's exact record format, with the largest count a u32 holds.
+    let raw = "{\"opId\":\"max-attempts\",\"kind\":\"startSession\",\"clientSessionId\":\"cs-max\",\
+        \"args\":{\"supportWorkerName\":\"W\",\"clientSessionId\":\"cs-max\"},\
+        \"occurredAt\":\"2024-01-15T10:29:00.000Z\",\"userId\":\"user123\",\"attempts\":4294967295}";
+    disk.set_now("vss:op:1705314540000-3f2a9c1b-000000", raw)
+        .unwrap();
+    let c = open(disk.clone(), &t, &env);
+    t.push([Fault::Http(503, None)]);
+    let report = block_on(c.flush());
+    assert_eq!(report.pending, 0, "{report:?}");
+    let dead = c.dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].code, "RETRIES_EXHAUSTED");
+    assert!(dead[0].reason.contains("4294967295"), "{}", dead[0].reason);
+}

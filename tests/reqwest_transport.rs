@@ -120,6 +120,28 @@ async fn maps_function_errors_http_errors_and_retry_after() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn a_413_is_read_as_http_413_for_the_batch_splitter() {
+    let body = r#"{"code":"PayloadTooLarge","message":"the body is over 1 MiB"}"#;
+    let (url, _) = serve_once(http("413 Payload Too Large", "", body)).await;
+    let e = ReqwestTransport::new(url)
+        .call(
+            CallKind::Mutation,
+            "m:f",
+            json!({"ops": ["x".repeat(64 * 1024)]}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        TransportError::Http {
+            status: 413,
+            retry_after_ms: None,
+            body: body.into()
+        }
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn unreachable_is_a_network_error_and_silence_a_timeout() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());

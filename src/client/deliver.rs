@@ -3,7 +3,7 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use super::{key, load_dead, split_listing, Client, State, MAX_DEAD_LETTERS};
+use super::{key, load_dead, move_value, split_listing, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
 use crate::delivery::{Candidate, Dead, Plan};
 use crate::events::Event;
@@ -86,6 +86,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     .map(|(k, e)| Candidate {
                         key: k,
                         rec: &e.rec,
+                        bytes: e.bytes,
                     })
                     .collect();
                 st.delivery.plan(
@@ -167,13 +168,21 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let mut writes = Writes::default();
         let (step, events, isolating) = {
             let mut st = self.st();
-            let sent: Vec<(String, OpRecord)> = keys
+            let sent: Vec<(String, OpRecord, usize)> = keys
                 .iter()
-                .filter_map(|k| st.outbox.get(k).map(|e| (k.clone(), e.rec.clone())))
+                .filter_map(|k| {
+                    st.outbox
+                        .get(k)
+                        .map(|e| (k.clone(), e.rec.clone(), e.bytes))
+                })
                 .collect();
             let cands: Vec<Candidate<'_>> = sent
                 .iter()
-                .map(|(k, rec)| Candidate { key: k, rec })
+                .map(|(k, rec, bytes)| Candidate {
+                    key: k,
+                    rec,
+                    bytes: *bytes,
+                })
                 .collect();
             let outcome = st.delivery.on_outcome(&cands, result, now, random);
             let mut events = Vec::new();
@@ -200,9 +209,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 Some(retry) => {
                     let retry_at = now + retry.delay_ms as f64;
                     if retry.counts {
-                        for (k, _) in &sent {
+                        for (k, _, _) in &sent {
                             if let Some(e) = st.outbox.get_mut(k) {
-                                e.rec.attempts += 1;
+                                e.rec.attempts = e.rec.attempts.saturating_add(1);
                                 e.rec.last_error = Some(retry.reason.clone());
                                 e.rec.next_attempt_at = Some(retry_at);
                                 if e.durable {
@@ -228,7 +237,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         };
         if isolating {
             self.log(|| {
-                "the batch was refused as a whole; re-sending its ops one at a time".into()
+                "the batch was refused as a whole; re-sending its ops in smaller batches".into()
             });
         }
         self.write(writes).await;
@@ -245,6 +254,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let Some(e) = st.outbox.remove(&d.key) else {
                 continue;
             };
+            if e.rec.kind == crate::record::OpKind::StartSession {
+                // Its session's later ops could only fail (e.g. a start too large to
+                // send): they follow it to the dead letters.
+                st.delivery
+                    .mark_session_dead(&e.rec.client_session_id, &d.code);
+            }
             let suffix = d.key.strip_prefix(&op_prefix(&prefix)).unwrap_or(&d.key);
             let dead_key = key(&prefix, &format!("dead:{suffix}"));
             let letter = DeadLetter {
@@ -374,11 +389,14 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     foreign.insert(k);
                 }
             }
+            let now = self.inner.env.now_ms();
             for (k, rec, bytes) in recovery.good {
-                st.outbox.observe_key(&k);
                 if !rec.belongs_to(user) {
                     foreign.insert(k);
                 } else if !st.outbox.contains(&k) {
+                    // Another live instance may hold a record far ahead under its key:
+                    // it is not moved here, and its time is not followed.
+                    st.outbox.observe_key(&k, now);
                     st.outbox.insert(k, rec, bytes, true);
                 }
             }
@@ -390,15 +408,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         }
         for (k, v) in &recovery.bad {
-            if self
-                .inner
-                .storage
-                .set(&quarantine_key(&prefix, k), v)
-                .await
-                .is_ok()
-            {
-                let _ = self.inner.storage.remove(k).await;
-            }
+            move_value(&self.inner.storage, k, &quarantine_key(&prefix, k), v).await;
         }
         let dead = load_dead(&self.inner.storage, dead_keys).await;
         {

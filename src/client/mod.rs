@@ -30,7 +30,7 @@ use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::{quarantine_key, recover, Outbox};
 use crate::platform::{Env, Storage, Transport};
-use crate::record::{op_prefix, tab_id, OpKind};
+use crate::record::{is_key_suffix, op_prefix, tab_id, OpKind, OpRecord};
 use crate::validate;
 use crate::wire::CallStats;
 
@@ -92,7 +92,17 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// not parse), dead letters, the local view and the current session.
     pub async fn open(config: Config, storage: S, transport: T, env: E) -> Result<Self, ApiError> {
         validate::user_id(&config.user_id)?;
+        if let Some(t) = &config.tab_id {
+            if t.is_empty() || t.contains(':') || t.len() > 64 {
+                return Err(ApiError::invalid_argument(
+                    "tabId must be 1-64 characters without ':'",
+                ));
+            }
+        }
         let prefix = config.storage_prefix.clone();
+        if let Some(old) = config.legacy_prefix.as_deref().filter(|p| *p != prefix) {
+            migrate(&storage, old, &prefix, &config.user_id).await;
+        }
         let tab = config
             .tab_id
             .clone()
@@ -120,21 +130,40 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         for (k, v) in &recovery.bad {
             // Best effort: if the quarantine write fails the record stays where it is
             // and is set aside again at the next open.
-            if storage.set(&quarantine_key(&prefix, k), v).await.is_ok() {
-                let _ = storage.remove(k).await;
-            }
+            move_value(&storage, k, &quarantine_key(&prefix, k), v).await;
         }
         let mut outbox = Outbox::new(&prefix, &tab);
         let mut foreign = KeySet::default();
+        let now = env.now_ms();
+        let mut ahead = Vec::new();
         for (k, rec, bytes) in recovery.good {
-            outbox.observe_key(&k);
+            // Ownership first: another user's keys never move this user's key clock.
             if !rec.belongs_to(&config.user_id) {
                 foreign.insert(k);
-                continue;
+            } else if outbox.observe_key(&k, now) {
+                outbox.insert(k, rec, bytes, true);
+            } else {
+                ahead.push((k, rec));
             }
-            outbox.insert(k, rec, bytes, true);
+        }
+        // Records whose keys are far ahead of the clock move to fresh keys after every
+        // record loaded so far (in key order, so theirs is kept): new ops then sort
+        // after them, as they were made after them. A record whose write fails stays
+        // under its old key (sorting last) and is moved at the next open; a crash
+        // between write and removal leaves two copies of one opId, which the backend
+        // dedupes.
+        for (old, rec) in ahead {
+            let json = rec.to_json();
+            let fresh = outbox.next_key(now);
+            let k = if move_value(&storage, &old, &fresh, &json).await {
+                fresh
+            } else {
+                old
+            };
+            outbox.insert(k, rec, json.len(), true);
         }
         let mut delivery = Delivery::new(config.max_attempts);
+        delivery.max_batch_bytes = config.max_batch_bytes;
         let dead = load_dead(&storage, dead_keys).await;
         for d in dead.values() {
             if d.kind == OpKind::StartSession {
@@ -367,18 +396,54 @@ fn default_log(line: &str) {
     let _ = line;
 }
 
+/// Writes `value` under `to`, then removes `from`. False, with `from` kept, if the
+/// write fails. One function for every move (quarantine, re-key, migration): each
+/// storage call on the wasm storage enum costs code.
+pub(super) async fn move_value<S: Storage>(storage: &S, from: &str, to: &str, value: &str) -> bool {
+    if storage.set(to, value).await.is_err() {
+        return false;
+    }
+    let _ = storage.remove(from).await;
+    true
+}
+
 /// Splits a listing of the client's prefix into (op record keys, dead letter keys).
+/// Only keys of the shape this SDK writes count: others under the prefix belong to a
+/// prefix that begins with this one (another user's, from a release that did not
+/// escape user ids) and are left alone.
 fn split_listing(prefix: &str, listed: Vec<String>) -> (Vec<String>, Vec<String>) {
     let (ops, dead) = (op_prefix(prefix), key(prefix, "dead:"));
     let (mut op_keys, mut dead_keys) = (Vec::new(), Vec::new());
     for k in listed {
-        if k.starts_with(&ops) {
+        if k.strip_prefix(&ops).is_some_and(is_key_suffix) {
             op_keys.push(k);
-        } else if k.starts_with(&dead) {
+        } else if k.strip_prefix(&dead).is_some_and(is_key_suffix) {
             dead_keys.push(k);
         }
     }
     (op_keys, dead_keys)
+}
+
+/// Moves this user's op records from the prefix an earlier release used to `to`
+/// (same key suffix, so their order is kept). Only records that name this user
+/// move: the old prefix may also be another user's current one. Best effort: a
+/// record whose write fails stays and is moved at the next open.
+async fn migrate<S: Storage>(storage: &S, from: &str, to: &str, user: &str) {
+    let old_ops = op_prefix(from);
+    let Ok(keys) = storage.keys_with_prefix(&old_ops).await else {
+        return;
+    };
+    for k in keys {
+        let Some(suffix) = k.strip_prefix(&old_ops).filter(|s| is_key_suffix(s)) else {
+            continue;
+        };
+        let Ok(Some(raw)) = storage.get(&k).await else {
+            continue;
+        };
+        if OpRecord::parse(&raw).is_some_and(|r| r.belongs_to(user)) {
+            move_value(storage, &k, &key(&op_prefix(to), suffix), &raw).await;
+        }
+    }
 }
 
 /// Reads the dead letters stored under `keys`, skipping any that do not parse.

@@ -132,7 +132,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let mut st = self.st();
             let (session_key, session_ref, connected_at) =
                 self.resolve(&st, kind, session, &fields)?;
-            let (key, ms) = st.outbox.next_key(now);
+            let key = st.outbox.next_key(now);
             let op_id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
             let mut args = fields;
             args.extend(session_ref);
@@ -150,7 +150,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 kind,
                 client_session_id: session_key.clone(),
                 args,
-                occurred_at: format_iso(ms as f64),
+                // The device's clock, not the key's sort position (which may
+                // follow a stored key a little ahead of this clock).
+                occurred_at: format_iso(now),
                 user_id: Some(self.inner.config.user_id.clone()),
                 attempts: 0,
                 next_attempt_at: None,

@@ -4,7 +4,12 @@
 //! decisions; tests replay any fault schedule through it deterministically.
 //!
 //! Invariants:
-//! - ops go out in key order, at most `batch_size` (≤ 100) per batch;
+//! - ops go out in key order, at most `batch_size` (≤ 100) per batch and at most
+//!   `max_batch_bytes` of JSON (well under the backend's 1 MiB body limit, so a
+//!   batch of large but valid ops is split before it is sent, not refused);
+//! - a 413 is read, not retried as it stands: the batch is halved and re-sent at once
+//!   without using attempts; a single op refused with 413, or too large for any batch
+//!   by itself, is dead-lettered `TOO_LARGE` and never blocks the queue;
 //! - an op leaves the queue only when the backend answered for it (applied, duplicate
 //!   or rejected) or it is dead-lettered; a lost reply means the same op (same opId)
 //!   is sent again, and the backend's dedupe makes that harmless;
@@ -13,7 +18,7 @@
 //! - HTTP 401 is not the ops' fault: they wait, without using up attempts, until a
 //!   flush after the app sets a valid token (DESIGN.md lists 401 as permanent; losing
 //!   a call's record to an expired token is worse than waiting);
-//! - a whole-batch refusal (function error, HTTP 400/413) of a multi-op batch is not
+//! - a whole-batch refusal (function error, HTTP 400) of a multi-op batch is not
 //!   blamed on every op: the same ops are re-sent one at a time to find the culprit;
 //! - once a session's `startSession` is dead, its later ops are dead-lettered without
 //!   being sent (they could only fail), so a rejected op never blocks the queue.
@@ -29,11 +34,27 @@ use crate::wire::{from_backend, BatchReply, OpResult};
 /// The backend's hard cap on ops per `applyBatch`.
 pub const MAX_BATCH: usize = 100;
 
+/// Default cap on a batch's JSON (ops plus envelope): half the backend's 1 MiB body
+/// limit, so headers, escaping differences and a transport's wrapping all fit.
+pub const MAX_BATCH_BYTES: usize = 512 * 1024;
+
+/// The smallest cap honoured: a batch must carry the largest op the SDK accepts
+/// (≈ 16 KB: 4,096 units of metadata as UTF-8, names and ids at their limits), so a
+/// small setting cannot turn valid ops into `TOO_LARGE` dead letters.
+pub const MIN_BATCH_BYTES: usize = 32 * 1024;
+
+/// Room kept in every batch for what wraps the ops: `userId` (≤ 200 UTF-16 units,
+/// ≤ 1,200 bytes escaped), `sentAt`, the function path and the transport's keys.
+const ENVELOPE_BYTES: usize = 4 * 1024;
+
 /// A pending op as the planner sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     pub key: &'a str,
     pub rec: &'a OpRecord,
+    /// The op's stored JSON length: an upper bound of its JSON in a batch (the
+    /// stored record holds every field the batch op has, and more).
+    pub bytes: usize,
 }
 
 /// What to do next.
@@ -88,16 +109,24 @@ pub struct Delivery {
     retry_at: Option<f64>,
     /// How many of the next sends carry a single op (culprit isolation).
     isolate: usize,
+    /// After a 413: (ops per batch, ops still to send under that cap). Lifted once
+    /// the refused batch's ops have gone out, so one large batch does not slow
+    /// every later one.
+    split: Option<(usize, usize)>,
     /// Sessions whose start is dead: (session, code, reason) for their later ops. A
     /// list, not a hash map: there are few, and the wasm build then links no hashing.
     dead_sessions: Vec<(String, String, String)>,
     pub max_attempts: u32,
+    /// Cap on a batch's JSON, envelope included ([`MAX_BATCH_BYTES`] by default, never
+    /// less than [`MIN_BATCH_BYTES`]).
+    pub max_batch_bytes: usize,
 }
 
 impl Delivery {
     pub fn new(max_attempts: u32) -> Self {
         Delivery {
             max_attempts: max_attempts.max(1),
+            max_batch_bytes: MAX_BATCH_BYTES,
             ..Default::default()
         }
     }
@@ -114,6 +143,11 @@ impl Delivery {
         }
     }
 
+    /// The room for ops in one batch.
+    fn op_room(&self) -> usize {
+        self.max_batch_bytes.max(MIN_BATCH_BYTES) - ENVELOPE_BYTES
+    }
+
     /// Decides the next step. `pending` is every op not in flight, in key order.
     pub fn plan(
         &self,
@@ -122,9 +156,13 @@ impl Delivery {
         batch_size: usize,
         ignore_backoff: bool,
     ) -> Plan {
+        let room = self.op_room();
         let dead: Vec<Dead> = pending
             .iter()
             .filter_map(|c| {
+                if c.bytes > room {
+                    return Some(too_large(c.key, c.bytes, room));
+                }
                 let (_, code, reason) = self
                     .dead_sessions
                     .iter()
@@ -147,14 +185,26 @@ impl Delivery {
                 return Plan::Wait { until };
             }
         }
-        let n = if self.isolate > 0 {
+        let mut n = if self.isolate > 0 {
             1
         } else {
             batch_size.clamp(1, MAX_BATCH)
         };
-        Plan::Send {
-            keys: pending.iter().take(n).map(|c| c.key.to_string()).collect(),
+        if let Some((cap, _)) = self.split {
+            n = n.min(cap);
         }
+        let mut keys = Vec::new();
+        let mut bytes = 0usize;
+        for c in pending.iter().take(n) {
+            // +1: the comma between ops.
+            let next = bytes.saturating_add(c.bytes).saturating_add(1);
+            if !keys.is_empty() && next > room {
+                break;
+            }
+            bytes = next;
+            keys.push(c.key.to_string());
+        }
+        Plan::Send { keys }
     }
 
     /// Takes the transport's answer for `sent` (the batch, in order) and says what
@@ -233,8 +283,10 @@ impl Delivery {
                         now,
                         random,
                     )
+                } else if status == 413 {
+                    self.too_large(sent)
                 } else {
-                    let culprit_possible = status == 400 || status == 413;
+                    let culprit_possible = status == 400;
                     self.refused(
                         sent,
                         "REJECTED".into(),
@@ -259,6 +311,7 @@ impl Delivery {
         self.failures = 0;
         self.retry_at = None;
         self.isolate = self.isolate.saturating_sub(1);
+        self.split_sent(sent.len());
         // The last result for an op id counts, as a map built from the list would do.
         let by_id = |id: &str| reply.results.iter().rev().find(|r| r.op_id() == id);
         let mut out = Outcome {
@@ -286,6 +339,47 @@ impl Delivery {
                 // Not answered: it stays pending and goes out with the next batch.
                 None => {}
             }
+        }
+        out
+    }
+
+    /// Counts ops sent under a split cap; lifts the cap once they are all out.
+    fn split_sent(&mut self, n: usize) {
+        if let Some((cap, left)) = self.split {
+            let left = left.saturating_sub(n);
+            self.split = (left > 0).then_some((cap, left));
+        }
+    }
+
+    /// HTTP 413: the body was too large for the backend. Several ops: halve the
+    /// batch and send again at once (no backoff, no attempt used). One op: it can
+    /// never be delivered, so it is dead-lettered `TOO_LARGE`.
+    fn too_large(&mut self, sent: &[Candidate<'_>]) -> Outcome {
+        self.failures = 0;
+        self.retry_at = None;
+        let mut out = Outcome {
+            reachable: Some(true),
+            ..Default::default()
+        };
+        if sent.len() > 1 {
+            let left = self.split.map_or(0, |(_, left)| left).max(sent.len());
+            self.split = Some((sent.len().div_ceil(2), left));
+            out.isolating = true;
+            return out;
+        }
+        self.split_sent(sent.len());
+        self.isolate = self.isolate.saturating_sub(1);
+        for c in sent {
+            let code = ErrorCode::TooLarge.as_str();
+            self.kill(c, code);
+            out.dead.push(Dead {
+                key: c.key.to_string(),
+                code: code.to_string(),
+                reason: format!(
+                    "the backend refused this op as too large (HTTP 413; {} bytes stored)",
+                    c.bytes
+                ),
+            });
         }
         out
     }
@@ -342,16 +436,15 @@ impl Delivery {
         };
         if counts {
             for c in sent {
-                if c.rec.attempts + 1 >= self.max_attempts {
+                // Saturating: `attempts` is read from storage and may be anything.
+                let tried = c.rec.attempts.saturating_add(1);
+                if tried >= self.max_attempts {
                     let code = ErrorCode::RetriesExhausted.as_str().to_string();
                     self.kill(c, &code);
                     out.dead.push(Dead {
                         key: c.key.to_string(),
                         code,
-                        reason: format!(
-                            "gave up after {} failed attempts; last: {reason}",
-                            c.rec.attempts + 1
-                        ),
+                        reason: format!("gave up after {tried} failed attempts; last: {reason}"),
                     });
                 }
             }
@@ -369,6 +462,15 @@ impl Delivery {
         if c.rec.kind == OpKind::StartSession {
             self.mark_session_dead(&c.rec.client_session_id, code);
         }
+    }
+}
+
+/// An op too large for any batch: dead-lettered before it is sent.
+fn too_large(key: &str, bytes: usize, room: usize) -> Dead {
+    Dead {
+        key: key.to_string(),
+        code: ErrorCode::TooLarge.as_str().to_string(),
+        reason: format!("the op's JSON is {bytes} bytes, more than a batch may carry ({room})"),
     }
 }
 

@@ -19,7 +19,11 @@ fn rec(op: &str, kind: OpKind, session: &str) -> OpRecord {
 fn cands<'a>(keys: &'a [String], recs: &'a [OpRecord]) -> Vec<Candidate<'a>> {
     keys.iter()
         .zip(recs)
-        .map(|(key, rec)| Candidate { key, rec })
+        .map(|(key, rec)| Candidate {
+            key,
+            rec,
+            bytes: rec.to_json().len(),
+        })
         .collect()
 }
 
@@ -89,6 +93,22 @@ fn retry_after_sets_the_wait_and_attempts_run_out() {
     );
     assert_eq!(out.dead.len(), 1);
     assert_eq!(out.dead[0].code, "RETRIES_EXHAUSTED");
+}
+
+#[test]
+fn a_stored_attempts_count_at_its_maximum_saturates() {
+    let (keys, mut recs) = fixture();
+    recs[0].attempts = u32::MAX;
+    let c = cands(&keys[..1], &recs[..1]);
+    let mut d = Delivery::new(25);
+    let out = d.on_outcome(&c, http(503), 0.0, 0);
+    assert_eq!(out.dead.len(), 1);
+    assert_eq!(out.dead[0].code, "RETRIES_EXHAUSTED");
+    assert!(
+        out.dead[0].reason.contains("4294967295"),
+        "{}",
+        out.dead[0].reason
+    );
 }
 
 #[test]
@@ -205,4 +225,121 @@ fn a_dead_session_is_marked_once_with_its_first_code() {
         }
         other => panic!("expected a cascade, got {other:?}"),
     }
+}
+
+fn http(status: u16) -> Result<Value, TransportError> {
+    Err(TransportError::Http {
+        status,
+        retry_after_ms: None,
+        body: String::new(),
+    })
+}
+
+fn sized(n: usize, bytes: usize) -> (Vec<String>, Vec<OpRecord>, Vec<usize>) {
+    let keys = (0..n).map(|i| format!("k{i:03}")).collect();
+    let recs = (0..n)
+        .map(|i| rec(&format!("o{i}"), OpKind::ReportQualityIssue, "s"))
+        .collect();
+    (keys, recs, vec![bytes; n])
+}
+
+fn with_bytes<'a>(keys: &'a [String], recs: &'a [OpRecord], bytes: &[usize]) -> Vec<Candidate<'a>> {
+    keys.iter()
+        .zip(recs)
+        .zip(bytes)
+        .map(|((key, rec), &bytes)| Candidate { key, rec, bytes })
+        .collect()
+}
+
+fn sent_keys(p: Plan) -> Vec<String> {
+    match p {
+        Plan::Send { keys } => keys,
+        p => panic!("expected a send, got {p:?}"),
+    }
+}
+
+#[test]
+fn a_batch_stops_at_the_byte_cap() {
+    let (keys, recs, bytes) = sized(100, 13_000);
+    let c = with_bytes(&keys, &recs, &bytes);
+    let d = Delivery::new(5);
+    let first = sent_keys(d.plan(&c, 0.0, 100, false));
+    assert!(first.len() > 1 && first.len() < 100, "{}", first.len());
+    assert!(first.len() * 13_001 <= MAX_BATCH_BYTES);
+    // A smaller cap from the options is honoured too.
+    let mut small = Delivery::new(5);
+    small.max_batch_bytes = 64 * 1024;
+    assert!(sent_keys(small.plan(&c, 0.0, 100, false)).len() < first.len());
+}
+
+#[test]
+fn an_op_larger_than_any_batch_is_dead_lettered_too_large_without_sending() {
+    let (keys, recs, mut bytes) = sized(3, 100);
+    bytes[1] = 10 * 1024 * 1024;
+    let c = with_bytes(&keys, &recs, &bytes);
+    let d = Delivery::new(5);
+    match d.plan(&c, 0.0, 100, false) {
+        Plan::Cascade { dead } => {
+            assert_eq!(dead.len(), 1);
+            assert_eq!(dead[0].key, "k001");
+            assert_eq!(dead[0].code, "TOO_LARGE");
+        }
+        p => panic!("{p:?}"),
+    }
+    // Without it, the others go out together.
+    let rest: Vec<Candidate<'_>> = [c[0], c[2]].into();
+    assert_eq!(sent_keys(d.plan(&rest, 0.0, 100, false)).len(), 2);
+}
+
+#[test]
+fn a_413_halves_the_batch_without_using_attempts_then_lifts() {
+    let (keys, recs, bytes) = sized(8, 100);
+    let c = with_bytes(&keys, &recs, &bytes);
+    let mut d = Delivery::new(1);
+    let out = d.on_outcome(&c, http(413), 0.0, 0);
+    assert!(out.dead.is_empty() && out.retry.is_none(), "{out:?}");
+    assert_eq!(out.reachable, Some(true));
+    let half = sent_keys(d.plan(&c, 0.0, 100, false));
+    assert_eq!(half.len(), 4, "sent at once, no backoff");
+    // Still too large: halved again.
+    assert!(d.on_outcome(&c[..4], http(413), 0.0, 0).dead.is_empty());
+    assert_eq!(sent_keys(d.plan(&c, 0.0, 100, false)).len(), 2);
+    let ok = |from: usize, to: usize| {
+        let results: Vec<Value> = (from..to)
+            .map(|i| json!({"opId": format!("o{i}"), "status": "applied", "value": {}}))
+            .collect();
+        Ok(json!({ "results": results }))
+    };
+    let mut at = 0;
+    while at < 8 {
+        let n = sent_keys(d.plan(&c[at..], 0.0, 100, false)).len();
+        assert_eq!(n, 2, "the cap holds until the refused ops are out");
+        assert_eq!(
+            d.on_outcome(&c[at..at + n], ok(at, at + n), 0.0, 0)
+                .delivered
+                .len(),
+            n
+        );
+        at += n;
+    }
+    let (keys, recs, bytes) = sized(8, 100);
+    let c = with_bytes(&keys, &recs, &bytes);
+    assert_eq!(sent_keys(d.plan(&c, 0.0, 100, false)).len(), 8, "lifted");
+}
+
+#[test]
+fn a_single_op_refused_with_413_is_dead_lettered_too_large() {
+    let (keys, recs) = fixture();
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(25);
+    let out = d.on_outcome(&c[..1], http(413), 0.0, 0);
+    assert_eq!(out.dead.len(), 1);
+    assert_eq!(out.dead[0].code, "TOO_LARGE");
+    assert!(out.retry.is_none());
+    // It was a start: its session's later ops follow it, the others go on.
+    match d.plan(&c[1..], 0.0, 100, false) {
+        Plan::Cascade { dead } => assert_eq!(dead[0].key, "k2"),
+        p => panic!("{p:?}"),
+    }
+    assert_eq!(sent_keys(d.plan(&c[2..], 0.0, 100, false)), ["k3"]);
 }

@@ -9,7 +9,7 @@
 //!   (`ErrorCode::as_str`, or [`CLOSED`] for a closed client) and whose `message`
 //!   says what to do.
 
-use js_sys::{Error, Reflect, JSON};
+use js_sys::{ArrayBuffer, Error, Reflect, JSON};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::closure::Closure;
@@ -40,16 +40,21 @@ pub(crate) fn invalid(message: impl AsRef<str>) -> JsValue {
 
 thread_local! {
     /// A `JSON.stringify` replacer that throws on NaN and ±Infinity, which plain
-    /// `JSON.stringify` would silently turn into `null`.
+    /// `JSON.stringify` would silently turn into `null`, and on bytes (ArrayBuffer,
+    /// typed arrays, DataView), which it would turn into `{}` or an index map: the
+    /// contract refuses bytes (D2), and a silent rewrite would store something else.
     static FINITE_ONLY: Closure<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>> =
         Closure::new(|_key: JsValue, value: JsValue| match value.as_f64() {
             Some(n) if !n.is_finite() => Err(Error::new("numbers must be finite").into()),
+            _ if value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(&value) => Err(
+                Error::new("bytes (ArrayBuffer, typed arrays) are not accepted; encode them as a string").into(),
+            ),
             _ => Ok(value),
         });
 }
 
-/// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles, BigInts, NaN and
-/// ±Infinity make `INVALID_ARGUMENT` errors naming `what`.
+/// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles, BigInts, NaN,
+/// ±Infinity and bytes make `INVALID_ARGUMENT` errors naming `what`.
 pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);

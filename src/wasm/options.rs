@@ -10,7 +10,7 @@ use super::browser_env::console_warn;
 use super::convert::{invalid, js_error, opt_u64, prop};
 use super::js_storage::JsStorage;
 use super::local_storage::{LocalStorage, WebStorage};
-use crate::api::Config;
+use crate::api::{user_storage_prefix, Config};
 use crate::error::ErrorCode;
 use crate::memory_storage::MemoryStorage;
 
@@ -99,15 +99,23 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
         .as_string()
         .ok_or_else(|| invalid("options.userId must be a string"))?;
     let mut config = Config::new(user_id);
-    // Records do not name their user, and whoever sends delivers every record under
-    // the prefix as the configured user: so by default each user gets their own
-    // prefix, and a second user signing in on this browser never sends the first
-    // user's ops as their own.
-    config.storage_prefix = format!("{}{}:", config.storage_prefix, config.user_id);
+    // Each record names its user and a client delivers only its own user's, so a
+    // shared prefix is safe; a prefix per user by default still keeps one user's
+    // queue, dead letters and view apart from the next user's on this browser. The
+    // user id is escaped so no user's prefix begins with another's; records an
+    // earlier release stored under the unescaped prefix are moved at open.
+    let legacy = format!("{}{}:", config.storage_prefix, config.user_id);
+    config.storage_prefix = user_storage_prefix(&config.storage_prefix, &config.user_id);
+    if legacy != config.storage_prefix {
+        config.legacy_prefix = Some(legacy);
+    }
     let prefix = prop(options, "storagePrefix");
     if !prefix.is_undefined() && !prefix.is_null() {
         match prefix.as_string() {
-            Some(p) if !p.is_empty() && p.len() <= 100 => config.storage_prefix = p,
+            Some(p) if !p.is_empty() && p.len() <= 100 => {
+                config.storage_prefix = p;
+                config.legacy_prefix = None;
+            }
             _ => {
                 return Err(invalid(
                     "options.storagePrefix must be a string of 1-100 characters",
@@ -117,6 +125,9 @@ pub(crate) fn parse(options: &JsValue) -> Result<Options, JsValue> {
     }
     if let Some(n) = opt_u64(options, "batchSize", 1, 100)? {
         config.batch_size = n as usize;
+    }
+    if let Some(n) = opt_u64(options, "maxBatchBytes", 32_768, 1_048_576)? {
+        config.max_batch_bytes = n as usize;
     }
     if let Some(n) = opt_u64(options, "debounceMs", 0, 60_000)? {
         config.debounce_ms = n;

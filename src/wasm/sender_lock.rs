@@ -209,9 +209,11 @@ async fn acquire_lease(
 ) -> bool {
     loop {
         let now = BrowserEnv.now_ms();
+        // A lease ending later than one we would write is not a live holder's
+        // (a planted or corrupt `expiresAt`): it is free, or no tab would ever send.
         let free = read_lease(storage, key)
             .await
-            .is_none_or(|l| l.holder == me || l.expires_at <= now);
+            .is_none_or(|l| l.holder == me || l.expires_at <= now || l.expires_at > now + LEASE_MS);
         if free {
             let mine = Lease {
                 holder: me.to_string(),

@@ -11,7 +11,7 @@ const TS_TYPES: &'static str = r#"
 export type ErrorCode =
   | "INVALID_ARGUMENT" | "INVALID_TRANSITION" | "NO_ACTIVE_SESSION" | "NOT_FOUND"
   | "FORBIDDEN" | "STORAGE" | "NETWORK" | "RETRIES_EXHAUSTED" | "BAD_REPLY"
-  | "REJECTED" | "CLOSED";
+  | "REJECTED" | "TOO_LARGE" | "CLOSED";
 
 /** What the SDK rejects with: an `Error` named "VideoSessionError" with a `code`. */
 export interface VideoSessionError extends Error {
@@ -42,13 +42,18 @@ export interface VideoSessionClientOptions {
   onEvent?: (event: VideoSessionEvent) => void;
   debug?: boolean;
   /**
-   * Prefix of every storage key (default `vss:<userId>:`). Instances with the same
+   * Prefix of every storage key (default `vss:<userId>:`, with `%` and `:` in the
+   * user id written `%25` and `%3A`, so no user's prefix begins with another's).
+   * Instances with the same
    * prefix share their queue and one sender; each op records its user, and a client
    * only delivers its own user's ops.
    */
   storagePrefix?: string;
   /** Ops per batch, 1-100 (default 100, the most one applyBatch takes). */
   batchSize?: number;
+  /** Most JSON bytes per batch, 32768-1048576 (default 524288); an op larger than a
+   * batch may carry is dropped with code "TOO_LARGE". */
+  maxBatchBytes?: number;
   /** Wait after an enqueue before sending, ms (default 250). */
   debounceMs?: number;
   /** How long a read waits for the backend before answering locally, ms (default 3000). */

@@ -3,7 +3,8 @@
 //! on "disk" by an earlier client, adds the bad input, and opens a new client on the
 //! same storage. A record that does not parse must be set aside under
 //! `{prefix}quarantine:` with its raw value kept, counted in one `Quarantined` event,
-//! and removed from the op namespace; keys outside the op namespace are left alone;
+//! and removed from the op namespace; keys outside the op namespace, and keys in it
+//! that are not op keys (another user's nested prefix), are left alone;
 //! the two valid ops must still deliver and leave the session `connected`. A full
 //! store must never fail a call: the op stays in memory, `StorageFull` is emitted,
 //! and once space returns nothing valid is lost (not even across a restart).
@@ -108,7 +109,15 @@ pub fn cases() -> Vec<Case> {
         .map(|(name, v)| c(name, one(v), Quarantined))
         .collect();
     out.extend([
-        c("foreign key in the op namespace", Input::Records(vec![("vss:op:not-an-op-key".into(), "hello".into())]), Quarantined),
+        c("record in today's format without userId", one(record(|v| { v.as_object_mut().map(|o| o.remove("userId")); })), Quarantined),
+        // Keys under the op namespace that are not op keys belong to a prefix that
+        // begins with this one (user "op" on the unescaped `vss:{user}:` prefix).
+        c("foreign key in the op namespace", Input::Records(vec![("vss:op:not-an-op-key".into(), "hello".into())]), Untouched),
+        c("a nested user's keys inside the op namespace", Input::Records(vec![
+            ("vss:op:current".into(), "cs-1".into()),
+            ("vss:op:op:0000000000001-zzzzzzzz-000000".into(), record(|v| v["userId"] = json!("op"))),
+            ("vss:op:dead:0000000000001-zzzzzzzz-000000".into(), "{}".into()),
+        ]), Untouched),
         c("all bad records at once (16)", Input::Records(all), Quarantined),
         c("foreign key under the prefix, outside op:", Input::Records(vec![("vss:another-app-setting".into(), r#"{"theme":"dark"}"#.into())]), Untouched),
         c("key of a different prefix that looks like an op", Input::Records(vec![("vssx:op:0000000000001-zz-000000".into(), record(|_| {}))]), Untouched),
