@@ -3,6 +3,8 @@
 //! again at once, using no attempts); an op too large for any batch, or refused alone
 //! with 413, is dead-lettered `TOO_LARGE` with a `Dropped` event and never blocks the
 //! queue. The backend here refuses bodies over 1 MiB with 413, as the server does.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

@@ -2,6 +2,8 @@
 //! clock when the call was made, whatever keys storage holds — another user's planted
 //! far-future key, one of this user's own, or the keys a tab wrote while its clock ran
 //! ahead — and the queue still delivers each session's ops in the order they were made.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 

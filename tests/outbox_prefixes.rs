@@ -3,6 +3,8 @@
 //! prefix never begins with another's, and keys of a nested prefix written by today's
 //! release (`acme` vs `acme:op`) are left alone; records in today's exact format
 //! still load, and a user whose id needed escaping gets theirs moved to the new prefix.
+// Native only: fake clocks, tokio and proptest do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
