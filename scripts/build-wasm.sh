@@ -31,5 +31,9 @@ printf 'wasm %s bytes raw, %s bytes gzip -9\n' "$(wc -c <"$wasm")" "$w"
 printf 'js glue %s bytes raw, %s bytes gzip -9\n' "$(wc -c <"$js")" "$j"
 printf 'total gzip -9: %s bytes (%.1f KB)\n' "$((w + j))" "$(echo "($w + $j) / 1024" | bc -l)"
 
-# Turn wasm-pack's output into the npm package (exports, ./react, the Node entry).
+# The React Native entry (pkg/react-native.js): the same core translated to JavaScript.
+bash scripts/build-rn.sh
+
+# Turn wasm-pack's output into the npm package (exports, ./react, the Node and React
+# Native entries).
 node scripts/package.mjs >&2

@@ -1,12 +1,23 @@
 // Post-build step of scripts/build-wasm.sh: turns wasm-pack's pkg/ into the npm
 // package. wasm-pack writes a package.json without `exports` and knows nothing of the
-// React entry or the Node entry, so this adds them; it never edits generated code.
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// React entry, the Node entry or the React Native entry (pkg/react-native.js, from
+// scripts/build-rn.sh), so this adds them; it never edits generated code.
+//
+// React Native: Metro picks the `react-native` export condition (and, with package
+// exports off, the `react-native` field), so `import ... from "video-session-sdk"`
+// gets the entry that needs no WebAssembly. `./react` has no engine-specific code;
+// its `react-native` condition names the same file so resolution never falls through
+// to a browser-only path.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(new URL(import.meta.url).pathname), "..");
 const pkg = join(root, "pkg");
 const generated = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
+if (!existsSync(join(pkg, "react-native.js"))) {
+  console.error("package: pkg/react-native.js is missing; run scripts/build-rn.sh (scripts/build-wasm.sh does)");
+  process.exit(1);
+}
 
 mkdirSync(join(pkg, "react"), { recursive: true });
 for (const f of ["index.js", "index.d.ts"]) copyFileSync(join(root, "js/react", f), join(pkg, "react", f));
@@ -31,13 +42,15 @@ const manifest = {
   type: "module",
   main: "./video_session_sdk.js",
   types: "./video_session_sdk.d.ts",
+  "react-native": "./react-native.js",
   exports: {
     ".": {
       types: "./video_session_sdk.d.ts",
+      "react-native": "./react-native.js",
       node: "./node.js",
       default: "./video_session_sdk.js",
     },
-    "./react": { types: "./react/index.d.ts", default: "./react/index.js" },
+    "./react": { types: "./react/index.d.ts", "react-native": "./react/index.js", default: "./react/index.js" },
     "./video_session_sdk_bg.wasm": "./video_session_sdk_bg.wasm",
     "./package.json": "./package.json",
   },
@@ -48,6 +61,7 @@ const manifest = {
     "video_session_sdk.d.ts",
     "node.js",
     "node.d.ts",
+    "react-native.js",
     "react/index.js",
     "react/index.d.ts",
     "README.md",
@@ -58,4 +72,4 @@ const manifest = {
   engines: { node: ">=18" },
 };
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
-console.log(`package: pkg/package.json written (${manifest.name}@${manifest.version}, entries ., ./react)`);
+console.log(`package: pkg/package.json written (${manifest.name}@${manifest.version}, entries ., ./react; conditions react-native, node, default)`);

@@ -35,8 +35,10 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install -q --locked wasm-pack
 fi
 
-if [ ! -x .tools/node_modules/.bin/wasm-opt ] || [ ! -d .tools/node_modules/playwright-core ]; then
-  step "npm tools: binaryen (wasm-opt) and playwright-core"
+if [ ! -x .tools/node_modules/.bin/wasm-opt ] || [ ! -d .tools/node_modules/playwright-core ] ||
+  [ ! -x .tools/node_modules/hermes-engine-cli/linux64-bin/hermes ] || [ ! -d .tools/node_modules/metro ] ||
+  [ ! -x .tools/node_modules/hermes-compiler/hermesc/linux64-bin/hermesc ]; then
+  step "npm tools: binaryen (wasm-opt, wasm2js), playwright-core, Hermes (VM 0.12, current hermesc), Metro"
   npm ci --prefix .tools --no-audit --no-fund --loglevel=error
 fi
 if [ ! -d convex/node_modules/convex-test ]; then

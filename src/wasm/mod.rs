@@ -58,8 +58,26 @@ use crate::record::tab_id;
 
 /// Talc instead of Rust's default dlmalloc: the same job in less wasm (see Cargo.toml).
 /// This build is single-threaded (no `atomics`), which `WasmDynamicTalc` requires.
+#[cfg(not(feature = "fixed-heap"))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
+/// The React Native build (scripts/build-rn.mjs) runs as JavaScript through wasm2js,
+/// whose memory growth replaces the `ArrayBuffer` without detaching the old one, so
+/// wasm-bindgen's cached views would go stale (and wasm2js reports a refused growth
+/// as a success). A heap that never grows removes both problems in every engine. Its
+/// size bounds what the outbox may hold in memory (`Config::max_bytes` of JSON, a few
+/// times over while parsing); running out is an allocation failure (an abort).
+#[cfg(feature = "fixed-heap")]
+const FIXED_HEAP_BYTES: usize = 32 << 20;
+
+#[cfg(feature = "fixed-heap")]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmArenaTalc = {
+    static mut HEAP: [u8; FIXED_HEAP_BYTES] = [0; FIXED_HEAP_BYTES];
+    // SAFETY: HEAP is used by nothing but this allocator, for the program's lifetime.
+    unsafe { talc::wasm::new_wasm_arena_allocator(&raw mut HEAP) }
+};
 
 /// Tracks video-call sessions with a durable offline outbox. Create it with
 /// `await VideoSessionClient.create(options)`.

@@ -19,6 +19,7 @@ const EXPECTED_FILES = [
   "node.d.ts",
   "node.js",
   "package.json",
+  "react-native.js",
   "react/index.d.ts",
   "react/index.js",
   "video_session_sdk.d.ts",
@@ -79,7 +80,29 @@ test("the packed manifest points every export at a shipped file", async () => {
   }
   assert.ok(EXPECTED_FILES.includes(manifest.main.replace(/^\.\//, "")), "main is in the tarball");
   assert.ok(EXPECTED_FILES.includes(manifest.types.replace(/^\.\//, "")), "types is in the tarball");
-  assert.deepEqual(Object.keys(manifest.exports["."]), ["types", "node", "default"], "types first, node before default");
+  assert.deepEqual(Object.keys(manifest.exports["."]), ["types", "react-native", "node", "default"], "types first, react-native and node before default");
+});
+
+test("React Native: the condition and the field name the entry, which loads without WebAssembly", { timeout: 60_000 }, async () => {
+  const manifest = JSON.parse(await readFile(join(packed.unpacked, "package.json"), "utf8"));
+  assert.equal(manifest["react-native"], "./react-native.js", "the field, for Metro without package exports");
+  assert.equal(manifest.exports["."]["react-native"], "./react-native.js");
+  assert.equal(manifest.exports["./react"]["react-native"], "./react/index.js");
+  const entry = await readFile(join(packed.unpacked, "react-native.js"), "utf8");
+  assert.doesNotMatch(entry, /import\.meta/, "Hermes cannot parse import.meta");
+  assert.doesNotMatch(entry, /^\s*import\s/m, "one file: it imports nothing");
+  const probe = `delete globalThis.WebAssembly; delete globalThis.TextEncoder; delete globalThis.TextDecoder;
+    const before = Object.getOwnPropertyNames(globalThis).length;
+    const m = await import(${JSON.stringify(join(packed.unpacked, "react-native.js"))});
+    const c = await m.VideoSessionClient.create({ url: "http://127.0.0.1:9", userId: "rn", storage: "memory" });
+    const id = await c.startSession({ supportWorkerName: "Dr. RN" });
+    console.log(JSON.stringify({ id, pending: c.pendingCount(), globals: Object.getOwnPropertyNames(globalThis).length - before }));
+    process.exit(0);`;
+  const { stdout } = await run(process.execPath, ["--input-type=module", "-e", probe], { cwd: packed.unpacked, timeoutMs: 30_000 });
+  const out = JSON.parse(stdout.trim().split("\n").pop());
+  assert.match(out.id, /^[0-9a-f-]{36}$/);
+  assert.equal(out.pending, 1);
+  assert.equal(out.globals, 0, "loading the entry creates no globals");
 });
 
 test("Node: the installed tarball runs a call that reaches the backend", { timeout: 90_000 }, async () => {
