@@ -296,10 +296,24 @@ impl Delivery {
                 }
             }
             Err(TransportError::Function { message, data }) => {
-                let code = data
+                let wire = data
                     .as_ref()
                     .and_then(|d| d.get("code"))
-                    .and_then(Value::as_str)
+                    .and_then(Value::as_str);
+                if wire == Some("UNAUTHENTICATED") {
+                    // A Convex deployment with auth configured says with a coded error
+                    // what the local backend says with HTTP 401: same wait, no attempt.
+                    return self.transient(
+                        sent,
+                        "the backend wants a signed-in caller (UNAUTHENTICATED); ops wait until a valid token is set".into(),
+                        None,
+                        false,
+                        true,
+                        now,
+                        random,
+                    );
+                }
+                let code = wire
                     .map(|c| ErrorCode::from_wire(c).as_str().to_string())
                     .unwrap_or_else(|| ErrorCode::Rejected.as_str().to_string());
                 self.refused(sent, code, message, true)

@@ -194,6 +194,30 @@ fn unauthorised_batch_waits_for_a_token_and_loses_nothing() {
 }
 
 #[test]
+fn an_unauthenticated_function_error_waits_like_a_401() {
+    // What a Convex deployment with auth configured answers a call without a token:
+    // a ConvexError coded UNAUTHENTICATED for the whole batch, not an HTTP 401.
+    let (keys, recs) = fixture();
+    let c = cands(&keys, &recs);
+    let mut d = Delivery::new(1);
+    let out = d.on_outcome(
+        &c,
+        Err(TransportError::Function {
+            message: "[Request ID: 1] Server Error".into(),
+            data: Some(json!({"code": "UNAUTHENTICATED"})),
+        }),
+        0.0,
+        u64::MAX,
+    );
+    assert!(out.dead.is_empty(), "{out:?}");
+    assert!(!out.isolating, "{out:?}");
+    let retry = out.retry.expect("an UNAUTHENTICATED batch is retried");
+    assert!(!retry.counts, "UNAUTHENTICATED must not use up attempts");
+    assert!(matches!(d.plan(&c, 1.0, 50, false), Plan::Wait { .. }));
+    assert_eq!(d.plan(&c, 1.0, 50, true), Plan::Send { keys: keys.clone() });
+}
+
+#[test]
 fn a_repeated_op_id_in_the_reply_counts_its_last_result() {
     let (keys, recs) = fixture();
     let c = cands(&keys[..1], &recs[..1]);
