@@ -26,7 +26,8 @@ enum Outcome {
 fn call(server: &Server, kind: &str, path: &str, args: Value, as_user: Option<&str>) -> Outcome {
     let token = as_user.map(token);
     let body = json!({"path": path, "format": "convex_encoded_json", "args": [args]});
-    let (status, reply) = server.post_raw(&format!("/api/{kind}"), body.to_string(), token.as_deref());
+    let (status, reply) =
+        server.post_raw(&format!("/api/{kind}"), body.to_string(), token.as_deref());
     if status == 401 && reply["code"] == "Unauthenticated" {
         let message = reply["message"].clone();
         return Outcome::Err {
