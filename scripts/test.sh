@@ -39,6 +39,9 @@ convex_tests() {
   cd convex
   npx tsc --noEmit -p .
   VSS_SERVER_BIN="$root/target/debug/video-session-server" npx vitest run
+  # What `npx convex deploy` does short of a deployment, offline: the typecheck of
+  # --typecheck=enable, the deploy bundler (--debug-bundle-path), the bundled auth config.
+  node scripts/deploy-check.mjs
 }
 # Also builds the release package into pkg/, which the stages after it use.
 browser_tests() {

@@ -247,7 +247,8 @@ fn check_error(expected: &Value, outcome: &Outcome, path: &str, problems: &mut V
 
 fn run_scenario(file: &str, scenario: &Value) -> Result<(), String> {
     let server = match scenario.get("auth") {
-        Some(Value::Bool(true)) => Server::start_auth(),
+        // Explicit flags: `Server::start()` has meant either mode across branches.
+        Some(Value::Bool(true)) => Server::start_with(&["--jwt-secret", support::SECRET]),
         None | Some(Value::Bool(false)) => Server::start_with(&[]),
         Some(other) => return Err(format!("{file}: `auth` must be a boolean, got {other}")),
     };

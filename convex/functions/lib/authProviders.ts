@@ -22,11 +22,20 @@
  */
 import type { AuthProvider } from "convex/server";
 
-/** The environment variable `name`, or undefined when unset or empty. */
+/**
+ * The environment variable `name`, or undefined when unset or empty. When Convex
+ * evaluates `auth.config.ts` at push time, reading an unset variable throws
+ * (`AuthConfigMissingEnvironmentVariable`) instead of giving undefined, so the read
+ * is guarded: an optional provider whose variables are unset is simply absent.
+ */
 export function envVar(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const value = env?.[name];
+  let value: string | undefined;
+  try {
+    value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env?.[name];
+  } catch {
+    return undefined;
+  }
   return value === undefined || value === "" ? undefined : value;
 }
 

@@ -8,7 +8,7 @@
  * the shared lifecycle code, exactly as for the single mutations.
  */
 import type { MutationCtx } from "../_generated/server";
-import { invalid } from "./errors";
+import { echo, invalid } from "./errors";
 import type { Op } from "./lifecycle";
 import { OP_KINDS, type OpKind } from "./ops";
 
@@ -65,7 +65,7 @@ function checkField(ctx: MutationCtx, key: string, type: FieldType, value: unkno
 
 /** The op `kind` with `args`, shaped for `runOp`, or INVALID_ARGUMENT. */
 export function parseOp(ctx: MutationCtx, kind: string, args: unknown, userId: string): Op {
-  if (!isKind(kind)) invalid(`unknown op kind ${JSON.stringify(kind)}`);
+  if (!isKind(kind)) invalid(`unknown op kind ${JSON.stringify(echo(kind))}`);
   if (typeof args !== "object" || args === null || Array.isArray(args)) {
     invalid("args must be an object");
   }
@@ -74,7 +74,7 @@ export function parseOp(ctx: MutationCtx, kind: string, args: unknown, userId: s
   for (const [key, value] of Object.entries(args)) {
     if (value === undefined) continue;
     const type = shape.fields[key];
-    if (type === undefined) invalid(`${kind} does not take args.${key}`);
+    if (type === undefined) invalid(`${kind} does not take args.${echo(key)}`);
     parsed[key] = checkField(ctx, key, type, value);
   }
   for (const key of shape.required) {

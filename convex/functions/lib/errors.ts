@@ -21,6 +21,15 @@ export function fail(code: ErrorCode, message: string): never {
   throw new ConvexError<ErrorData>({ code, message });
 }
 
+/** How much of any input a message repeats. */
+export const ECHO_MAX = 200;
+
+/** `text` for an error message: at most ECHO_MAX code points, then "…". */
+export function echo(text: string): string {
+  const points = Array.from(text.slice(0, ECHO_MAX * 2));
+  return points.length > ECHO_MAX ? `${points.slice(0, ECHO_MAX).join("")}…` : text;
+}
+
 export function invalid(message: string): never {
   return fail("INVALID_ARGUMENT", message);
 }

@@ -129,7 +129,7 @@ async function update(
   session: Session,
   patch: Partial<Doc<"videoCallSessions">>,
 ): Promise<Session> {
-  await ctx.db.patch(session._id, patch);
+  await ctx.db.patch("videoCallSessions", session._id, patch);
   return { ...session, ...patch };
 }
 
@@ -149,9 +149,9 @@ async function end(ctx: MutationCtx, session: Session, args: EndArgs, t: string)
     duration = Math.max(0, Math.floor(ms / 1000));
   }
   if (session.appointmentId !== undefined) {
-    const appointment = await ctx.db.get(session.appointmentId);
+    const appointment = await ctx.db.get("appointments", session.appointmentId);
     if (appointment !== null) {
-      await ctx.db.patch(appointment._id, { status: "completed", completedAt: t });
+      await ctx.db.patch("appointments", appointment._id, { status: "completed", completedAt: t });
     }
   }
   await bumpStats(ctx, session, { completedSessions: 1, totalDuration: duration ?? 0 });
@@ -179,7 +179,7 @@ async function start(ctx: MutationCtx, args: StartArgs, t: string): Promise<Sess
     }
   }
   if (args.appointmentId !== undefined) {
-    const appointment = await ctx.db.get(args.appointmentId);
+    const appointment = await ctx.db.get("appointments", args.appointmentId);
     if (appointment === null) fail("NOT_FOUND", `no appointment ${args.appointmentId}`);
     assertOwner(args.userId, appointment.userId, "this appointment");
   }
@@ -200,7 +200,7 @@ async function start(ctx: MutationCtx, args: StartArgs, t: string): Promise<Sess
   };
   const id = await ctx.db.insert("videoCallSessions", fields);
   await bumpStats(ctx, fields, { totalSessions: 1 });
-  const session = await ctx.db.get(id);
+  const session = await ctx.db.get("videoCallSessions", id);
   if (session === null) throw new Error(`session ${id} vanished within its own transaction`);
   return session;
 }

@@ -29,7 +29,7 @@ export async function findSession(ctx: QueryCtx, ref: SessionRef): Promise<Sessi
   if (ref.clientSessionId !== undefined) {
     checkRequired("clientSessionId", ref.clientSessionId, LIMITS.clientSessionId);
   }
-  if (ref.sessionId !== undefined) return await ctx.db.get(ref.sessionId);
+  if (ref.sessionId !== undefined) return await ctx.db.get("videoCallSessions", ref.sessionId);
   if (ref.clientSessionId !== undefined) {
     return await findByClientSessionId(ctx, ref.clientSessionId);
   }

@@ -7,7 +7,7 @@
  * leniency — and stored normalised to milliseconds, so two spellings of one instant
  * are stored identically and compare as strings in index order.
  */
-import { invalid } from "./errors";
+import { echo, invalid } from "./errors";
 
 export const LIMITS = {
   userId: 200,
@@ -123,7 +123,7 @@ export function parseIso(field: string, value: string): number {
   const m = ISO.exec(value);
   if (m === null) {
     invalid(
-      `${field} must be an ISO-8601 UTC time like 2024-01-15T10:30:00.000Z (got ${JSON.stringify(value)})`,
+      `${field} must be an ISO-8601 UTC time like 2024-01-15T10:30:00.000Z (got ${JSON.stringify(echo(value))})`,
     );
   }
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [

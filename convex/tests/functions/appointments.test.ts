@@ -42,7 +42,7 @@ describe("appointments", () => {
       t.withIdentity({ subject: "bob" }).query(api.appointments.get, { appointmentId: id }),
       "FORBIDDEN",
     );
-    await t.run(async (ctx) => await ctx.db.delete(id));
+    await t.run(async (ctx) => await ctx.db.delete("appointments", id));
     expect(await t.query(api.appointments.get, { appointmentId: id })).toBeNull();
   });
 
@@ -123,7 +123,7 @@ describe("appointments", () => {
       t.mutation(vcs.startSession, { userId: "bob", supportWorkerName: "W", appointmentId }),
       "FORBIDDEN",
     );
-    await t.run(async (ctx) => await ctx.db.delete(appointmentId));
+    await t.run(async (ctx) => await ctx.db.delete("appointments", appointmentId));
     await expectCode(
       t.mutation(vcs.startSession, { userId: "alice", supportWorkerName: "W", appointmentId }),
       "NOT_FOUND",

@@ -67,6 +67,25 @@ describe("auth providers from the environment", () => {
     expect(() => authProviders()).toThrow(/RS256 or ES256/);
   });
 
+  it("at push time, where reading an unset variable throws, the unset providers are just absent", () => {
+    const env = (globalThis as unknown as { process: { env: Record<string, string | undefined> } }).process;
+    const real = env.env;
+    const set: Record<string, string> = { CLERK_JWT_ISSUER_DOMAIN: "https://clerk.example.com" };
+    env.env = new Proxy(set, {
+      get(target, name) {
+        if (typeof name === "string" && !(name in target)) {
+          throw new Error(`Environment variable ${name} is used in auth config file but its value was not set`);
+        }
+        return target[name as string];
+      },
+    });
+    try {
+      expect(authProviders()).toEqual([{ domain: "https://clerk.example.com", applicationID: "convex" }]);
+    } finally {
+      env.env = real;
+    }
+  });
+
   it("a generic OIDC issuer from AUTH_OIDC_DOMAIN", () => {
     vi.stubEnv("AUTH_OIDC_DOMAIN", "https://id.example.com");
     expect(authProviders()).toEqual([{ domain: "https://id.example.com", applicationID: "convex" }]);

@@ -287,7 +287,7 @@ describe("clientSessionId", () => {
     await expectCode(t.mutation(vcs.markConnected, {}), "INVALID_ARGUMENT");
     await expectCode(t.mutation(vcs.markConnected, { clientSessionId: "nope" }), "NOT_FOUND");
     const id = await startAt(t);
-    await t.run(async (ctx) => await ctx.db.delete(id));
+    await t.run(async (ctx) => await ctx.db.delete("videoCallSessions", id));
     await expectCode(t.mutation(vcs.endSession, { sessionId: id }), "NOT_FOUND");
   });
 });

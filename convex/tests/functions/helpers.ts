@@ -92,7 +92,7 @@ export async function sessionIn(
 }
 
 export async function getDoc(t: Backend, sessionId: Id<"videoCallSessions">) {
-  return await t.run(async (ctx) => await ctx.db.get(sessionId));
+  return await t.run(async (ctx) => await ctx.db.get("videoCallSessions", sessionId));
 }
 
 export async function tableCount(

@@ -47,6 +47,17 @@ describe("metadata the database could not store is a coded refusal (D2)", () => 
       ],
     });
     expect(results.map((r) => r.status)).toEqual(["applied", "applied", "applied", "applied", "applied"]);
+    // convex-test does not enforce Convex's document depth limit (16); check it here,
+    // over every document the ops wrote.
+    const depthOf = (v: unknown): number =>
+      typeof v !== "object" || v === null || v instanceof ArrayBuffer
+        ? 0
+        : 1 + Math.max(0, ...(Array.isArray(v) ? v : Object.values(v)).map(depthOf));
+    const tables = ["videoCallSessions", "processedOps", "userStats", "workerStats", "workerStatShards"] as const;
+    for (const table of tables) {
+      const docs = await t.run(async (ctx) => await ctx.db.query(table).collect());
+      for (const doc of docs) expect(depthOf(doc)).toBeLessThanOrEqual(16);
+    }
   });
 
   it("9 levels, single mutation: INVALID_ARGUMENT, nothing stored", async () => {

@@ -5,9 +5,10 @@
  * page grew past twice `initialNumItems`), reads the halves as `(cursor,
  * splitCursor]` and `(splitCursor, continueCursor]` through `endCursor`, and shows
  * nothing of a `SplitRequired` page until its split has landed. The hook itself
- * needs React and a live client, so `readLikeTheHook` follows those documented
- * rules against the query; convex-test produces real splits when a page is read with
- * `maximumRowsRead`, as a deployment does at its read limits.
+ * needs React and a live client, so `readLikeTheHook` follows those rules against the
+ * query — and a test reads them from the installed package's hook source, so a
+ * convex upgrade that changes them fails here; convex-test produces real splits when
+ * a page is read with `maximumRowsRead`, as a deployment does at its read limits.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../functions/_generated/api";
@@ -60,7 +61,26 @@ async function readLikeTheHook(t: Backend, numItems: number, maximumRowsRead: nu
   throw new Error("pagination did not finish");
 }
 
+/** The installed convex package's hook, as text: the rules above are read from it. */
+const hookSource = Object.values(
+  import.meta.glob("../../node_modules/convex/dist/esm/react/use_paginated_query.js", {
+    query: "?raw",
+    import: "default",
+    eager: true,
+  }),
+)[0] as string;
+
 describe("getUserSessionsPage for usePaginatedQuery", () => {
+  it("the rules readLikeTheHook follows are the installed hook's (convex 1.48)", () => {
+    const compact = hookSource.replace(/\s+/g, " ");
+    expect(compact).toContain(
+      'currResult.splitCursor && (currResult.pageStatus === "SplitRecommended" || currResult.pageStatus === "SplitRequired" || currResult.page.length > options.initialNumItems * 2)',
+    );
+    expect(compact).toContain('if (currResult.pageStatus === "SplitRequired") { return [allItems, void 0, void 0]; }');
+    expect(compact).toContain("endCursor: splitCursor");
+    expect(compact).toContain("cursor: splitCursor, endCursor: continueCursor");
+  });
+
   it("returns splitCursor and pageStatus (null when no split is needed)", async () => {
     const t = backend();
     await startAt(t, "user123", { occurredAt: at(0) });

@@ -98,7 +98,7 @@ describe("getSession", () => {
     expect((await t.query(vcs.getSession, { sessionId: id }))!._id).toBe(id);
     expect((await t.query(vcs.getSession, { clientSessionId: "c-1" }))!._id).toBe(id);
     expect(await t.query(vcs.getSession, { clientSessionId: "c-2" })).toBeNull();
-    await t.run(async (ctx) => await ctx.db.delete(id));
+    await t.run(async (ctx) => await ctx.db.delete("videoCallSessions", id));
     expect(await t.query(vcs.getSession, { sessionId: id })).toBeNull();
     await expectCode(t.query(vcs.getSession, {}), "INVALID_ARGUMENT");
   });

@@ -4,6 +4,7 @@
  * Lengths are UTF-16 code units.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ConvexError } from "convex/values";
 import { api } from "../../functions/_generated/api";
 import {
   type Backend,
@@ -12,6 +13,7 @@ import {
   expectCode,
   expectValidatorError,
   getDoc,
+  rejection,
   sessionIn,
   startAt,
   tableCount,
@@ -258,5 +260,29 @@ describe("argument validators", () => {
     await expectValidatorError(
       t.mutation(vcs.startSession, { userId: "u", supportWorkerName: "W", extra: 1 } as never),
     );
+  });
+});
+
+describe("echoed input in messages is capped", () => {
+  it("a 1 MB occurredAt or op kind, or a 1000-character unknown arg name, gives a short message", async () => {
+    const t = backend();
+    const huge = "x".repeat(1_000_000);
+    const e = (await rejection(
+      t.mutation(vcs.startSession, { userId: "u", supportWorkerName: "W", occurredAt: huge }),
+    )) as ConvexError<{ code: string; message: string }>;
+    expect(e.data.code).toBe("INVALID_ARGUMENT");
+    expect(e.data.message.length).toBeLessThan(400);
+    const { results } = await t.mutation(vcs.applyBatch, {
+      userId: "u",
+      ops: [
+        { opId: "k", kind: huge, occurredAt: "2024-01-15T10:00:00Z", args: {} },
+        { opId: "a", kind: "markConnected", occurredAt: "2024-01-15T10:00:00Z", args: { ["k".repeat(1000)]: 1 } },
+        { opId: "t", kind: "markConnected", occurredAt: huge, args: { clientSessionId: "c" } },
+      ],
+    });
+    for (const r of results) {
+      expect(r.status).toBe("rejected");
+      if (r.status === "rejected") expect(r.error.message.length).toBeLessThan(400);
+    }
   });
 });

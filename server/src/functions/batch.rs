@@ -174,7 +174,8 @@ fn apply_op(
 ) -> Result<Session, FunctionError> {
     let fields = lifecycle::fields(kind).ok_or_else(|| {
         FunctionError::invalid(format!(
-            "unknown op kind {kind:?}; expected one of {}",
+            "unknown op kind {:?}; expected one of {}",
+            limits::echo(kind),
             lifecycle::KINDS.join(", ")
         ))
     })?;

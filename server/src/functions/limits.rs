@@ -127,9 +127,26 @@ pub fn clamp_future(occurred_ms: i64, reference_ms: i64) -> i64 {
     }
 }
 
+/// How much of any input an error message repeats.
+pub const ECHO_MAX: usize = 200;
+
+/// `text` for an error message: at most `ECHO_MAX` characters, then "…" (a 1 MB
+/// field must not make a 2 MB reply).
+pub fn echo(text: &str) -> String {
+    match text.char_indices().nth(ECHO_MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
 /// A timestamp argument, normalised to milliseconds.
 pub fn timestamp(field: &str, value: &str) -> Result<i64, FunctionError> {
-    time::parse_iso(value).map_err(|e| FunctionError::invalid(format!("{field}: {e}")))
+    time::parse_iso(value).map_err(|_| {
+        FunctionError::invalid(format!(
+            "{field} must be an ISO-8601 UTC time like 2024-01-15T10:30:00.000Z, years 1970-9999 (got {:?})",
+            echo(value)
+        ))
+    })
 }
 
 /// A page-size argument: an integer ≥ 1, `default` when absent, clamped to `max`.
@@ -180,6 +197,20 @@ mod tests {
         ));
         assert!(metadata(&nested(120)).is_err());
         assert!(metadata(&Value::Array(vec![])).is_ok());
+    }
+
+    #[test]
+    fn echoed_input_is_capped() {
+        assert_eq!(echo("short"), "short");
+        let long = echo(&"é".repeat(1_000_000));
+        assert_eq!(long.chars().count(), ECHO_MAX + 1);
+        assert!(long.ends_with('…'));
+        let FunctionError::Coded { message, .. } =
+            timestamp("occurredAt", &"x".repeat(1_000_000)).unwrap_err()
+        else {
+            panic!("a timestamp error is coded");
+        };
+        assert!(message.len() < 400, "{}", message.len());
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl V {
             Err(format!(
                 "Value does not match validator.\nPath: {}\nValue: {}\nValidator: {}",
                 if path.is_empty() { "." } else { path },
-                value.to_json(),
+                super::limits::echo(&value.to_json().to_string()),
                 self.describe()
             ))
         }
@@ -96,9 +96,10 @@ fn describe_fields(fields: &Fields) -> String {
 }
 
 fn check_fields(fields: &Fields, map: &BTreeMap<String, Value>, path: &str) -> Result<(), String> {
-    let shown = || Value::Object(map.clone()).to_json().to_string();
+    let shown = || super::limits::echo(&Value::Object(map.clone()).to_json().to_string());
     for key in map.keys() {
         if !fields.iter().any(|(name, _)| name == key) {
+            let key = super::limits::echo(key);
             return Err(format!(
                 "Object contains extra field `{key}` that is not in the validator.\n\
                  Path: {}\nObject: {}\nValidator: {}",
