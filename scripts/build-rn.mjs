@@ -1,6 +1,7 @@
 // Last step of scripts/build-rn.sh: assembles pkg/react-native.js from wasm2js's
-// translation of the core, wasm-bindgen's `no-modules` glue and the private runtime
-// (js/react-native/runtime.js), all inside one function scope, so the module creates
+// translation of the core, wasm-bindgen's `no-modules` glue, the private runtime
+// (js/react-native/runtime.js) and the platform glue (js/react-native/platform.js:
+// storage required, AppState), all inside one function scope, so the module creates
 // no globals and the glue's `WebAssembly`, `TextEncoder` and `TextDecoder` are the
 // runtime's (the host's codecs when it has them).
 //
@@ -24,6 +25,7 @@ if (!outPath) {
 const core = readFileSync(corePath, "utf8");
 const glue = readFileSync(gluePath, "utf8");
 const runtime = readFileSync(join(root, "js/react-native/runtime.js"), "utf8");
+const platform = readFileSync(join(root, "js/react-native/platform.js"), "utf8");
 
 function must(ok, what) {
   if (!ok) {
@@ -41,6 +43,7 @@ for (const [name, text] of [["core.js", core], ["the glue", glue]]) {
 // The IIFE: everything private; `host` is read, never written.
 const body = `(function vssReactNative(host) {
 ${runtime}
+${platform}
 function vssInstantiateCore(info) {
 ${core}
 return instantiate(info);
@@ -52,6 +55,7 @@ ${glue}
 return wasm_bindgen;
 })(vssWasm, vssCodec.TextEncoder, vssCodec.TextDecoder);
 vssBindings.initSync({ module: new vssWasm.Module() });
+vssReactNativePlatform(vssBindings.VideoSessionClient);
 return vssBindings;
 })(typeof globalThis === "object" ? globalThis : {})`;
 

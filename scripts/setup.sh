@@ -49,3 +49,7 @@ if [ ! -d js/node_modules/@testing-library/react ]; then
   step "npm packages for js/ (React hook tests)"
   npm ci --prefix js --no-audit --no-fund --loglevel=error
 fi
+if [ ! -d examples/react-native/node_modules/react-native ]; then
+  step "npm packages for examples/react-native (typechecked only; no install scripts)"
+  npm ci --prefix examples/react-native --ignore-scripts --no-audit --no-fund --loglevel=error
+fi

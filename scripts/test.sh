@@ -61,7 +61,12 @@ stage "convex-test, shared scenarios x2, ConvexHttpClient conformance" convex_te
 stage "browser tests (wasm in headless Chromium) + release build" browser_tests
 stage "React hook (jsdom, real wasm client, real backend)" react_hook_tests
 stage "npm package (pack, Node, Vite app, plain page, types)" node_tests tests/package/
-stage "React Native entry (no WebAssembly: semantics, Node over HTTP, Hermes)" node_tests tests/rn/
+# Needs pkg/ (the browser stage builds it, pkg/react-native.js included).
+react_native_tests() {
+  node_tests tests/rn/
+  (cd examples/react-native && npx tsc --noEmit -p .)
+}
+stage "React Native entry (no WebAssembly: semantics, Node over HTTP, Hermes, Metro; example typecheck)" react_native_tests
 stage "demo end-to-end (playwright-core, Chromium)" node_tests tests/e2e/
 stage "browser crash trials (kill/reload at random moments)" node_tests tests/crash/
 

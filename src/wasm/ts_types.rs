@@ -35,8 +35,19 @@ export interface VideoSessionClientOptions {
   /** The Convex deployment (https://<name>.convex.cloud) or the local server URL. */
   url: string;
   userId: string;
-  /** Default: localStorage (memory with a console warning where there is none). */
+  /**
+   * Default: localStorage (memory with a console warning where there is none).
+   * Required on React Native (AsyncStorage fits), where there is no localStorage.
+   */
   storage?: StorageAdapter | Storage | "localStorage" | "memory";
+  /**
+   * React Native entry only (ignored elsewhere): React Native's `AppState`.
+   * `background`/`inactive` deliver what is pending, `active` what waited; `close()`
+   * removes the listener.
+   */
+  appState?: {
+    addEventListener(type: "change", listener: (state: string) => void): { remove(): void };
+  };
   /** A JWT sent as `Authorization: Bearer`; kept in memory only. */
   auth?: string | null;
   onEvent?: (event: VideoSessionEvent) => void;
