@@ -12,7 +12,7 @@
 // directory is removed by `removeTemp()`.
 
 import { spawn } from "node:child_process";
-import { access, cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { access, cp, mkdir, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, spawnServer } from "../e2e/support.mjs";
@@ -144,4 +144,29 @@ export async function openPage(browser, url) {
   );
   await page.goto(url);
   return page;
+}
+
+const FIXTURES = join(ROOT, "tests/package/fixtures");
+
+/**
+ * The bundler fixtures (tests/package/fixtures) in a temp dir, sharing the one
+ * node_modules that `npm ci --prefix tests/package/fixtures` installed (each entry is
+ * symlinked) plus the unpacked tarball as node_modules/video-session-sdk, so what the
+ * bundlers see is exactly what `npm install <tarball>` lays out. Returns the dir and
+ * `bin(name)`, the path of a tool from the shared node_modules.
+ */
+export async function fixtureProject(packed) {
+  const shared = join(FIXTURES, "node_modules");
+  await access(join(shared, ".bin/esbuild")).catch(() => {
+    throw new Error(`${shared} is missing: run \`npm ci --prefix tests/package/fixtures\` (scripts/setup.sh does)`);
+  });
+  const dir = join(await tempDir("fixtures"), "app");
+  await cp(FIXTURES, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist-[^\\/]*)$/.test(src) });
+  await mkdir(join(dir, "node_modules"));
+  for (const name of await readdir(shared)) {
+    if (name === "video-session-sdk") continue;
+    await symlink(join(shared, name), join(dir, "node_modules", name));
+  }
+  await cp(packed.unpacked, join(dir, "node_modules/video-session-sdk"), { recursive: true });
+  return { dir, bin: (name) => join(shared, ".bin", name) };
 }
