@@ -22,6 +22,9 @@ if (!existsSync(join(pkg, "react-native.js"))) {
 mkdirSync(join(pkg, "react"), { recursive: true });
 for (const f of ["index.js", "index.d.ts"]) copyFileSync(join(root, "js/react", f), join(pkg, "react", f));
 copyFileSync(join(root, "js/node.js"), join(pkg, "node.js"));
+// The package's own README (wasm-pack copies the repository's, whose links and scripts
+// are not in the tarball).
+copyFileSync(join(root, "js/README.package.md"), join(pkg, "README.md"));
 writeFileSync(join(pkg, "node.d.ts"), 'export * from "./video_session_sdk.js";\nexport { default } from "./video_session_sdk.js";\n');
 
 // wasm-bindgen declares `[Symbol.dispose]()`; strict projects on an ES2022 lib without

@@ -3,9 +3,9 @@
 //
 // Why the package is packed from a temp copy: scripts/package.mjs rewrites pkg/
 // in place, and pkg/ is shared with the other suites, so the tests copy pkg/ plus the
-// inputs of package.mjs (js/node.js, js/react/*) into a temp tree with the repo's
-// layout and run the real script there. The tarball is therefore what the build would
-// publish from the current sources, and pkg/ is never written.
+// inputs of package.mjs (js/node.js, js/README.package.md, js/react/*) into a temp
+// tree with the repo's layout and run the real script there. The tarball is therefore
+// what the build would publish from the current sources, and pkg/ is never written.
 //
 // Invariants: every process started here is awaited or stopped by the returned
 // `stop()`, a failing command fails the test with its output attached, and every temp
@@ -97,6 +97,7 @@ export async function packPackage() {
   await mkdir(join(tree, "scripts"));
   await cp(join(ROOT, "scripts/package.mjs"), join(tree, "scripts/package.mjs"));
   await cp(join(ROOT, "js/node.js"), join(tree, "js/node.js"));
+  await cp(join(ROOT, "js/README.package.md"), join(tree, "js/README.package.md"));
   await cp(join(ROOT, "js/react"), join(tree, "js/react"), { recursive: true });
   await run(process.execPath, [join(tree, "scripts/package.mjs")], { cwd: tree });
 
