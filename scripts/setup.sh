@@ -49,7 +49,7 @@ if [ ! -d js/node_modules/@testing-library/react ]; then
   step "npm packages for js/ (React hook tests)"
   npm ci --prefix js --no-audit --no-fund --loglevel=error
 fi
-if [ ! -d tests/package/fixtures/node_modules/@arethetypeswrong/cli ]; then
-  step "npm packages for tests/package/fixtures (esbuild, Rollup, webpack, tsc, arethetypeswrong)"
+if [ ! -d tests/package/fixtures/node_modules/@arethetypeswrong/cli ] || [ ! -d tests/package/fixtures/node_modules/next ]; then
+  step "npm packages for tests/package/fixtures (esbuild, Rollup, webpack, Next.js, tsc, arethetypeswrong)"
   npm ci --prefix tests/package/fixtures --no-audit --no-fund --loglevel=error
 fi
