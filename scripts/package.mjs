@@ -22,6 +22,9 @@ if (!existsSync(join(pkg, "react-native.js"))) {
 mkdirSync(join(pkg, "react"), { recursive: true });
 for (const f of ["index.js", "index.d.ts"]) copyFileSync(join(root, "js/react", f), join(pkg, "react", f));
 copyFileSync(join(root, "js/node.js"), join(pkg, "node.js"));
+// The package's own README (wasm-pack copies the repository's, whose links and scripts
+// are not in the tarball).
+copyFileSync(join(root, "js/README.package.md"), join(pkg, "README.md"));
 writeFileSync(join(pkg, "node.d.ts"), 'export * from "./video_session_sdk.js";\nexport { default } from "./video_session_sdk.js";\n');
 
 // wasm-bindgen declares `[Symbol.dispose]()`; strict projects on an ES2022 lib without
@@ -30,6 +33,62 @@ const dts = join(pkg, "video_session_sdk.d.ts");
 const ref = '/// <reference lib="esnext.disposable" />\n';
 const types = readFileSync(dts, "utf8");
 if (!types.startsWith(ref)) writeFileSync(dts, ref + types);
+
+// Node-only TypeScript projects (no DOM lib, skipLibCheck off) cannot resolve the DOM
+// and WebAssembly names wasm-bindgen writes. Each is replaced by a structural type, or
+// by the global's own type where some lib declares it (`never` where none does), so
+// DOM projects see exactly the types they saw before. A missing line fails the build:
+// a wasm-bindgen upgrade that changes them must be looked at.
+const structural = `
+/** The shape of the Web Storage API (localStorage), so no DOM library is needed. */
+export interface WebStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+  key(index: number): string | null;
+  readonly length: number;
+}
+/** The instance type of global \`K\` where a lib declares it (DOM, @types/node), else never. */
+type GlobalInstance<K extends string> = typeof globalThis extends { [P in K]: { prototype: infer T } } ? T : never;
+/** The instance type of \`WebAssembly[K]\` where a lib declares it, else never. */
+type WasmInstance<K extends string> = typeof globalThis extends { WebAssembly: { [P in K]: { prototype: infer T } } } ? T : never;
+`;
+const replacements = [
+  ["storage?: StorageAdapter | Storage | ", "storage?: StorageAdapter | WebStorage | "],
+  [
+    "export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;",
+    'export type InitInput = string | GlobalInstance<"Request"> | GlobalInstance<"URL"> | GlobalInstance<"Response"> | ArrayBuffer | ArrayBufferView | WasmInstance<"Module">;',
+  ],
+  ["export type SyncInitInput = BufferSource | WebAssembly.Module;", 'export type SyncInitInput = ArrayBuffer | ArrayBufferView | WasmInstance<"Module">;'],
+  ["readonly memory: WebAssembly.Memory;", 'readonly memory: WasmInstance<"Memory">;'],
+  ["readonly __wbindgen_externrefs: WebAssembly.Table;", 'readonly __wbindgen_externrefs: WasmInstance<"Table">;'],
+];
+let nodeOnly = readFileSync(dts, "utf8");
+if (!nodeOnly.includes("export interface WebStorage")) {
+  for (const [from, to] of replacements) {
+    if (!nodeOnly.includes(from)) {
+      console.error(`package: expected \`${from}\` in ${dts} (wasm-bindgen output changed?)`);
+      process.exit(1);
+    }
+    nodeOnly = nodeOnly.replace(from, to);
+  }
+  writeFileSync(dts, nodeOnly.replace(/\n/, "\n" + structural));
+}
+
+// `import wasmUrl from "video-session-sdk/video_session_sdk_bg.wasm"` gives a URL
+// string in every bundler recipe the README gives; wasm-bindgen's file of that name
+// declares the raw wasm exports (meant for its `bundler` target, unused by `web`).
+writeFileSync(
+  join(pkg, "video_session_sdk_bg.wasm.d.ts"),
+  `/**
+ * The URL of the package's WebAssembly module, as bundlers give it for an asset
+ * import (esbuild \`--loader:.wasm=file\`, webpack \`type: "asset/resource"\`, Vite
+ * \`?url\`). Pass it to \`init({ module_or_path })\`.
+ */
+declare const wasmUrl: string;
+export default wasmUrl;
+`,
+);
 
 const manifest = {
   name: "video-session-sdk",
@@ -51,7 +110,7 @@ const manifest = {
       default: "./video_session_sdk.js",
     },
     "./react": { types: "./react/index.d.ts", "react-native": "./react/index.js", default: "./react/index.js" },
-    "./video_session_sdk_bg.wasm": "./video_session_sdk_bg.wasm",
+    "./video_session_sdk_bg.wasm": { types: "./video_session_sdk_bg.wasm.d.ts", default: "./video_session_sdk_bg.wasm" },
     "./package.json": "./package.json",
   },
   files: [
@@ -69,7 +128,8 @@ const manifest = {
   sideEffects: false,
   peerDependencies: { react: ">=17" },
   peerDependenciesMeta: { react: { optional: true } },
-  engines: { node: ">=18" },
+  // ES modules only: `require()` of them needs Node 20.19+ or 22.12+ (README, "CommonJS").
+  engines: { node: "^20.19.0 || >=22.12.0" },
 };
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 console.log(`package: pkg/package.json written (${manifest.name}@${manifest.version}, entries ., ./react; conditions react-native, node, default)`);

@@ -35,21 +35,19 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install -q --locked wasm-pack
 fi
 
-if [ ! -x .tools/node_modules/.bin/wasm-opt ] || [ ! -d .tools/node_modules/playwright-core ] ||
-  [ ! -x .tools/node_modules/hermes-engine-cli/linux64-bin/hermes ] || [ ! -d .tools/node_modules/metro ] ||
-  [ ! -x .tools/node_modules/hermes-compiler/hermesc/linux64-bin/hermesc ]; then
-  step "npm tools: binaryen (wasm-opt, wasm2js), playwright-core, Hermes (VM 0.12, current hermesc), Metro"
-  npm ci --prefix .tools --no-audit --no-fund --loglevel=error
-fi
-if [ ! -d convex/node_modules/convex-test ]; then
-  step "npm packages for convex/"
-  npm ci --prefix convex --no-audit --no-fund --loglevel=error
-fi
-if [ ! -d js/node_modules/@testing-library/react ]; then
-  step "npm packages for js/ (React hook tests)"
-  npm ci --prefix js --no-audit --no-fund --loglevel=error
-fi
-if [ ! -d examples/react-native/node_modules/react-native ]; then
-  step "npm packages for examples/react-native (typechecked only; no install scripts)"
-  npm ci --prefix examples/react-native --ignore-scripts --no-audit --no-fund --loglevel=error
-fi
+# npm packages: `npm ci` in a folder whose install is missing or older than its lock
+# file (npm writes node_modules/.package-lock.json at each install), so a pull that
+# changes a lock file reinstalls that folder and nothing else.
+npm_ci() {
+  local dir=$1 what=$2; shift 2
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "npm packages for $dir: $what"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "$@"
+  fi
+}
+npm_ci .tools "binaryen (wasm-opt, wasm2js), playwright-core, axe-core, Hermes (VM 0.12, current hermesc), Metro"
+npm_ci convex "convex, convex-test, vitest"
+npm_ci js "React hook tests"
+npm_ci examples/react-native "typechecked only; no install scripts" --ignore-scripts
+npm_ci tests/package/fixtures "esbuild, Rollup, webpack, Next.js, tsc, arethetypeswrong"

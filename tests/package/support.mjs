@@ -3,16 +3,16 @@
 //
 // Why the package is packed from a temp copy: scripts/package.mjs rewrites pkg/
 // in place, and pkg/ is shared with the other suites, so the tests copy pkg/ plus the
-// inputs of package.mjs (js/node.js, js/react/*) into a temp tree with the repo's
-// layout and run the real script there. The tarball is therefore what the build would
-// publish from the current sources, and pkg/ is never written.
+// inputs of package.mjs (js/node.js, js/README.package.md, js/react/*) into a temp
+// tree with the repo's layout and run the real script there. The tarball is therefore
+// what the build would publish from the current sources, and pkg/ is never written.
 //
 // Invariants: every process started here is awaited or stopped by the returned
 // `stop()`, a failing command fails the test with its output attached, and every temp
 // directory is removed by `removeTemp()`.
 
 import { spawn } from "node:child_process";
-import { access, cp, mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { access, cp, mkdir, mkdtemp, readdir, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, spawnServer } from "../e2e/support.mjs";
@@ -97,6 +97,7 @@ export async function packPackage() {
   await mkdir(join(tree, "scripts"));
   await cp(join(ROOT, "scripts/package.mjs"), join(tree, "scripts/package.mjs"));
   await cp(join(ROOT, "js/node.js"), join(tree, "js/node.js"));
+  await cp(join(ROOT, "js/README.package.md"), join(tree, "js/README.package.md"));
   await cp(join(ROOT, "js/react"), join(tree, "js/react"), { recursive: true });
   await run(process.execPath, [join(tree, "scripts/package.mjs")], { cwd: tree });
 
@@ -144,4 +145,29 @@ export async function openPage(browser, url) {
   );
   await page.goto(url);
   return page;
+}
+
+const FIXTURES = join(ROOT, "tests/package/fixtures");
+
+/**
+ * The bundler fixtures (tests/package/fixtures) in a temp dir, sharing the one
+ * node_modules that `npm ci --prefix tests/package/fixtures` installed (each entry is
+ * symlinked) plus the unpacked tarball as node_modules/video-session-sdk, so what the
+ * bundlers see is exactly what `npm install <tarball>` lays out. Returns the dir and
+ * `bin(name)`, the path of a tool from the shared node_modules.
+ */
+export async function fixtureProject(packed) {
+  const shared = join(FIXTURES, "node_modules");
+  await access(join(shared, ".bin/esbuild")).catch(() => {
+    throw new Error(`${shared} is missing: run \`npm ci --prefix tests/package/fixtures\` (scripts/setup.sh does)`);
+  });
+  const dir = join(await tempDir("fixtures"), "app");
+  await cp(FIXTURES, dir, { recursive: true, filter: (src) => !/[\\/](node_modules|dist-[^\\/]*)$/.test(src) });
+  await mkdir(join(dir, "node_modules"));
+  for (const name of await readdir(shared)) {
+    if (name === "video-session-sdk") continue;
+    await symlink(join(shared, name), join(dir, "node_modules", name));
+  }
+  await cp(packed.unpacked, join(dir, "node_modules/video-session-sdk"), { recursive: true });
+  return { dir, bin: (name) => join(shared, ".bin", name) };
 }
