@@ -186,3 +186,34 @@ fn records_in_todays_format_deliver_exactly_once_by_op_id() {
     assert_eq!(&ids[..2], ["legacy-1", "legacy-2"]);
     assert_eq!(o.session("cs-old").unwrap().quality_issues, ["echo"]);
 }
+
+#[test]
+fn a_413_split_keeps_each_instances_seq_rising_at_the_backend() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(7),
+    );
+    let c = open(disk.clone(), &t, &env);
+    whole_call(&c, &env);
+    block_on(c.start_session(start_args("Dr. Two"))).unwrap();
+    t.push([Fault::Http(413, None), Fault::Http(413, None)]);
+    let report = block_on(c.flush());
+    assert_eq!(report.pending, 0, "{report:?}");
+    let o = t.oracle.borrow();
+    assert!(o.overtaken.is_empty(), "{:?}", o.overtaken);
+    let seqs: Vec<u64> = sent_ops(&t)
+        .iter()
+        .map(|op| op["seq"].as_u64().unwrap())
+        .collect();
+    // Whatever was sent again after a 413, first arrivals rise.
+    let mut firsts = Vec::new();
+    for s in seqs {
+        if !firsts.contains(&s) {
+            firsts.push(s);
+        }
+    }
+    let mut sorted = firsts.clone();
+    sorted.sort();
+    assert_eq!(firsts, sorted);
+}

@@ -203,6 +203,11 @@ fn run(
         "ops taken for replays though never processed: {:?}",
         o.mistaken
     );
+    prop_assert!(
+        o.overtaken.is_empty(),
+        "ops that reached the backend after a higher seq of their instance: {:?}",
+        o.overtaken
+    );
     let mut applied_ids: Vec<&str> = o.applied.iter().map(|a| a.op_id.as_str()).collect();
     applied_ids.sort();
     let mut queued_ids = queued.borrow().clone();

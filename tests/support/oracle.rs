@@ -87,6 +87,11 @@ pub struct Oracle {
     pub ever: HashSet<(String, String, u64)>,
     /// Ops the watermark called duplicates that were never processed.
     pub mistaken: Vec<String>,
+    /// Per (user, clientId): the highest `seq` processed so far.
+    pub highest: HashMap<(String, String), u64>,
+    /// Ops processed for the first time after a higher `seq` of their instance: what a
+    /// watermark advanced at each op (rather than by the sweep) would have lost.
+    pub overtaken: Vec<String>,
     /// How many times the sweep ran.
     pub sweeps: usize,
 }
@@ -166,6 +171,11 @@ impl Oracle {
             };
             self.processed.insert(op_id.clone(), r.clone());
             if let Some(p) = pair {
+                let top = self.highest.entry((p.0.clone(), p.1.clone())).or_default();
+                if p.2 < *top {
+                    self.overtaken.push(op_id.clone());
+                }
+                *top = (*top).max(p.2);
                 self.ever.insert(p.clone());
                 self.by_seq.insert(p, r.clone());
             }
