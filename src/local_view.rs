@@ -276,6 +276,8 @@ mod tests {
             args,
             occurred_at: at.into(),
             user_id: None,
+            client_id: None,
+            seq: None,
             attempts: 0,
             next_attempt_at: None,
             last_error: None,

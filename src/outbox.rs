@@ -6,7 +6,10 @@
 //! - every record is under its own key `{prefix}op:…`; there is no index blob, so two
 //!   tabs never overwrite each other and enqueue cost does not grow with the queue;
 //! - keys handed out never go backwards (max of the clock and the last key seen, then
-//!   a counter), so key order is creation order for one instance;
+//!   a counter), so key order is creation order for one instance; each new record also
+//!   takes the instance's next `seq`, so an instance's `seq`s rise in key order and,
+//!   since ops are sent in key order, reach the backend in rising order (the backend's
+//!   watermark relies on no lower `seq` arriving long after a higher one);
 //! - a key is a sort position, not an event time: the clock follows only this user's
 //!   stored keys and only up to [`MAX_KEY_LEAD_MS`] ahead of the device's clock, so a
 //!   planted key (`op:9999999999999-…`), another user's keys or a tab whose clock ran
@@ -54,6 +57,9 @@ pub struct Entry {
 pub struct Outbox {
     prefix: String,
     tab_id: String,
+    /// This instance's id and the last `seq` it gave (records carry both).
+    client_id: String,
+    seq: u64,
     entries: BTreeMap<String, Entry>,
     /// (session name, its records' keys ascending), sorted by name, so checking a
     /// call reads the session's own records, not the whole queue. Sorted lists, not
@@ -115,6 +121,8 @@ impl Outbox {
         Outbox {
             prefix: prefix.to_string(),
             tab_id: tab_id.to_string(),
+            client_id: String::new(),
+            seq: 0,
             entries: BTreeMap::new(),
             by_session: Vec::new(),
             last_ms: 0,
@@ -125,6 +133,19 @@ impl Outbox {
 
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    /// Names this instance (random, never reused); its ops are numbered from 1.
+    pub fn set_client_id(&mut self, client_id: String) {
+        self.client_id = client_id;
+        self.seq = 0;
+    }
+
+    /// This instance's id and the next op's number. Called with [`Outbox::next_key`]
+    /// for each new record, so the instance's numbers rise in its key order.
+    pub fn next_seq(&mut self) -> (String, u64) {
+        self.seq = self.seq.saturating_add(1);
+        (self.client_id.clone(), self.seq)
     }
 
     /// Allocates the next key: a sort position after every key handed out or
@@ -337,6 +358,8 @@ mod tests {
             args,
             occurred_at: "2024-01-15T10:30:00.000Z".into(),
             user_id: Some("u".into()),
+            client_id: None,
+            seq: None,
             attempts: 0,
             next_attempt_at: None,
             last_error: None,

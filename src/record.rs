@@ -9,7 +9,11 @@
 //! - `opId` is a random UUID v4 made once at enqueue and never changed, so a re-sent
 //!   op is recognised by the backend's dedupe;
 //! - `occurredAt` is the event time (client clock, ISO-8601 UTC with ms), never the
-//!   delivery time.
+//!   delivery time;
+//! - `clientId` (random, one per client instance, never reused) and `seq` (1, 2, 3…
+//!   in the instance's key order) are fields, not part of the key, so moving a record
+//!   to another key keeps them; the backend knows a replay by them after its opId
+//!   records are swept. Records stored by releases before them have neither.
 
 use serde::{de, Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -112,6 +116,12 @@ pub struct OpRecord {
     /// cannot be known, and it must not be sent as whoever opens the client next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The client instance that made the op, with [`OpRecord::seq`]: both or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// The op's number in its instance's sequence, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
     #[serde(default)]
     pub attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,9 +149,24 @@ impl OpRecord {
             && !rec.op_id.is_empty()
             && !rec.client_session_id.is_empty()
             && rec.args.is_object()
-            && crate::time::parse_iso(&rec.occurred_at).is_some();
+            && crate::time::parse_iso(&rec.occurred_at).is_some()
+            && match (&rec.client_id, rec.seq) {
+                (None, None) => true,
+                (Some(c), Some(s)) => valid_client_seq(c, s),
+                _ => false,
+            };
         ok.then_some(rec)
     }
+}
+
+/// The largest `seq` the backends take: every whole number up to it is exact in a
+/// float64.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+
+/// Whether a stored `clientId`/`seq` pair is one the backends take (a pair they
+/// refuse would refuse the whole batch it travels in).
+pub fn valid_client_seq(client_id: &str, seq: u64) -> bool {
+    (1..=100).contains(&client_id.len()) && (1..=MAX_SEQ).contains(&seq)
 }
 
 /// The outbox's key namespace under a storage prefix.
@@ -308,11 +333,37 @@ mod tests {
             args: json!({"supportWorkerName": "x"}),
             occurred_at: "2024-01-15T10:30:00.000Z".into(),
             user_id: Some("u".into()),
+            client_id: None,
+            seq: None,
             attempts: 0,
             next_attempt_at: None,
             last_error: None,
         };
         assert_eq!(OpRecord::parse(&rec.to_json()), Some(rec.clone()));
+        let numbered = OpRecord {
+            client_id: Some("c1".into()),
+            seq: Some(7),
+            ..rec.clone()
+        };
+        assert_eq!(OpRecord::parse(&numbered.to_json()), Some(numbered.clone()));
+        for (client_id, seq) in [
+            (Some("c1"), None),
+            (None, Some(1)),
+            (Some(""), Some(1)),
+            (Some("c1"), Some(0)),
+            (Some("c1"), Some(MAX_SEQ + 1)),
+        ] {
+            let bad = OpRecord {
+                client_id: client_id.map(Into::into),
+                seq,
+                ..rec.clone()
+            };
+            assert_eq!(
+                OpRecord::parse(&bad.to_json()),
+                None,
+                "{client_id:?} {seq:?}"
+            );
+        }
         let json = rec.to_json();
         assert_eq!(OpRecord::parse(&json[..json.len() - 3]), None);
         assert_eq!(OpRecord::parse("not json"), None);

@@ -130,6 +130,12 @@ pub struct BatchOp {
     pub kind: OpKind,
     pub occurred_at: String,
     pub args: Value,
+    /// The client instance that made the op and its number there: absent for records
+    /// stored before they existed (the backend then dedupes by `opId` alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
 }
 
 /// `videoCallSessions:applyBatch` arguments.
@@ -148,12 +154,17 @@ impl BatchRequest {
             .ops
             .iter()
             .map(|op| {
-                object(vec![
+                let mut pairs = vec![
                     ("opId", op.op_id.as_str().into()),
                     ("kind", op.kind.as_str().into()),
                     ("occurredAt", op.occurred_at.as_str().into()),
                     ("args", op.args.clone()),
-                ])
+                ];
+                if let (Some(client), Some(seq)) = (&op.client_id, op.seq) {
+                    pairs.push(("clientId", client.as_str().into()));
+                    pairs.push(("seq", seq.into()));
+                }
+                object(pairs)
             })
             .collect();
         object(vec![
@@ -321,12 +332,16 @@ mod tests {
                     kind: OpKind::StartSession,
                     occurred_at: "2024-01-15T10:29:00.000Z".into(),
                     args: json!({"supportWorkerName": "Dr. Smith", "metadata": {"a": [1, 2.5]}}),
+                    client_id: Some("c".into()),
+                    seq: Some(1),
                 },
                 BatchOp {
                     op_id: "o2".into(),
                     kind: OpKind::MarkConnected,
                     occurred_at: "2024-01-15T10:29:01.000Z".into(),
                     args: json!({"clientSessionId": "c"}),
+                    client_id: None,
+                    seq: None,
                 },
             ],
         };

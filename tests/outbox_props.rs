@@ -1,7 +1,10 @@
 //! Property: whatever the fault schedule (requests lost before or after the backend
 //! committed, 5xx, 429 with Retry-After, timeouts, process crashes between steps),
 //! every op the app enqueued is applied by the backend exactly once, in order per
-//! session, with its original occurredAt.
+//! session, with its original occurredAt — also when the backend's 14-day sweep of
+//! its opId records runs at any moment (the oracle then knows replays only by each
+//! instance's clientId/seq watermark, and checks that no op it never processed was
+//! taken for a replay: a lower seq never reaches it after a higher one was swept).
 // Native only: fake clocks, tokio and proptest do not build for wasm32.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -28,6 +31,8 @@ enum Action {
     Flush(Fault),
     /// The process dies and restarts on the same storage.
     Crash,
+    /// The backend's sweep forgets every opId record (as 14 days on would).
+    Sweep,
 }
 
 fn fault() -> impl Strategy<Value = Fault> {
@@ -48,6 +53,7 @@ fn action() -> impl Strategy<Value = Action> {
         3 => (0u32..70_000, fault()).prop_map(|(ms, f)| Action::Deliver(ms, f)),
         1 => fault().prop_map(Action::Flush),
         1 => Just(Action::Crash),
+        1 => Just(Action::Sweep),
     ]
 }
 
@@ -175,6 +181,7 @@ fn run(
                 drop(c);
                 c = open_client();
             }
+            Action::Sweep => t.oracle.borrow_mut().sweep(),
         }
     }
     for _ in 0..200 {
@@ -191,6 +198,16 @@ fn run(
         c.dead_letters()
     );
     let o = t.oracle.borrow();
+    prop_assert!(
+        o.mistaken.is_empty(),
+        "ops taken for replays though never processed: {:?}",
+        o.mistaken
+    );
+    prop_assert!(
+        o.overtaken.is_empty(),
+        "ops that reached the backend after a higher seq of their instance: {:?}",
+        o.overtaken
+    );
     let mut applied_ids: Vec<&str> = o.applied.iter().map(|a| a.op_id.as_str()).collect();
     applied_ids.sort();
     let mut queued_ids = queued.borrow().clone();

@@ -1,6 +1,8 @@
 /**
- * Retention of the dedupe records: an op id is remembered for 14 days, far longer
- * than any outbox keeps an op, and then forgotten so the table stays bounded.
+ * Retention of the dedupe records: an op id is remembered for 14 days, and then
+ * forgotten so the table stays bounded. A record of an op that named its SDK client
+ * instance and `seq` raises that instance's watermark as it is deleted, in the same
+ * transaction (`lib/watermarks.ts`), so such an op stays known after the window.
  *
  * The sweep deletes at most `SWEEP_CHUNK` rows per transaction and stops earlier when
  * the transaction's read or write budget runs low (records of the older layout carry
@@ -12,6 +14,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalMutation } from "./_generated/server";
 import { ROW_HEADROOM, hasHeadroom } from "./lib/budget";
+import { raiseWatermark } from "./lib/watermarks";
 
 export const RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
 export const SWEEP_CHUNK = 500;
@@ -27,6 +30,9 @@ export const sweep = internalMutation({
     let deleted = 0;
     let more = false;
     for await (const row of stale) {
+      if (row.clientId !== undefined && row.seq !== undefined) {
+        await raiseWatermark(ctx, row.userId, { clientId: row.clientId, seq: row.seq });
+      }
       await ctx.db.delete("processedOps", row._id);
       deleted += 1;
       if (deleted >= chunk || !(await hasHeadroom(ctx, ROW_HEADROOM))) {

@@ -3,7 +3,8 @@
  *
  * `videoCallSessions` keeps the seed's fields and five indexes and adds
  * `clientSessionId` (the SDK's own id, unique across users) with two indexes. The
- * other tables exist so that every mutation is idempotent (`processedOps`) and every
+ * other tables exist so that every mutation is idempotent (`processedOps`,
+ * `clientWatermarks`) and every
  * statistic is an O(1) read (`userStats`, `workerStats` + `workerStatShards`, updated
  * in the same transaction as the session they count). Convex appends `_creationTime` to every
  * index, so "newest first" is an index scan in descending order.
@@ -70,9 +71,23 @@ export default defineSchema({
     kind: v.string(),
     result: v.any(),
     processedAt: v.number(),
+    // The SDK client instance that sent the op and its number there (batch ops of
+    // SDK releases that send them; lib/watermarks.ts).
+    clientId: v.optional(v.string()),
+    seq: v.optional(v.number()),
   })
     .index("by_op", ["opId"])
-    .index("by_processed_at", ["processedAt"]),
+    .index("by_processed_at", ["processedAt"])
+    .index("by_client_seq", ["userId", "clientId", "seq"]),
+
+  // Per SDK client instance, the highest seq whose processedOps record was swept:
+  // what keeps a replay a replay after the 14-day window (lib/watermarks.ts).
+  clientWatermarks: defineTable({
+    userId: v.string(),
+    clientId: v.string(),
+    forgottenSeq: v.number(),
+    updatedAt: v.number(),
+  }).index("by_client", ["userId", "clientId"]),
 
   userStats: defineTable({ userId: v.string(), ...counters }).index("by_user", ["userId"]),
 

@@ -142,7 +142,15 @@ export const applyBatch = mutation({
     userId: v.optional(v.string()),
     sentAt: v.optional(v.string()),
     ops: v.array(
-      v.object({ opId: v.string(), kind: v.string(), occurredAt: v.string(), args: v.any() }),
+      v.object({
+        opId: v.string(),
+        kind: v.string(),
+        occurredAt: v.string(),
+        args: v.any(),
+        // The SDK client instance and its op number (lib/watermarks.ts).
+        clientId: v.optional(v.string()),
+        seq: v.optional(v.number()),
+      }),
     ),
   },
   handler: async (ctx, args): Promise<{ results: BatchResult[]; serverTime: string }> => {

@@ -142,6 +142,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     kind: r.kind,
                     occurred_at: r.occurred_at.clone(),
                     args: r.args.clone(),
+                    client_id: r.client_id.clone(),
+                    seq: r.seq,
                 });
             }
             BatchRequest {

@@ -30,7 +30,7 @@ use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::{quarantine_key, recover, Outbox};
 use crate::platform::{Env, Storage, Transport};
-use crate::record::{is_key_suffix, op_prefix, tab_id, OpKind, OpRecord};
+use crate::record::{is_key_suffix, op_prefix, tab_id, uuid_v4, OpKind, OpRecord};
 use crate::validate;
 use crate::wire::CallStats;
 
@@ -133,6 +133,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             move_value(&storage, k, &quarantine_key(&prefix, k), v).await;
         }
         let mut outbox = Outbox::new(&prefix, &tab);
+        // Its own id, not the tab id: an app may pass the same tabId every run, and
+        // an instance's numbers must never be reused.
+        outbox.set_client_id(uuid_v4(env.random_u64(), env.random_u64()));
         let mut foreign = KeySet::default();
         let now = env.now_ms();
         let mut ahead = Vec::new();

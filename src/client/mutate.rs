@@ -133,6 +133,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let (session_key, session_ref, connected_at) =
                 self.resolve(&st, kind, session, &fields)?;
             let key = st.outbox.next_key(now);
+            let (client_id, seq) = st.outbox.next_seq();
             let op_id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
             let mut args = fields;
             args.extend(session_ref);
@@ -154,6 +155,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 // follow a stored key a little ahead of this clock).
                 occurred_at: format_iso(now),
                 user_id: Some(self.inner.config.user_id.clone()),
+                client_id: Some(client_id),
+                seq: Some(seq),
                 attempts: 0,
                 next_attempt_at: None,
                 last_error: None,

@@ -10,6 +10,8 @@ fn rec(op: &str, kind: OpKind, session: &str) -> OpRecord {
         args: json!({}),
         occurred_at: "2024-01-15T10:30:00.000Z".into(),
         user_id: None,
+        client_id: None,
+        seq: None,
         attempts: 0,
         next_attempt_at: None,
         last_error: None,

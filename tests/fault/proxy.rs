@@ -7,7 +7,9 @@
 //! the reply, so a reply is simply everything up to EOF.
 //!
 //! `sabotage` exists only to prove the check can fail: it forwards every batch that
-//! carries a quality issue a second time with fresh opIds, i.e. applies its effect twice.
+//! carries a quality issue a second time with fresh opIds and without the ops'
+//! `clientId`/`seq` (by which the backend would know the copies), i.e. applies its
+//! effect twice.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -350,6 +352,10 @@ fn with_fresh_op_ids(body: &[u8]) -> Option<Vec<u8>> {
     for op in ops {
         let id = op["opId"].as_str()?.to_string();
         op["opId"] = Value::from(format!("sabotage-{id}"));
+        if let Some(op) = op.as_object_mut() {
+            op.remove("clientId");
+            op.remove("seq");
+        }
     }
     serde_json::to_vec(&v).ok()
 }

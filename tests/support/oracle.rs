@@ -3,8 +3,15 @@
 //! (applied → "duplicate", rejected → the same rejection) and changes nothing; a
 //! rejected op changes nothing and does not stop the batch. `applied` logs each op the
 //! first time it took effect, which is what the exactly-once assertions read.
+//!
+//! An op naming its client instance and `seq` is also known by that pair: by its kept
+//! record, or, once [`Oracle::sweep`] has forgotten the records (the 14-day sweep, at
+//! any moment a test picks), by the instance's watermark — the highest `seq` swept.
+//! The oracle knows the truth the backends cannot: `mistaken` lists every op the
+//! watermark answered `duplicate` although it was never processed (a lower `seq`
+//! arriving after a higher one was swept), which must never happen.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 use video_session_sdk::time::{format_iso, parse_iso};
@@ -72,6 +79,21 @@ pub struct Oracle {
     pub processed: HashMap<String, Value>,
     pub applied: Vec<Applied>,
     pub now: f64,
+    /// Kept records by (user, clientId, seq), swept with `processed`.
+    pub by_seq: HashMap<(String, String, u64), Value>,
+    /// Per (user, clientId): the highest `seq` whose record was swept.
+    pub watermarks: HashMap<(String, String), u64>,
+    /// Every (user, clientId, seq) ever processed (never swept: the truth).
+    pub ever: HashSet<(String, String, u64)>,
+    /// Ops the watermark called duplicates that were never processed.
+    pub mistaken: Vec<String>,
+    /// Per (user, clientId): the highest `seq` processed so far.
+    pub highest: HashMap<(String, String), u64>,
+    /// Ops processed for the first time after a higher `seq` of their instance: what a
+    /// watermark advanced at each op (rather than by the sweep) would have lost.
+    pub overtaken: Vec<String>,
+    /// How many times the sweep ran.
+    pub sweeps: usize,
 }
 
 type OpErr = (&'static str, String);
@@ -87,12 +109,32 @@ impl Oracle {
             .find(|s| s.client_session_id == client_session_id)
     }
 
+    /// The 14-day sweep, as if every kept record were old enough: forgets them all
+    /// and raises each instance's watermark to the highest `seq` forgotten.
+    pub fn sweep(&mut self) {
+        self.processed.clear();
+        for ((user, client, seq), _) in self.by_seq.drain() {
+            let mark = self.watermarks.entry((user, client)).or_default();
+            *mark = (*mark).max(seq);
+        }
+        self.sweeps += 1;
+    }
+
     pub fn apply_batch(&mut self, args: &Value) -> Value {
         let user = s(args, "userId").unwrap_or_default();
         let mut results = Vec::new();
         for op in args["ops"].as_array().expect("ops") {
             let op_id = s(op, "opId").expect("opId");
-            if let Some(stored) = self.processed.get(&op_id) {
+            let pair = match (s(op, "clientId"), op.get("seq").and_then(Value::as_u64)) {
+                (Some(c), Some(n)) => Some((user.clone(), c, n)),
+                (None, None) => None,
+                other => panic!("half a clientId/seq pair: {other:?}"),
+            };
+            let kept = self
+                .processed
+                .get(&op_id)
+                .or_else(|| pair.as_ref().and_then(|p| self.by_seq.get(p)));
+            if let Some(stored) = kept {
                 let mut r = stored.clone();
                 if r["status"] == "applied" {
                     r["status"] = json!("duplicate");
@@ -100,6 +142,16 @@ impl Oracle {
                 r["opId"] = json!(op_id);
                 results.push(r);
                 continue;
+            }
+            if let Some((u, c, n)) = &pair {
+                let mark = self.watermarks.get(&(u.clone(), c.clone())).copied();
+                if mark.is_some_and(|m| *n <= m) {
+                    if !self.ever.contains(&(u.clone(), c.clone(), *n)) {
+                        self.mistaken.push(op_id.clone());
+                    }
+                    results.push(json!({"opId": op_id, "status": "duplicate", "value": null}));
+                    continue;
+                }
             }
             let kind = s(op, "kind").unwrap_or_default();
             let at = s(op, "occurredAt").unwrap_or_default();
@@ -118,6 +170,15 @@ impl Oracle {
                 }
             };
             self.processed.insert(op_id.clone(), r.clone());
+            if let Some(p) = pair {
+                let top = self.highest.entry((p.0.clone(), p.1.clone())).or_default();
+                if p.2 < *top {
+                    self.overtaken.push(op_id.clone());
+                }
+                *top = (*top).max(p.2);
+                self.ever.insert(p.clone());
+                self.by_seq.insert(p, r.clone());
+            }
             let mut r = r;
             r["opId"] = json!(op_id);
             results.push(r);

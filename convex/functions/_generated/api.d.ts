@@ -22,6 +22,7 @@ import type * as lib_sessionRef from "../lib/sessionRef.js";
 import type * as lib_single from "../lib/single.js";
 import type * as lib_stats from "../lib/stats.js";
 import type * as lib_validate from "../lib/validate.js";
+import type * as lib_watermarks from "../lib/watermarks.js";
 import type * as processedOps from "../processedOps.js";
 import type * as videoCallSessions from "../videoCallSessions.js";
 
@@ -46,6 +47,7 @@ declare const fullApi: ApiFromModules<{
   "lib/single": typeof lib_single;
   "lib/stats": typeof lib_stats;
   "lib/validate": typeof lib_validate;
+  "lib/watermarks": typeof lib_watermarks;
   processedOps: typeof processedOps;
   videoCallSessions: typeof videoCallSessions;
 }>;

@@ -18,6 +18,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 import { type ErrorData, fail, invalid } from "./errors";
 import { LIMITS, checkRequired } from "./validate";
+import type { ClientSeq } from "./watermarks";
 
 export type OpKind =
   | "startSession"
@@ -106,12 +107,27 @@ export function storedSessionOutcome(
   return stored;
 }
 
+/** The kept record of `userId`'s op `seq` of a client instance, whatever its opId. */
+export async function findBySeq(
+  ctx: MutationCtx,
+  userId: string,
+  client: ClientSeq,
+): Promise<Doc<"processedOps"> | null> {
+  return await ctx.db
+    .query("processedOps")
+    .withIndex("by_client_seq", (q) =>
+      q.eq("userId", userId).eq("clientId", client.clientId).eq("seq", client.seq),
+    )
+    .first();
+}
+
 export async function recordOp(
   ctx: MutationCtx,
   opId: string,
   userId: string,
   kind: string,
   outcome: Outcome,
+  client: ClientSeq | null = null,
 ): Promise<void> {
   await ctx.db.insert("processedOps", {
     opId,
@@ -119,5 +135,6 @@ export async function recordOp(
     kind,
     result: outcome,
     processedAt: Date.now(),
+    ...(client === null ? {} : { clientId: client.clientId, seq: client.seq }),
   });
 }

@@ -61,6 +61,14 @@ CREATE TABLE IF NOT EXISTS processed_ops (
 CREATE INDEX IF NOT EXISTS by_op ON processed_ops (op_id, creation_us);
 CREATE INDEX IF NOT EXISTS by_processed_at ON processed_ops (processed_at, creation_us);
 
+CREATE TABLE IF NOT EXISTS client_watermarks (
+    user_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    forgotten_seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);
+
 CREATE TABLE IF NOT EXISTS user_stats (
     id TEXT PRIMARY KEY,
     creation_us INTEGER NOT NULL,
@@ -96,9 +104,31 @@ const TABLES: [&str; 5] = [
     "worker_stats",
 ];
 
-/// Creates any missing table or index.
+/// Columns added to existing tables since the first release, with their type: a
+/// file written by an older server gains them at open (as NULL in its old rows).
+const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+    ("processed_ops", "client_id", "TEXT"),
+    ("processed_ops", "seq", "INTEGER"),
+];
+
+/// Indexes over added columns, created once the columns exist.
+const ADDED_INDEXES: &str = "CREATE INDEX IF NOT EXISTS by_client_seq \
+    ON processed_ops (user_id, client_id, seq, creation_us);";
+
+/// Creates any missing table, column or index (files of older servers included).
 pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
+    conn.execute_batch(SCHEMA)?;
+    for (table, column, ty) in ADDED_COLUMNS {
+        let present: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"),
+            [column],
+            |r| r.get(0),
+        )?;
+        if present == 0 {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {ty}"))?;
+        }
+    }
+    conn.execute_batch(ADDED_INDEXES)
 }
 
 /// The newest creation time in the file, so the clock never goes back.

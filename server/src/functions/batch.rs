@@ -9,6 +9,13 @@
 //! differences of event times, so the shift never changes them. An `occurredAt` more
 //! than a minute after `sentAt` (or after now, without `sentAt`) is first clamped to
 //! it (D3): an event cannot happen after the batch that reports it was sent.
+//!
+//! An op may name the SDK client instance that made it and its number in that
+//! instance's sequence (`clientId`, `seq`). Such an op is also known as processed by
+//! that pair: its kept record (whatever its opId), or, once the 14-day sweep has
+//! forgotten the record, the instance's watermark (`seq` at or below it), so a
+//! replay is answered `duplicate` however late it comes (docs/contract.md, "Exactly
+//! once across any delay"). Ops without the pair keep opId dedupe alone.
 
 use super::dedupe;
 use super::identity::caller;
@@ -16,6 +23,7 @@ use super::lifecycle::{self, Op};
 use super::limits;
 use super::validate::{self, opt, Args, Fields, V};
 use super::Ctx;
+use crate::db::processed_ops::ClientSeq;
 use crate::db::sessions::Session;
 use crate::db::Tx;
 use crate::error::{Code, FunctionError};
@@ -37,6 +45,8 @@ pub fn apply_batch_args() -> Fields {
                 ("kind", V::String),
                 ("occurredAt", V::String),
                 ("args", V::Any),
+                ("clientId", opt(V::String)),
+                ("seq", opt(V::Number)),
             ]))),
         ),
     ]
@@ -56,10 +66,14 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
             ops.len()
         )));
     }
-    // An op id that could never be recorded refuses the whole batch.
+    // An op id, client id or seq that could never be recorded refuses the whole batch.
     for op in ops {
-        let op_id = op.as_object().map(Args).and_then(|o| o.str("opId"));
+        let op = op.as_object().map(Args);
+        let op_id = op.and_then(|o| o.str("opId"));
         limits::length("opId", op_id.unwrap_or_default(), 1, limits::OP_ID_MAX)?;
+        if let Some(op) = op {
+            client_seq(op)?;
+        }
     }
     let clock = match args.str("sentAt") {
         Some(text) => {
@@ -120,6 +134,32 @@ fn rejected(op_id: &str, code: Code, message: &str) -> Value {
     outcome(op_id, "rejected", "error", Value::Object(error))
 }
 
+/// The largest `seq` accepted: every integer up to it is exact in a float64.
+const MAX_SEQ: f64 = 9_007_199_254_740_991.0;
+
+/// An op's `clientId` and `seq`: both or neither; the id 1-100 characters, the seq
+/// a whole number from 1.
+fn client_seq(op: Args<'_>) -> Result<Option<ClientSeq>, FunctionError> {
+    match (op.str("clientId"), op.f64("seq")) {
+        (None, None) => Ok(None),
+        (Some(client_id), Some(seq)) => {
+            limits::length("clientId", client_id, 1, limits::OP_ID_MAX)?;
+            if !((1.0..=MAX_SEQ).contains(&seq) && seq.fract() == 0.0) {
+                return Err(FunctionError::invalid(
+                    "seq must be a whole number from 1 to 2^53-1",
+                ));
+            }
+            Ok(Some(ClientSeq {
+                client_id: client_id.to_string(),
+                seq: seq as i64,
+            }))
+        }
+        _ => Err(FunctionError::invalid(
+            "an op names both clientId and seq, or neither",
+        )),
+    }
+}
+
 /// One op's result; `Err` only when the database fails (the batch aborts).
 fn apply_one(
     ctx: &mut Ctx<'_, '_>,
@@ -141,6 +181,24 @@ fn apply_one(
         Err(FunctionError::Coded { code, message }) => return Ok(rejected(op_id, code, &message)),
         Err(other) => return Err(other),
     }
+    let client = client_seq(op)?;
+    if let Some(client) = &client {
+        match dedupe::lookup_seq(ctx.tx, user, client)? {
+            Some(Some((row, stored))) => {
+                return match dedupe::session_outcome(&row, stored) {
+                    Ok(Ok(summary)) => Ok(outcome(op_id, "duplicate", "value", summary)),
+                    Ok(Err((code, message))) => Ok(rejected(op_id, code, &message)),
+                    Err(FunctionError::Coded { code, message }) => {
+                        Ok(rejected(op_id, code, &message))
+                    }
+                    Err(other) => Err(other),
+                };
+            }
+            // Processed, and its record swept: nothing is left to answer with.
+            Some(None) => return Ok(outcome(op_id, "duplicate", "value", Value::Null)),
+            None => {}
+        }
+    }
     let occurred_at = op.str("occurredAt").unwrap_or_default();
     let args = op.value("args").unwrap_or(&Value::Null);
     let applied = ctx
@@ -148,7 +206,7 @@ fn apply_one(
         .nested(|tx| apply_op(tx, user, kind, occurred_at, args, clock));
     let (code, message) = match applied {
         Ok(session) => {
-            dedupe::record_session(ctx.tx, op_id, kind, &session, ctx.now_ms)?;
+            dedupe::record_session_seq(ctx.tx, op_id, kind, &session, ctx.now_ms, client.as_ref())?;
             let value = dedupe::summary(&session.to_value());
             return Ok(outcome(op_id, "applied", "value", value));
         }
@@ -159,7 +217,15 @@ fn apply_one(
         Err(internal @ FunctionError::Internal(_)) => return Err(internal),
     };
     let refusal = dedupe::Outcome::Rejected(code, message.clone());
-    dedupe::record(ctx.tx, op_id, user, kind, &refusal, ctx.now_ms)?;
+    dedupe::record_seq(
+        ctx.tx,
+        op_id,
+        user,
+        kind,
+        &refusal,
+        ctx.now_ms,
+        client.as_ref(),
+    )?;
     Ok(rejected(op_id, code, &message))
 }
 

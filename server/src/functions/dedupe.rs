@@ -10,7 +10,7 @@
 //! session as it is now. Records of the older layout (`{session: <document>}`) are
 //! read as the same summary, so their ops stay exactly once.
 
-use crate::db::processed_ops::{self, ProcessedOp};
+use crate::db::processed_ops::{self, ClientSeq, ProcessedOp};
 use crate::db::sessions::Session;
 use crate::db::Tx;
 use crate::error::{Code, FunctionError};
@@ -87,6 +87,24 @@ pub fn lookup(
     Ok(Some((row, outcome)))
 }
 
+/// What is known of `user`'s op `seq` of a client instance that was processed
+/// before: `Some(Some(..))` its kept record, `Some(None)` processed but its record
+/// swept (at or below the instance's watermark), `None` never processed.
+pub fn lookup_seq(
+    tx: &Tx<'_>,
+    user: &str,
+    client: &ClientSeq,
+) -> Result<Option<Option<(ProcessedOp, Outcome)>>, FunctionError> {
+    if let Some(row) = processed_ops::find_by_seq(tx.conn, user, client)? {
+        let outcome = Outcome::from_value(&row.result).ok_or_else(|| {
+            FunctionError::Internal(format!("the record of op {} is unreadable", row.op_id))
+        })?;
+        return Ok(Some(Some((row, outcome))));
+    }
+    let forgotten = processed_ops::forgotten_seq(tx.conn, user, &client.client_id)?;
+    Ok((client.seq <= forgotten).then_some(None))
+}
+
 /// The summary a replayed session op left behind, or its stored refusal; an op id
 /// used for an appointment is `INVALID_ARGUMENT` here.
 pub fn session_outcome(
@@ -112,7 +130,20 @@ pub fn record(
     outcome: &Outcome,
     now_ms: i64,
 ) -> Result<(), FunctionError> {
-    processed_ops::insert(
+    record_seq(tx, op_id, user_id, kind, outcome, now_ms, None)
+}
+
+/// Records the outcome of `op_id`, with its client instance and `seq` if it has them.
+pub fn record_seq(
+    tx: &mut Tx<'_>,
+    op_id: &str,
+    user_id: &str,
+    kind: &str,
+    outcome: &Outcome,
+    now_ms: i64,
+    client: Option<&ClientSeq>,
+) -> Result<(), FunctionError> {
+    processed_ops::insert_with_seq(
         tx,
         &ProcessedOp {
             op_id: op_id.to_string(),
@@ -121,6 +152,7 @@ pub fn record(
             result: outcome.to_value(),
             processed_at: now_ms,
         },
+        client,
     )?;
     Ok(())
 }
@@ -133,8 +165,20 @@ pub fn record_session(
     session: &Session,
     now_ms: i64,
 ) -> Result<(), FunctionError> {
+    record_session_seq(tx, op_id, kind, session, now_ms, None)
+}
+
+/// Records a batch op that was applied, with its client instance and `seq`.
+pub fn record_session_seq(
+    tx: &mut Tx<'_>,
+    op_id: &str,
+    kind: &str,
+    session: &Session,
+    now_ms: i64,
+    client: Option<&ClientSeq>,
+) -> Result<(), FunctionError> {
     let outcome = Outcome::Applied(summary(&session.to_value()));
-    record(tx, op_id, &session.user_id, kind, &outcome, now_ms)
+    record_seq(tx, op_id, &session.user_id, kind, &outcome, now_ms, client)
 }
 
 /// A batch value, `{sessionId, sessionStatus, duration?}`, from a session document
