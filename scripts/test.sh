@@ -60,7 +60,7 @@ stage "rust tests (SDK core, fault injection, bad inputs, local backend)" rust_t
 stage "convex-test, shared scenarios x2, ConvexHttpClient conformance" convex_tests
 stage "browser tests (wasm in headless Chromium) + release build" browser_tests
 stage "React hook (jsdom, real wasm client, real backend)" react_hook_tests
-stage "npm package (pack, Node, Vite app, plain page, types)" node_tests tests/package/
+stage "npm package (pack, Node entry, types, README; Vite, esbuild, Rollup, webpack, Next.js apps)" node_tests tests/package/
 # Needs pkg/ (the browser stage builds it, pkg/react-native.js included).
 react_native_tests() {
   node_tests tests/rn/

@@ -1,8 +1,10 @@
 //! The daily sweep of `processedOps` older than 14 days (Convex: `crons.ts`).
 //!
 //! It deletes in bounded chunks, each its own transaction, so mutations are never
-//! held up for long. An op id is remembered for 14 days; a client retrying later
-//! than that is far outside the outbox's retry window.
+//! held up for long. An op's stored outcome is kept for 14 days; ops that carry
+//! their client's `clientId`/`seq` stay recognised as replays after that, because
+//! the sweep raises the client's watermark in the same transaction as it deletes
+//! (docs/contract.md, "Exactly once across any delay").
 
 use crate::db::processed_ops::{self, RETENTION_MS, SWEEP_CHUNK};
 use crate::db::Db;
