@@ -15,8 +15,13 @@ failed=0
 stage() {
   local name=$1; shift
   printf '\n==== %s\n' "$name"
-  local start=$SECONDS
-  if ( set -e; "$@" ); then
+  local start=$SECONDS rc=0
+  # Not `if ( set -e; … )` nor `( … ) || rc=$?`: bash ignores `set -e` inside a
+  # condition or an && / || list, so a failing command that is not a stage's last
+  # would pass unseen. This script runs without -e, so a plain status read is safe.
+  ( set -e; "$@" )
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
     results+=("ok    $name ($((SECONDS - start)) s)")
   else
     results+=("FAIL  $name ($((SECONDS - start)) s)")

@@ -126,8 +126,10 @@ results["long strings"] = {
   sessions,
   pending: big.pendingCount(),
   listed: list.length,
-  issues: list.reduce((a, s) => a + s.qualityIssues.length, 0),
-  firstIssue: list.at(-1).qualityIssues[1],
+  // Near the queue's 4 MiB cap the oldest quality ops are evicted (the same ones in
+  // both builds), and a session left with none has no qualityIssues field.
+  issues: list.reduce((a, s) => a + (s.qualityIssues ?? []).length, 0),
+  firstIssue: list.find((s) => s.qualityIssues?.length > 1)?.qualityIssues[1] ?? null,
   metadataBytes: list.reduce((a, s) => a + JSON.stringify(s.metadata).length, 0),
 };
 await record("one string over every limit", () => big.reportQualityIssue("ü".repeat(1_000_000)));
