@@ -62,13 +62,14 @@ impl JsStorage {
         let list_keys = method(&obj, "getAllKeys")
             .or_else(|| method(&obj, "keys"))
             .ok_or("options.storage needs getAllKeys() or keys() to list its keys")?;
+        let multi_get = method(&obj, "multiGet");
         Ok(JsStorage {
             obj,
             get_item,
             set_item,
             remove_item,
             list_keys,
-            multi_get: method(&obj, "multiGet"),
+            multi_get,
         })
     }
 
