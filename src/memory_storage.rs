@@ -117,6 +117,13 @@ impl Storage for MemoryStorage {
         ready(Ok(self.get_now(key)))
     }
 
+    fn get_many(
+        &self,
+        keys: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StorageError>> {
+        ready(Ok(keys.iter().map(|k| self.get_now(k)).collect()))
+    }
+
     fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<(), StorageError>> {
         ready(self.set_now(key, value))
     }

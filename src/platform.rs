@@ -33,6 +33,21 @@ pub enum StorageError {
 /// synchronous stores return ready futures.
 pub trait Storage {
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<String>, StorageError>>;
+    /// The values of `keys`, in their order (`None` where a key is absent). One call
+    /// for what opening a client reads, because on React Native each `get` crosses
+    /// the native bridge; the default asks `get` for each key in turn.
+    fn get_many(
+        &self,
+        keys: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StorageError>> {
+        async move {
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                out.push(self.get(k).await?);
+            }
+            Ok(out)
+        }
+    }
     fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<(), StorageError>>;
     fn remove(&self, key: &str) -> impl Future<Output = Result<(), StorageError>>;
     /// Every key that starts with `prefix`, in any order.

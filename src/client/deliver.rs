@@ -366,17 +366,26 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         for k in &listed {
             listed_set.insert(k.clone());
         }
+        let unknown: Vec<String> = {
+            let st = self.st();
+            listed
+                .iter()
+                .filter(|k| !st.outbox.contains(k) && !st.foreign.contains(k))
+                .cloned()
+                .collect()
+        };
+        // One bulk read of the records this instance has not seen.
         let mut raw = Vec::new();
-        for k in &listed {
-            let known = {
-                let st = self.st();
-                st.outbox.contains(k) || st.foreign.contains(k)
-            };
-            if known {
-                continue;
-            }
-            if let Ok(Some(v)) = self.inner.storage.get(k).await {
-                raw.push((k.clone(), v));
+        if !unknown.is_empty() {
+            match self.inner.storage.get_many(&unknown).await {
+                Ok(values) => {
+                    for (k, v) in unknown.into_iter().zip(values) {
+                        if let Some(v) = v {
+                            raw.push((k, v));
+                        }
+                    }
+                }
+                Err(e) => self.log(|| format!("could not read stored ops: {e}")),
             }
         }
         let recovery = recover(raw);

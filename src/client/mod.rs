@@ -120,12 +120,18 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         for k in op_keys {
             keys.insert(k);
         }
-        let mut raw = Vec::with_capacity(keys.len());
-        for k in keys.into_sorted() {
-            if let Some(v) = storage.get(&k).await.map_err(|e| ApiError::storage(&e))? {
-                raw.push((k, v));
-            }
-        }
+        // One bulk read: on React Native each single read crosses the native bridge.
+        let mut sorted = Vec::with_capacity(keys.len());
+        sorted.extend(keys.into_sorted());
+        let values = storage
+            .get_many(&sorted)
+            .await
+            .map_err(|e| ApiError::storage(&e))?;
+        let raw: Vec<(String, String)> = sorted
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
         let recovery = recover(raw);
         for (k, v) in &recovery.bad {
             // Best effort: if the quarantine write fails the record stays where it is
@@ -436,15 +442,22 @@ async fn migrate<S: Storage>(storage: &S, from: &str, to: &str, user: &str) {
     let Ok(keys) = storage.keys_with_prefix(&old_ops).await else {
         return;
     };
-    for k in keys {
-        let Some(suffix) = k.strip_prefix(&old_ops).filter(|s| is_key_suffix(s)) else {
-            continue;
-        };
-        let Ok(Some(raw)) = storage.get(&k).await else {
+    let keys: Vec<String> = keys
+        .into_iter()
+        .filter(|k| k.strip_prefix(&old_ops).is_some_and(is_key_suffix))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    let Ok(values) = storage.get_many(&keys).await else {
+        return;
+    };
+    for (k, raw) in keys.iter().zip(values) {
+        let (Some(suffix), Some(raw)) = (k.strip_prefix(&old_ops), raw) else {
             continue;
         };
         if OpRecord::parse(&raw).is_some_and(|r| r.belongs_to(user)) {
-            move_value(storage, &k, &key(&op_prefix(to), suffix), &raw).await;
+            move_value(storage, k, &key(&op_prefix(to), suffix), &raw).await;
         }
     }
 }
@@ -452,14 +465,14 @@ async fn migrate<S: Storage>(storage: &S, from: &str, to: &str, user: &str) {
 /// Reads the dead letters stored under `keys`, skipping any that do not parse.
 async fn load_dead<S: Storage>(storage: &S, keys: Vec<String>) -> DeadLetters {
     let mut out = DeadLetters::default();
-    for k in keys {
-        if let Some(d) = storage
-            .get(&k)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|v| serde_json::from_str(&v).ok())
-        {
+    if keys.is_empty() {
+        return out;
+    }
+    let Ok(values) = storage.get_many(&keys).await else {
+        return out;
+    };
+    for (k, v) in keys.into_iter().zip(values) {
+        if let Some(d) = v.and_then(|v| serde_json::from_str(&v).ok()) {
             out.insert(k, d);
         }
     }

@@ -6,7 +6,11 @@
 //! - `set` resolves only after the adapter's `setItem` (or its Promise) completed;
 //! - a throw or rejection never escapes: it becomes a `StorageError`, and one whose
 //!   name or message says "quota" becomes `QuotaExceeded`;
-//! - `keys()` may return an array, any iterable, or a Promise of either.
+//! - `keys()` may return an array, any iterable, or a Promise of either;
+//! - `multiGet(keys)` is optional (AsyncStorage's shape: `[key, value | null][]`, or a
+//!   Promise of it): when present, opening a client reads every record in one call
+//!   instead of one bridge crossing per record. A pair whose key is not the one asked
+//!   at its position is read again with `getItem`, so a loose adapter stays correct.
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -24,6 +28,7 @@ pub(crate) struct JsStorage {
     set_item: Function,
     remove_item: Function,
     list_keys: Function,
+    multi_get: Option<Function>,
 }
 
 #[wasm_bindgen]
@@ -57,12 +62,14 @@ impl JsStorage {
         let list_keys = method(&obj, "getAllKeys")
             .or_else(|| method(&obj, "keys"))
             .ok_or("options.storage needs getAllKeys() or keys() to list its keys")?;
+        let multi_get = method(&obj, "multiGet");
         Ok(JsStorage {
             obj,
             get_item,
             set_item,
             remove_item,
             list_keys,
+            multi_get,
         })
     }
 
@@ -74,16 +81,21 @@ impl JsStorage {
             [a, b, ..] => f.call2(&self.obj, &JsValue::from_str(a), &JsValue::from_str(b)),
         }
         .map_err(storage_error)?;
-        let is_thenable = result.is_object() && prop(&result, "then").is_function();
-        if !is_thenable {
-            return Ok(result);
-        }
-        let promise = match result.dyn_into::<Promise>() {
-            Ok(p) => p,
-            Err(thenable) => Promise::resolve(&thenable),
-        };
-        JsFuture::from(promise).await.map_err(storage_error)
+        settle(result).await
     }
+}
+
+/// Waits for `result` if it is a thenable, else returns it.
+async fn settle(result: JsValue) -> Result<JsValue, StorageError> {
+    let is_thenable = result.is_object() && prop(&result, "then").is_function();
+    if !is_thenable {
+        return Ok(result);
+    }
+    let promise = match result.dyn_into::<Promise>() {
+        Ok(p) => p,
+        Err(thenable) => Promise::resolve(&thenable),
+    };
+    JsFuture::from(promise).await.map_err(storage_error)
 }
 
 impl Storage for JsStorage {
@@ -95,6 +107,41 @@ impl Storage for JsStorage {
         v.as_string()
             .map(Some)
             .ok_or_else(|| StorageError::Other(format!("getItem(\"{key}\") returned a non-string")))
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StorageError> {
+        let Some(multi_get) = &self.multi_get else {
+            let mut out = Vec::with_capacity(keys.len());
+            for k in keys {
+                out.push(self.get(k).await?);
+            }
+            return Ok(out);
+        };
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let asked: Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+        let result = multi_get.call1(&self.obj, &asked).map_err(storage_error)?;
+        let pairs = settle(result).await?;
+        let pairs = if pairs.is_undefined() || pairs.is_null() {
+            Array::new()
+        } else {
+            array_from(&pairs).map_err(storage_error)?
+        };
+        let mut out = Vec::with_capacity(keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            let pair = pairs.get(i as u32);
+            let pair = pair.dyn_ref::<Array>();
+            let matches = pair.is_some_and(|p| p.get(0).as_string().as_deref() == Some(k));
+            let value = pair.map(|p| p.get(1)).filter(|_| matches);
+            match value {
+                Some(v) if v.is_undefined() || v.is_null() => out.push(None),
+                Some(v) if v.is_string() => out.push(v.as_string()),
+                // Missing, out of order or not a string: ask for this key alone.
+                _ => out.push(self.get(k).await?),
+            }
+        }
+        Ok(out)
     }
 
     async fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {

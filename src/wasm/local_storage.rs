@@ -75,6 +75,13 @@ impl Storage for LocalStorage {
         ready(self.get_now(key))
     }
 
+    fn get_many(
+        &self,
+        keys: &[String],
+    ) -> impl Future<Output = Result<Vec<Option<String>>, StorageError>> {
+        ready(keys.iter().map(|k| self.get_now(k)).collect())
+    }
+
     fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<(), StorageError>> {
         ready(self.store.set_item(key, value).map_err(storage_error))
     }
@@ -106,6 +113,14 @@ impl Storage for WebStorage {
             WebStorage::Local(s) => s.get(key).await,
             WebStorage::Js(s) => s.get(key).await,
             WebStorage::Memory(s) => s.get(key).await,
+        }
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StorageError> {
+        match self {
+            WebStorage::Local(s) => s.get_many(keys).await,
+            WebStorage::Js(s) => s.get_many(keys).await,
+            WebStorage::Memory(s) => s.get_many(keys).await,
         }
     }
 

@@ -29,6 +29,14 @@ export interface StorageAdapter {
   removeItem(key: string): unknown;
   getAllKeys?(): readonly string[] | Promise<readonly string[]>;
   keys?(): Iterable<string> | Promise<Iterable<string>>;
+  /**
+   * Optional bulk read (AsyncStorage's shape): `[key, value]` pairs in the order of
+   * `keys`. When present, opening a client reads every stored op in one call instead
+   * of one `getItem` each (each crosses the native bridge on React Native).
+   */
+  multiGet?(
+    keys: readonly string[],
+  ): readonly (readonly [string, string | null])[] | Promise<readonly (readonly [string, string | null])[]>;
 }
 
 export interface VideoSessionClientOptions {

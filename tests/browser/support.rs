@@ -34,6 +34,29 @@ export function makeSyncStore() {
     keys: () => map.keys(),
   };
 }
+// An AsyncStorage-shaped store that logs each read: `reads` lists the keys getItem
+// was asked for, `bulk` the size of each multiGet call (withMultiGet only). With
+// `reversed`, multiGet answers its pairs in reverse order (a loose adapter).
+export function makeCountingStore(withMultiGet, reversed) {
+  const map = new Map();
+  const store = {
+    map, reads: [], bulk: [],
+    getItem(k) { this.reads.push(k); return Promise.resolve(map.has(k) ? map.get(k) : null); },
+    setItem(k, v) { map.set(k, String(v)); return Promise.resolve(); },
+    removeItem(k) { map.delete(k); return Promise.resolve(); },
+    getAllKeys() { return Promise.resolve([...map.keys()]); },
+  };
+  if (withMultiGet) {
+    store.multiGet = function (keys) {
+      this.bulk.push(keys.length);
+      const pairs = keys.map((k) => [k, map.has(k) ? map.get(k) : null]);
+      return Promise.resolve(reversed ? pairs.reverse() : pairs);
+    };
+  }
+  return store;
+}
+export function storeReads(store) { return store.reads.slice(); }
+export function storeBulk(store) { return store.bulk.slice(); }
 export function storeKeys(store) { return [...store.map.keys()]; }
 export function storeCalls(store) { return store.calls; }
 export function eventLog() {
@@ -55,6 +78,12 @@ extern "C" {
     pub fn make_async_store() -> JsValue;
     #[wasm_bindgen(js_name = makeSyncStore)]
     pub fn make_sync_store() -> JsValue;
+    #[wasm_bindgen(js_name = makeCountingStore)]
+    pub fn make_counting_store(with_multi_get: bool, reversed: bool) -> JsValue;
+    #[wasm_bindgen(js_name = storeReads)]
+    fn store_reads_js(store: &JsValue) -> js_sys::Array;
+    #[wasm_bindgen(js_name = storeBulk)]
+    fn store_bulk_js(store: &JsValue) -> js_sys::Array;
     #[wasm_bindgen(js_name = storeKeys)]
     fn store_keys_js(store: &JsValue) -> js_sys::Array;
     #[wasm_bindgen(js_name = storeCalls)]
@@ -327,4 +356,20 @@ pub async fn wait_until(cond: impl Fn() -> bool) {
         sleep(50).await;
     }
     panic!("timed out waiting for a condition");
+}
+
+/// The keys a counting store's getItem was asked for, in order.
+pub fn store_reads(store: &JsValue) -> Vec<String> {
+    store_reads_js(store)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect()
+}
+
+/// The size of each multiGet call a counting store received.
+pub fn store_bulk(store: &JsValue) -> Vec<f64> {
+    store_bulk_js(store)
+        .iter()
+        .filter_map(|n| n.as_f64())
+        .collect()
 }

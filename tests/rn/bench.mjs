@@ -3,9 +3,13 @@
 // Sizes of the RN entry (raw, gzip -9, Hermes 0.12 bytecode of the app bundle), enqueue
 // latency (start/end pairs into an AsyncStorage-shaped adapter) in Node with the wasm
 // build, in Node with the RN entry, and in the Hermes 0.12 VM, and create() over 0, 100
-// and 1,000 stored ops in Hermes.
+// and 1,000 stored ops in Hermes, once per adapter shape: AsyncStorage's (Promises and
+// `multiGet`, as the fixture app has it), Promises without `multiGet` (one awaited
+// `getItem` per record), and synchronous methods (no Promise at all: what is left is
+// the core's own work, mostly parsing records). `node tests/rn/bench.mjs create` runs
+// only the create() figures.
 import { execFile } from "node:child_process";
-import { readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -35,6 +39,70 @@ async function nodeEnqueue(build) {
   return JSON.parse(stdout.trim().split("\n").pop());
 }
 
+// A copy of the fixture app's create() whose storage adapter's shape the host picks.
+const CREATE_APP = `
+import { VideoSessionClient } from "video-session-sdk";
+const host = globalThis.__vssHost;
+const items = new Map(Object.entries(host.storage));
+const get = (k) => (items.has(k) ? items.get(k) : null);
+const sync = { getItem: get, setItem: (k, v) => void items.set(k, String(v)), removeItem: (k) => void items.delete(k), getAllKeys: () => [...items.keys()] };
+const promises = { getItem: async (k) => get(k), setItem: async (k, v) => sync.setItem(k, v), removeItem: async (k) => sync.removeItem(k), getAllKeys: async () => sync.getAllKeys() };
+const adapters = { sync, promises, multiGet: { ...promises, multiGet: async (keys) => keys.map((k) => [k, get(k)]) } };
+async function main() {
+  const t0 = Date.now();
+  const client = await VideoSessionClient.create({ url: host.url, userId: host.userId, storage: adapters[host.adapter], debounceMs: 60000 });
+  const out = { steps: [], createMs: Date.now() - t0, pendingAtStart: client.pendingCount() };
+  client.close();
+  client.free();
+  out.storage = {};
+  return out;
+}
+main().then(host.done, host.fail);
+`;
+
+/** Re-bundles the fixture project in `dir` with CREATE_APP as its entry. */
+async function bundleCreateApp(dir) {
+  await writeFile(join(dir, "create.js"), CREATE_APP);
+  const out = join(dir, "create-bundle.js");
+  const tools = join(ROOT, ".tools/node_modules");
+  const script = `
+    const Metro = require(${JSON.stringify(join(tools, "metro"))});
+    (async () => {
+      const config = await Metro.loadConfig({ cwd: ${JSON.stringify(dir)}, config: ${JSON.stringify(join(dir, "metro.config.js"))} });
+      await Metro.runBuild(config, { entry: "create.js", platform: "android", dev: false, minify: false, out: ${JSON.stringify(out)} });
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  await run(process.execPath, ["-e", script], { cwd: dir, timeout: 300_000, maxBuffer: 64 << 20 });
+  return out;
+}
+
+/** create() in Hermes over 0, 100 and 1,000 stored ops, for each adapter shape. */
+async function createFigures(dir, bundle, host, keys, filled) {
+  const subset = (n) => Object.fromEntries(keys.slice(0, n).map((k) => [k, filled.storage[k]]));
+  const createBundle = await bundleCreateApp(dir);
+  const create = {};
+  for (const adapter of ["multiGet", "promises", "sync"]) {
+    create[adapter] = {};
+    for (const n of [0, 100, 1000]) {
+      const r = await runInHermes(dir, createBundle, { ...host, adapter, storage: subset(n), steps: [] }, { bytecode: true });
+      create[adapter][n] = { ms: r.createMs, pending: r.pendingAtStart };
+    }
+  }
+  return create;
+}
+
+if (process.argv[2] === "create") {
+  const { dir, bundle } = await bundleFixture({ downlevel: true });
+  try {
+    const host = { url: UNREACHABLE, userId: "bench" };
+    const filled = await runInHermes(dir, bundle, { ...host, storage: {}, steps: ["enqueue:1000"] }, { bytecode: true });
+    const keys = Object.keys(filled.storage).filter((k) => k.includes(":op:")).sort();
+    console.log(JSON.stringify({ create: await createFigures(dir, bundle, host, keys, filled) }, null, 2));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
 const entry = await readFile(join(ROOT, "pkg/react-native.js"));
 const { dir, bundle } = await bundleFixture({ downlevel: true });
 try {
@@ -44,12 +112,7 @@ try {
   const host = { url: UNREACHABLE, userId: "bench" };
   const filled = await runInHermes(dir, bundle, { ...host, storage: {}, steps: ["enqueue:1000"] }, { bytecode: true });
   const keys = Object.keys(filled.storage).filter((k) => k.includes(":op:")).sort();
-  const subset = (n) => Object.fromEntries(keys.slice(0, n).map((k) => [k, filled.storage[k]]));
-  const create = {};
-  for (const n of [0, 100, 1000]) {
-    const r = await runInHermes(dir, bundle, { ...host, storage: subset(n), steps: [] }, { bytecode: true });
-    create[n] = { ms: r.createMs, pending: r.pendingAtStart };
-  }
+  const create = await createFigures(dir, bundle, host, keys, filled);
   const hermes = filled.steps[0];
   const [wasm, rn] = [await nodeEnqueue("wasm"), await nodeEnqueue("rn-bare")];
   console.log(JSON.stringify({ sizes, enqueue: { hermes, nodeWasm: wasm, nodeRn: rn }, create }, null, 2));
