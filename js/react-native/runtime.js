@@ -159,14 +159,73 @@ function vssTextCodec(host) {
 }
 
 /**
+ * What the entry knows about its one core: `aborted` once the core trapped (wasm2js
+ * turns a trap into `Error("abort")`; the core does not panic, so with the fixed heap
+ * it is an allocation failure) and `onAbort`, the waiters the platform glue rejects
+ * then. A trap leaves the core's state half-updated (a borrow held, an allocation
+ * half-made), so after it no export runs again in this JS runtime: what was stored
+ * stays in storage for the next process.
+ */
+function vssCoreState() {
+  return { aborted: false, onAbort: [] };
+}
+
+function vssOutOfMemory() {
+  const e = new Error(
+    "the SDK's core ran out of memory (the React Native entry's fixed 32 MiB heap) and was stopped; " +
+      "ops already stored stay stored and are delivered by the next launch",
+  );
+  e.name = "VideoSessionError";
+  e.code = "OUT_OF_MEMORY";
+  return e;
+}
+
+function vssStoppedCore() {
+  const e = new Error(
+    "this client was closed: the SDK's core ran out of memory earlier in this process; stored ops are delivered by the next launch",
+  );
+  e.name = "VideoSessionError";
+  e.code = "CLOSED";
+  return e;
+}
+
+/** Each exported function of the core, guarded: a trap becomes OUT_OF_MEMORY once, then CLOSED. */
+function vssGuardExports(exports, state) {
+  const guarded = {};
+  for (const name of Object.keys(exports)) {
+    const f = exports[name];
+    if (typeof f !== "function") {
+      guarded[name] = f;
+      continue;
+    }
+    guarded[name] = function guardedExport(...args) {
+      if (state.aborted) throw vssStoppedCore();
+      try {
+        return f(...args);
+      } catch (e) {
+        if (e instanceof Error && e.message === "abort" && !state.aborted) {
+          state.aborted = true;
+          const err = vssOutOfMemory();
+          const waiters = state.onAbort.splice(0);
+          for (const w of waiters) w(err);
+          throw err;
+        }
+        throw e;
+      }
+    };
+  }
+  return guarded;
+}
+
+/**
  * The part of `WebAssembly` wasm-bindgen's `initSync` uses, over `instantiateCore`
  * (the wasm2js translation: imports in, exports out). No code is fetched or compiled.
  */
-function vssWebAssemblyStandIn(instantiateCore) {
+function vssWebAssemblyStandIn(instantiateCore, state) {
   function Module() {}
   function Instance(module, imports) {
     if (!(module instanceof Module)) throw new TypeError("not a module of the React Native build");
-    this.exports = instantiateCore(imports);
+    this.exports = state ? vssGuardExports(instantiateCore(imports), state) : instantiateCore(imports);
   }
   return { Module, Instance };
 }
