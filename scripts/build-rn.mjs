@@ -1,8 +1,9 @@
 // Last step of scripts/build-rn.sh: assembles pkg/react-native.js from wasm2js's
 // translation of the core, wasm-bindgen's `no-modules` glue, the private runtime
-// (js/react-native/runtime.js) and the platform glue (js/react-native/platform.js:
-// storage required, AppState), all inside one function scope, so the module creates
-// no globals and the glue's `WebAssembly`, `TextEncoder` and `TextDecoder` are the
+// (js/react-native/runtime.js: codecs, the WebAssembly stand-in, the core stopped on
+// a trap) and the platform glue (js/react-native/platform.js: storage required,
+// AppState, NetInfo, coded out-of-memory), all inside one function scope, so the
+// module creates no globals and the glue's `WebAssembly`, `TextEncoder` and `TextDecoder` are the
 // runtime's (the host's codecs when it has them).
 //
 // It relies only on the documented shapes of its inputs: `wasm2js --emscripten`
@@ -49,13 +50,14 @@ ${core}
 return instantiate(info);
 }
 const vssCodec = vssTextCodec(host);
-const vssWasm = vssWebAssemblyStandIn(vssInstantiateCore);
+const vssCore = vssCoreState();
+const vssWasm = vssWebAssemblyStandIn(vssInstantiateCore, vssCore);
 const vssBindings = (function (WebAssembly, TextEncoder, TextDecoder) {
 ${glue}
 return wasm_bindgen;
 })(vssWasm, vssCodec.TextEncoder, vssCodec.TextDecoder);
 vssBindings.initSync({ module: new vssWasm.Module() });
-vssReactNativePlatform(vssBindings.VideoSessionClient);
+vssReactNativePlatform(vssBindings.VideoSessionClient, vssCore);
 return vssBindings;
 })(typeof globalThis === "object" ? globalThis : {})`;
 

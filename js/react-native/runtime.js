@@ -159,14 +159,90 @@ function vssTextCodec(host) {
 }
 
 /**
+ * What the entry knows about its one core: `aborted` once the core trapped (wasm2js
+ * turns a trap into `Error("abort")`; the core does not panic, so with the fixed heap
+ * it is an allocation failure) and `onAbort`, the waiters the platform glue rejects
+ * then. A trap leaves the core's state half-updated (a borrow held, an allocation
+ * half-made), so after it no export runs again in this JS runtime: what was stored
+ * stays in storage for the next process.
+ */
+function vssCoreState() {
+  return { aborted: false, onAbort: [] };
+}
+
+function vssOutOfMemory() {
+  const e = new Error(
+    "the SDK's core ran out of memory (the React Native entry's fixed 32 MiB heap) and was stopped; " +
+      "ops already stored stay stored and are delivered by the next launch",
+  );
+  e.name = "VideoSessionError";
+  e.code = "OUT_OF_MEMORY";
+  return e;
+}
+
+function vssStoppedCore() {
+  const e = new Error(
+    "this client was closed: the SDK's core ran out of memory earlier in this process; stored ops are delivered by the next launch",
+  );
+  e.name = "VideoSessionError";
+  e.code = "CLOSED";
+  return e;
+}
+
+/** `f` guarded: a trap becomes OUT_OF_MEMORY once, then every call is CLOSED. */
+function vssGuardExport(f, state) {
+  const stop = (e) => {
+    if (e instanceof Error && e.message === "abort" && !state.aborted) {
+      state.aborted = true;
+      const err = vssOutOfMemory();
+      const waiters = state.onAbort.splice(0);
+      for (const w of waiters) w(err);
+      return err;
+    }
+    return e;
+  };
+  // Fixed parameters, no rest/spread: these run on every call into the core, and
+  // Hermes allocates an array for each spread (it doubled create() over 1,000 ops).
+  // Extra `undefined` arguments are ignored by the translated functions.
+  if (f.length <= 8) {
+    return function guardedExport(a, b, c, d, e, g, h, i) {
+      if (state.aborted) throw vssStoppedCore();
+      try {
+        return f(a, b, c, d, e, g, h, i);
+      } catch (err) {
+        throw stop(err);
+      }
+    };
+  }
+  return function guardedExport() {
+    if (state.aborted) throw vssStoppedCore();
+    try {
+      return f.apply(undefined, arguments);
+    } catch (err) {
+      throw stop(err);
+    }
+  };
+}
+
+/** Each exported function of the core, guarded (see vssGuardExport). */
+function vssGuardExports(exports, state) {
+  const guarded = {};
+  for (const name of Object.keys(exports)) {
+    const f = exports[name];
+    guarded[name] = typeof f === "function" ? vssGuardExport(f, state) : f;
+  }
+  return guarded;
+}
+
+/**
  * The part of `WebAssembly` wasm-bindgen's `initSync` uses, over `instantiateCore`
  * (the wasm2js translation: imports in, exports out). No code is fetched or compiled.
  */
-function vssWebAssemblyStandIn(instantiateCore) {
+function vssWebAssemblyStandIn(instantiateCore, state) {
   function Module() {}
   function Instance(module, imports) {
     if (!(module instanceof Module)) throw new TypeError("not a module of the React Native build");
-    this.exports = instantiateCore(imports);
+    this.exports = state ? vssGuardExports(instantiateCore(imports), state) : instantiateCore(imports);
   }
   return { Module, Instance };
 }

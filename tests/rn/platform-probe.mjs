@@ -1,5 +1,6 @@
 // The React Native platform glue (js/react-native/platform.js) in the RN entry, in Node
-// without WebAssembly: storage required, AppState changes deliver, close() unsubscribes.
+// without WebAssembly: storage required, AppState changes deliver, NetInfo online delivers
+// and offline is reported, close() unsubscribes.
 // Prints its observations as JSON for platform.test.mjs.
 import { loadBuild } from "./load.mjs";
 
@@ -54,6 +55,43 @@ emit("background");
 await settle();
 out.requestsAfterClose = requests;
 out.pending = client.pendingCount();
+
+// NetInfo: a fake with the library's shape (addEventListener returns unsubscribe).
+out.badNetInfo = await error(VideoSessionClient.create({ url: "http://127.0.0.1:9", userId: "n", storage: "memory", netInfo: {} }));
+const netListeners = [];
+let netUnsubscribed = 0;
+const NetInfo = {
+  addEventListener(fn) {
+    netListeners.push(fn);
+    fn({ isConnected: true, isInternetReachable: null }); // the library reports the current state at once
+    return () => { netUnsubscribed++; netListeners.splice(netListeners.indexOf(fn), 1); };
+  },
+};
+const net = (state) => netListeners.forEach((fn) => fn(state));
+const events = [];
+const netClient = await VideoSessionClient.create({
+  url: "http://127.0.0.1:9", userId: "n", storage: "memory", debounceMs: 60_000, netInfo: NetInfo,
+  onEvent: (e) => { if (e.type === "online" || e.type === "offline") events.push(e.type); },
+});
+out.netListeners = netListeners.length;
+await netClient.startSession({ supportWorkerName: "Dr. NetInfo" });
+await settle();
+await settle();
+const held = requests; // Retry-After holds delivery
+out.netOnlineBefore = netClient.isOnline();
+net({ isConnected: true, isInternetReachable: false });
+await settle();
+out.netOnlineWhenOffline = netClient.isOnline();
+out.requestsWhileOffline = requests - held; // going offline sends nothing
+net({ isConnected: false, isInternetReachable: false }); // still offline: no second report
+await settle();
+net({ isConnected: true, isInternetReachable: true });
+await settle();
+out.requestsAfterOnline = requests - held;
+out.netEvents = events;
+netClient.close();
+out.netUnsubscribed = netUnsubscribed;
+out.netListenersAfterClose = netListeners.length;
 if (process.env.VSS_PROBE_TRACE) out.bodies = bodies;
 process.stdout.write(JSON.stringify(out));
 process.exit(0);

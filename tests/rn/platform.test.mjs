@@ -24,3 +24,16 @@ test("RN entry: storage is required, AppState background/active deliver, close()
   assert.equal(o.requestsAfterClose, o.requestsAfterActive, "no delivery after close()");
   assert.equal(o.pending, 1, "the op stays stored for the next instance");
 });
+
+test("RN entry: NetInfo online delivers at once, offline is reported once, close() unsubscribes", { timeout: 60_000 }, async () => {
+  const { stdout } = await run(process.execPath, [join(ROOT, "tests/rn/platform-probe.mjs")], { timeout: 60_000 });
+  const o = JSON.parse(stdout);
+  assert.equal(o.badNetInfo?.code, "INVALID_ARGUMENT");
+  assert.equal(o.netListeners, 1);
+  assert.equal(o.netOnlineWhenOffline, false, "NetInfo offline makes isOnline() false before any delivery fails");
+  assert.equal(o.requestsWhileOffline, 0, "going offline sends nothing");
+  assert.ok(o.requestsAfterOnline > 0, "going online delivered at once despite Retry-After");
+  assert.deepEqual(o.netEvents, ["offline", "online"], "offline reported once, online again when NetInfo and the core agree");
+  assert.equal(o.netUnsubscribed, 1, "close() unsubscribed from NetInfo");
+  assert.equal(o.netListenersAfterClose, 0);
+});
