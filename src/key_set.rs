@@ -21,10 +21,6 @@ impl KeySet {
         self.0.contains_key(key)
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// The keys in sorted order.
     pub(crate) fn into_sorted(self) -> impl Iterator<Item = String> {
         #[allow(unused_mut)]
@@ -45,7 +41,6 @@ mod tests {
         for k in ["p:op:3", "p:op:1", "p:op:2", "p:op:1"] {
             set.insert(k.to_string());
         }
-        assert_eq!(set.len(), 3);
         assert!(set.contains("p:op:2") && !set.contains("p:op:4"));
         let sorted: Vec<String> = set.into_sorted().collect();
         assert_eq!(sorted, ["p:op:1", "p:op:2", "p:op:3"]);

@@ -51,6 +51,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// Delivers everything deliverable now, ignoring the backoff once; stops at the
     /// first transient failure.
     pub async fn flush(&self) -> FlushReport {
+        self.recovered().await;
         let mut report = FlushReport::default();
         let budget = 2 * self.pending_count() + 16;
         for i in 0..budget {
@@ -71,6 +72,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     }
 
     async fn step(&self, ignore_backoff: bool) -> DeliveryStep {
+        self.recovered().await;
         if self.st().sending {
             return DeliveryStep::Busy;
         }
@@ -343,6 +345,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// Picks up records other instances wrote to the same storage, and forgets the
     /// ones they delivered (removed from storage).
     pub async fn sync_from_storage(&self) {
+        self.recovered().await;
         let prefix = self.prefix().to_string();
         // Sorted: records another instance delivered are folded into the view in
         // creation order (start before connect before end).

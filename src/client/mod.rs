@@ -17,18 +17,20 @@ mod dead_letters;
 mod deliver;
 mod mutate;
 mod read;
+mod recover;
 
 use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
 
 use self::dead_letters::DeadLetters;
+use self::recover::Recovery;
 use crate::api::{Config, DeadLetter};
 use crate::delivery::Delivery;
 use crate::error::ApiError;
 use crate::events::Event;
 use crate::key_set::KeySet;
 use crate::local_view::LocalView;
-use crate::outbox::{quarantine_key, recover, Outbox};
+use crate::outbox::Outbox;
 use crate::platform::{Env, Storage, Transport};
 use crate::record::{is_key_suffix, op_prefix, tab_id, uuid_v4, OpKind, OpRecord};
 use crate::validate;
@@ -60,6 +62,8 @@ pub(crate) struct State {
     /// Stored records of other users (same storage prefix): left alone, and not read
     /// again at every sync.
     foreign: KeySet,
+    /// Stored records not read yet (`None` once all are): see [`Client::recovered`].
+    recovery: Option<Recovery>,
 }
 
 struct Inner<S, T, E> {
@@ -88,9 +92,27 @@ fn key(prefix: &str, name: &str) -> String {
 }
 
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
-    /// Opens the client on `storage`: recovers stored ops (setting aside any that do
-    /// not parse), dead letters, the local view and the current session.
+    /// Opens the client on `storage` and reads every stored op (see
+    /// [`Client::open_deferred`] and [`Client::recovered`]).
     pub async fn open(config: Config, storage: S, transport: T, env: E) -> Result<Self, ApiError> {
+        let client = Self::open_deferred(config, storage, transport, env).await?;
+        client.recovered().await;
+        Ok(client)
+    }
+
+    /// Opens the client on `storage` with its dead letters, local view and current
+    /// session, but only lists the stored op records: reading and parsing them is
+    /// most of the cost of opening over a long queue (≈0.3 ms a record in Hermes,
+    /// where the core runs as interpreted JavaScript), so it is left to
+    /// [`Client::recovered`], which every call that needs the records awaits and
+    /// which yields to the host between slices. The app's thread is never held for
+    /// the whole queue.
+    pub async fn open_deferred(
+        config: Config,
+        storage: S,
+        transport: T,
+        env: E,
+    ) -> Result<Self, ApiError> {
         validate::user_id(&config.user_id)?;
         if let Some(t) = &config.tab_id {
             if t.is_empty() || t.contains(':') || t.len() > 64 {
@@ -114,63 +136,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .await
             .map_err(|e| ApiError::storage(&e))?;
         let (op_keys, dead_keys) = split_listing(&prefix, listed);
-        // Sorted by inserting into a set (keys are unique) rather than by a slice
-        // sort, which would compile a whole sort for `String` into the wasm.
-        let mut keys = KeySet::default();
-        for k in op_keys {
-            keys.insert(k);
-        }
-        // One bulk read: on React Native each single read crosses the native bridge.
-        let mut sorted = Vec::with_capacity(keys.len());
-        sorted.extend(keys.into_sorted());
-        let values = storage
-            .get_many(&sorted)
-            .await
-            .map_err(|e| ApiError::storage(&e))?;
-        let raw: Vec<(String, String)> = sorted
-            .into_iter()
-            .zip(values)
-            .filter_map(|(k, v)| Some((k, v?)))
-            .collect();
-        let recovery = recover(raw);
-        for (k, v) in &recovery.bad {
-            // Best effort: if the quarantine write fails the record stays where it is
-            // and is set aside again at the next open.
-            move_value(&storage, k, &quarantine_key(&prefix, k), v).await;
-        }
+        let unread = newest_first(op_keys);
         let mut outbox = Outbox::new(&prefix, &tab);
         // Its own id, not the tab id: an app may pass the same tabId every run, and
         // an instance's numbers must never be reused.
         outbox.set_client_id(uuid_v4(env.random_u64(), env.random_u64()));
-        let mut foreign = KeySet::default();
-        let now = env.now_ms();
-        let mut ahead = Vec::new();
-        for (k, rec, bytes) in recovery.good {
-            // Ownership first: another user's keys never move this user's key clock.
-            if !rec.belongs_to(&config.user_id) {
-                foreign.insert(k);
-            } else if outbox.observe_key(&k, now) {
-                outbox.insert(k, rec, bytes, true);
-            } else {
-                ahead.push((k, rec));
-            }
-        }
-        // Records whose keys are far ahead of the clock move to fresh keys after every
-        // record loaded so far (in key order, so theirs is kept): new ops then sort
-        // after them, as they were made after them. A record whose write fails stays
-        // under its old key (sorting last) and is moved at the next open; a crash
-        // between write and removal leaves two copies of one opId, which the backend
-        // dedupes.
-        for (old, rec) in ahead {
-            let json = rec.to_json();
-            let fresh = outbox.next_key(now);
-            let k = if move_value(&storage, &old, &fresh, &json).await {
-                fresh
-            } else {
-                old
-            };
-            outbox.insert(k, rec, json.len(), true);
-        }
         let mut delivery = Delivery::new(config.max_attempts);
         delivery.max_batch_bytes = config.max_batch_bytes;
         let dead = load_dead(&storage, dead_keys).await;
@@ -194,12 +164,6 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 .and_then(|s| serde_json::from_str::<CallStats>(&s).ok()),
         };
         let current = get("current").await.filter(|c| !c.is_empty());
-        let mut buffered = Vec::new();
-        if !recovery.bad.is_empty() {
-            buffered.push(Event::Quarantined {
-                count: recovery.bad.len(),
-            });
-        }
         let state = State {
             outbox,
             delivery,
@@ -208,13 +172,17 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             current,
             handler: None,
             logger: None,
-            buffered,
+            buffered: Vec::new(),
             debug: false,
             online: true,
             sending: false,
             last_enqueue_ms: None,
             last_error: None,
-            foreign,
+            foreign: KeySet::default(),
+            recovery: Some(Recovery {
+                unread,
+                ..Recovery::default()
+            }),
         };
         Ok(Client {
             inner: Rc::new(Inner {
@@ -312,9 +280,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         self.st().online
     }
 
-    /// Ops not yet delivered (stored or held in memory).
+    /// Ops not yet delivered (stored or held in memory). While stored records are
+    /// still being read every one of them counts, including any that will turn out
+    /// not to parse or to be another user's.
     pub fn pending_count(&self) -> usize {
-        self.st().outbox.len()
+        let st = self.st();
+        st.outbox.len() + st.recovery.as_ref().map_or(0, Recovery::len)
     }
 
     /// How long the oldest pending op has waited.
@@ -342,6 +313,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// the oldest waiting op); `None` when nothing is pending.
     pub fn next_wake_at(&self) -> Option<f64> {
         let st = self.st();
+        if st.recovery.is_some() {
+            // A round reads the rest of the stored records first.
+            return Some(self.inner.env.now_ms().max(0.0));
+        }
         let oldest_ms = st.outbox.oldest_waiting_ms()?;
         let now = self.inner.env.now_ms();
         let debounce_ms = self.inner.config.debounce_ms as f64;
@@ -416,6 +391,30 @@ pub(super) async fn move_value<S: Storage>(storage: &S, from: &str, to: &str, va
     true
 }
 
+/// The listed keys newest first, so recovery pops the oldest off the end. A listing
+/// usually comes sorted already (AsyncStorage on Android, localStorage filled in
+/// order, a Map): one pass checks that, because in Hermes, where the core is
+/// interpreted JavaScript, comparing keys byte by byte made sorting 1,000 of them
+/// most of the cost of opening. Otherwise they are sorted by inserting into a set
+/// rather than by a slice sort, which would compile a whole sort for `String` into
+/// the wasm.
+fn newest_first(mut keys: Vec<String>) -> Vec<String> {
+    if keys.windows(2).all(|w| w[0] > w[1]) {
+        return keys;
+    }
+    if keys.windows(2).all(|w| w[0] < w[1]) {
+        keys.reverse();
+        return keys;
+    }
+    let mut set = KeySet::default();
+    for k in keys {
+        set.insert(k);
+    }
+    let mut sorted: Vec<String> = set.into_sorted().collect();
+    sorted.reverse();
+    sorted
+}
+
 /// Splits a listing of the client's prefix into (op record keys, dead letter keys).
 /// Only keys of the shape this SDK writes count: others under the prefix belong to a
 /// prefix that begins with this one (another user's, from a release that did not
@@ -477,4 +476,28 @@ async fn load_dead<S: Storage>(storage: &S, keys: Vec<String>) -> DeadLetters {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newest_first;
+
+    fn keys(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn newest_first_takes_any_listing_order() {
+        let want = keys(&["p:op:3", "p:op:2", "p:op:1"]);
+        for listed in [
+            ["p:op:1", "p:op:2", "p:op:3"],
+            ["p:op:3", "p:op:2", "p:op:1"],
+            ["p:op:2", "p:op:3", "p:op:1"],
+            ["p:op:1", "p:op:3", "p:op:2"],
+        ] {
+            assert_eq!(newest_first(keys(&listed)), want, "{listed:?}");
+        }
+        assert!(newest_first(Vec::new()).is_empty());
+        assert_eq!(newest_first(keys(&["p:op:1"])), keys(&["p:op:1"]));
+    }
 }

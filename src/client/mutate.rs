@@ -127,6 +127,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         session: Option<String>,
         fields: Map<String, Value>,
     ) -> Result<Enqueued, ApiError> {
+        self.recovered().await;
         let now = self.inner.env.now_ms();
         let (key, rec, json, connected_at, replaced, evicted, current_changed) = {
             let mut st = self.st();

@@ -14,6 +14,7 @@ use crate::wire::{from_backend, object, CallStats, Session};
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// The user's sessions, newest first, at most `limit` (default 50, max 200).
     pub async fn get_user_sessions(&self, limit: Option<u32>) -> Result<Vec<Session>, ApiError> {
+        self.recovered().await;
         let limit = validate::sessions_limit(limit)?;
         let user = self.inner.config.user_id.clone();
         let fresh = self
@@ -37,6 +38,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
 
     /// Totals for the user: the backend's (or the last known) plus pending ops.
     pub async fn get_call_stats(&self) -> Result<CallStats, ApiError> {
+        self.recovered().await;
         let user = self.inner.config.user_id.clone();
         let fresh = self
             .query(
@@ -54,6 +56,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
 
     /// The newest connecting/connected session, with pending ops applied.
     pub async fn get_active_session(&self) -> Result<Option<Session>, ApiError> {
+        self.recovered().await;
         let user = self.inner.config.user_id.clone();
         let fresh = self
             .query(

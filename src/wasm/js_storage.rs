@@ -159,10 +159,15 @@ impl Storage for JsStorage {
         }
         // Array.from takes arrays, iterators (Map#keys) and array-likes alike.
         let arr = array_from(&listed).map_err(storage_error)?;
-        Ok(arr
-            .iter()
-            .filter_map(|k| k.as_string())
+        // One string for the whole listing, not one per key: on React Native every
+        // crossing into the core runs as interpreted code, and a thousand small ones
+        // cost more than one long one. A key holding a newline splits into pieces;
+        // a piece that looks like one of ours reads as absent and is skipped.
+        let joined = String::from(arr.join("\n"));
+        Ok(joined
+            .split('\n')
             .filter(|k| k.starts_with(prefix))
+            .map(str::to_owned)
             .collect())
     }
 }

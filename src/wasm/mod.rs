@@ -103,7 +103,8 @@ fn closed_error() -> JsValue {
 
 #[wasm_bindgen]
 impl VideoSessionClient {
-    /// Opens the client: recovers stored ops, starts the background sender.
+    /// Opens the client and starts the background sender. Resolves once the stored
+    /// queue is listed; its records are read in slices after that (see `recovered`).
     pub async fn create(options: ClientOptions) -> Result<VideoSessionClient, JsValue> {
         let opts = options::parse(&options)?;
         let env = BrowserEnv;
@@ -114,7 +115,9 @@ impl VideoSessionClient {
         let control = Rc::new(TransportControl::default());
         control.set_token(opts.auth);
         let transport = FetchTransport::new(opts.url, opts.request_timeout_ms, control.clone());
-        let client = Client::open(config, opts.storage.clone(), transport, env)
+        // Resolves once the queue is listed; its records are read in slices that
+        // yield (client/recover.rs), started by the sender and awaited by every call.
+        let client = Client::open_deferred(config, opts.storage.clone(), transport, env)
             .await
             .map_err(api_error)?;
         client.set_log_handler(Box::new(|line: &str| console_log(line)));

@@ -233,6 +233,11 @@ async fn run(sh: Rc<Shared>) {
     // Start in a later task, so `create()` resolves before the first round (which
     // lists storage again and may send) runs on the main thread.
     sleep(0).await;
+    // Read the stored queue now, in slices, whether or not this instance gets the
+    // lock: the app's calls wait for it, and pendingCount() is exact after it.
+    if !sh.closed.get() {
+        sh.client.recovered().await;
+    }
     let env = BrowserEnv;
     let mut not_before = 0.0_f64;
     let mut next_adopt = 0.0_f64;

@@ -4,9 +4,11 @@
 // latency (start/end pairs into an AsyncStorage-shaped adapter) in Node with the wasm
 // build, in Node with the RN entry, and in the Hermes 0.12 VM, and create() over 0, 100
 // and 1,000 stored ops in Hermes, once per adapter shape: AsyncStorage's (Promises and
-// `multiGet`, as the fixture app has it), Promises without `multiGet` (one awaited
-// `getItem` per record), and synchronous methods (no Promise at all: what is left is
-// the core's own work, mostly parsing records). `node tests/rn/bench.mjs create` runs
+// `multiGet`, as the fixture app has it; also with keys listed out of order, as iOS
+// lists them), Promises without `multiGet` (one awaited `getItem` per record), and
+// synchronous methods (no Promise at all: what is left is the core's own work). For
+// each, also how long until the queue is read (the first call that needs it resolves)
+// and the longest the thread went without running a 0 ms timer meanwhile. `node tests/rn/bench.mjs create` runs
 // only the create() figures.
 import { execFile } from "node:child_process";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -47,11 +49,24 @@ const items = new Map(Object.entries(host.storage));
 const get = (k) => (items.has(k) ? items.get(k) : null);
 const sync = { getItem: get, setItem: (k, v) => void items.set(k, String(v)), removeItem: (k) => void items.delete(k), getAllKeys: () => [...items.keys()] };
 const promises = { getItem: async (k) => get(k), setItem: async (k, v) => sync.setItem(k, v), removeItem: async (k) => sync.removeItem(k), getAllKeys: async () => sync.getAllKeys() };
-const adapters = { sync, promises, multiGet: { ...promises, multiGet: async (keys) => keys.map((k) => [k, get(k)]) } };
+const multiGet = { ...promises, multiGet: async (keys) => keys.map((k) => [k, get(k)]) };
+// Keys listed out of order (AsyncStorage on iOS lists a dictionary's keys).
+const scramble = (keys) => keys.map((k, i) => [(i * 7919) % keys.length, k]).sort((a, b) => a[0] - b[0]).map((p) => p[1]);
+const adapters = { sync, promises, multiGet, unordered: { ...multiGet, getAllKeys: async () => scramble(sync.getAllKeys()) } };
 async function main() {
   const t0 = Date.now();
   const client = await VideoSessionClient.create({ url: host.url, userId: host.userId, storage: adapters[host.adapter], debounceMs: 60000 });
   const out = { steps: [], createMs: Date.now() - t0, pendingAtStart: client.pendingCount() };
+  // The queue is read after create() in slices: how long until a call can use it,
+  // and the longest the app's thread waited for a timer meanwhile.
+  let last = Date.now(), maxGap = 0, ticking = true;
+  const tick = () => { const now = Date.now(); maxGap = Math.max(maxGap, now - last); last = now; if (ticking) setTimeout(tick, 0); };
+  setTimeout(tick, 0);
+  const t1 = Date.now();
+  await client.getActiveSession().catch(() => null);
+  out.readMs = Date.now() - t1;
+  ticking = false;
+  out.maxBlockMs = maxGap;
   client.close();
   client.free();
   out.storage = {};
@@ -80,11 +95,11 @@ async function createFigures(dir, bundle, host, keys, filled) {
   const subset = (n) => Object.fromEntries(keys.slice(0, n).map((k) => [k, filled.storage[k]]));
   const createBundle = await bundleCreateApp(dir);
   const create = {};
-  for (const adapter of ["multiGet", "promises", "sync"]) {
+  for (const adapter of ["multiGet", "unordered", "promises", "sync"]) {
     create[adapter] = {};
     for (const n of [0, 100, 1000]) {
       const r = await runInHermes(dir, createBundle, { ...host, adapter, storage: subset(n), steps: [] }, { bytecode: true });
-      create[adapter][n] = { ms: r.createMs, pending: r.pendingAtStart };
+      create[adapter][n] = { ms: r.createMs, pending: r.pendingAtStart, readMs: r.readMs, maxBlockMs: r.maxBlockMs };
     }
   }
   return create;
