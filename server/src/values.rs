@@ -7,6 +7,7 @@
 //! is `v` for every value, including the special floats.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use protocol::text::utf16_len;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -162,11 +163,6 @@ impl Value {
             }
         })
     }
-}
-
-/// Length in UTF-16 units, as JavaScript's `.length`.
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
 }
 
 fn json_string_len(s: &str) -> usize {

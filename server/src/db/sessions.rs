@@ -4,42 +4,9 @@
 //! the document (never `null`).
 
 use crate::values::Value;
+use protocol::SessionStatus;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::BTreeMap;
-
-/// A session's lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Connecting,
-    Connected,
-    Ended,
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Connecting => "connecting",
-            Status::Connected => "connected",
-            Status::Ended => "ended",
-            Status::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Status {
-        match text {
-            "connected" => Status::Connected,
-            "ended" => Status::Ended,
-            "failed" => Status::Failed,
-            _ => Status::Connecting,
-        }
-    }
-
-    /// Still in a call or about to be: the states a session can leave.
-    pub fn is_active(self) -> bool {
-        matches!(self, Status::Connecting | Status::Connected)
-    }
-}
 
 /// One `videoCallSessions` document.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +17,7 @@ pub struct Session {
     pub user_id: String,
     pub support_worker_name: String,
     pub support_worker_id: Option<String>,
-    pub session_status: Status,
+    pub session_status: SessionStatus,
     pub joined_at: String,
     pub connected_at: Option<String>,
     pub ended_at: Option<String>,
@@ -127,6 +94,16 @@ impl Session {
         let issues: Option<String> = row.get("quality_issues")?;
         let metadata: Option<String> = row.get("metadata")?;
         let status: String = row.get("session_status")?;
+        // A row whose state is not one of the four is corrupt: reading it as some
+        // state (it used to become `connecting`) would let ops run on a guess.
+        let session_status = status.parse::<SessionStatus>().map_err(|e| {
+            let column = row.as_ref().column_index("session_status").unwrap_or(0);
+            rusqlite::Error::FromSqlConversionFailure(
+                column,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        })?;
         Ok(Session {
             id: row.get("id")?,
             creation_us: row.get("creation_us")?,
@@ -134,7 +111,7 @@ impl Session {
             user_id: row.get("user_id")?,
             support_worker_name: row.get("support_worker_name")?,
             support_worker_id: row.get("support_worker_id")?,
-            session_status: Status::parse(&status),
+            session_status,
             joined_at: row.get("joined_at")?,
             connected_at: row.get("connected_at")?,
             ended_at: row.get("ended_at")?,
@@ -271,7 +248,7 @@ pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Opt
          WHERE user_id = ?1 AND session_status = ?2 ORDER BY creation_us DESC LIMIT 1"
     );
     let mut newest: Option<Session> = None;
-    for status in [Status::Connecting, Status::Connected] {
+    for status in [SessionStatus::Connecting, SessionStatus::Connected] {
         let found = conn
             .prepare_cached(&sql)?
             .query_row(params![user_id, status.as_str()], Session::from_row)
@@ -286,4 +263,52 @@ pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Opt
         }
     }
     Ok(newest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(status: SessionStatus) -> Session {
+        Session {
+            id: "k1".into(),
+            creation_us: 1,
+            appointment_id: None,
+            user_id: "u".into(),
+            support_worker_name: "W".into(),
+            support_worker_id: None,
+            session_status: status,
+            joined_at: "2024-01-15T10:30:00.000Z".into(),
+            connected_at: None,
+            ended_at: None,
+            duration: None,
+            audio_option: None,
+            camera_enabled: None,
+            mic_enabled: None,
+            quality_issues: None,
+            end_reason: None,
+            metadata: None,
+            client_session_id: None,
+            created_at: "2024-01-15T10:30:00.000Z".into(),
+            updated_at: "2024-01-15T10:30:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_row_with_an_unknown_status_is_an_error_not_a_guess() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::create(&conn).unwrap();
+        put(&conn, &session(SessionStatus::Ended)).unwrap();
+        assert_eq!(
+            get(&conn, "k1").unwrap().unwrap().session_status,
+            SessionStatus::Ended
+        );
+        conn.execute(
+            "UPDATE video_call_sessions SET session_status = 'paused'",
+            [],
+        )
+        .unwrap();
+        let err = get(&conn, "k1").unwrap_err().to_string();
+        assert!(err.contains("unknown session status \"paused\""), "{err}");
+    }
 }

@@ -91,7 +91,7 @@ pub fn get_support_worker_stats(
         "supportWorkerId",
         args.str("supportWorkerId"),
         0,
-        limits::WORKER_ID_MAX,
+        limits::SUPPORT_WORKER_ID,
     )?;
     let rows = match args.str("supportWorkerId") {
         Some(worker) => stats::worker(ctx.tx.conn, worker)?.into_iter().collect(),
