@@ -6,31 +6,38 @@
 //! fraction, and `convex/`'s `parseIso` draws the same line. Everything is kept as
 //! milliseconds and written back normalised, so two spellings of one instant compare
 //! equal as strings (the backends order sessions by them).
+//!
+//! The calendar (month lengths, leap years, days since the epoch) is chrono's, with
+//! its default features off: no clock, no parser, no formatter reach the SDK's wasm
+//! build. The shape check stays here because chrono's parser accepts widths and
+//! signs the contract refuses.
 
 /// Why a string is not an accepted timestamp.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{0:?} is not an ISO-8601 UTC timestamp like 2024-01-15T10:30:00.000Z (years 1970-9999)")]
 pub struct TimeError(pub String);
 
-const MS_PER_DAY: i64 = 86_400_000;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 /// `9999-12-31T23:59:59.999Z`, the last accepted instant.
 pub const MAX_MS: i64 = 253_402_300_799_999;
 
-/// Parses a timestamp to milliseconds since the epoch.
+/// Parses a timestamp to milliseconds since the epoch. The byte shape is checked
+/// here (chrono's parser is lenient about widths and signs); the calendar is
+/// chrono's.
 pub fn parse_iso(text: &str) -> Result<i64, TimeError> {
     let bad = || TimeError(text.to_string());
     let b = text.as_bytes();
     if !(b.len() == 20 || b.len() == 24) {
         return Err(bad());
     }
-    let digits = |range: std::ops::Range<usize>| -> Option<i64> {
-        let mut n = 0i64;
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let mut n = 0u32;
         for &c in &b[range] {
             if !c.is_ascii_digit() {
                 return None;
             }
-            n = n * 10 + i64::from(c - b'0');
+            n = n * 10 + u32::from(c - b'0');
         }
         Some(n)
     };
@@ -55,73 +62,38 @@ pub fn parse_iso(text: &str) -> Result<i64, TimeError> {
     } else {
         0
     };
-    let valid = (1970..=9999).contains(&year)
-        && (1..=12).contains(&month)
-        && (1..=days_in_month(year, month)).contains(&day)
-        && hour < 24
-        && minute < 60
-        && second < 60;
-    if !valid {
+    if year < 1970 || second > 59 {
         return Err(bad());
     }
-    let days = days_from_civil(year, month, day);
-    Ok(days * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis)
+    NaiveDate::from_ymd_opt(year as i32, month, day)
+        .and_then(|d| d.and_hms_milli_opt(hour, minute, second, millis))
+        .map(|t| t.and_utc().timestamp_millis())
+        .ok_or_else(bad)
 }
 
 /// Writes milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.sssZ`.
 pub fn format_iso(ms: i64) -> String {
-    let days = ms.div_euclid(MS_PER_DAY);
-    let rest = ms.rem_euclid(MS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
+    // Beyond chrono's ±262,143 years only a broken clock gets here.
+    let t = DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    });
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3_600_000,
-        rest / 60_000 % 60,
-        rest / 1000 % 60,
-        rest % 1000
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_millis()
     )
 }
 
 /// Normalises a timestamp: parse, then format.
 pub fn normalise(text: &str) -> Result<String, TimeError> {
     parse_iso(text).map(format_iso)
-}
-
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-// Howard Hinnant's days-from-civil and its inverse (proleptic Gregorian).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -189,6 +161,35 @@ mod tests {
         assert_eq!(format_iso(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_iso(1_705_314_600_000), "2024-01-15T10:30:00.000Z");
         assert_eq!(format_iso(951_782_400_123), "2000-02-29T00:00:00.123Z");
+    }
+
+    #[test]
+    fn every_year_has_its_gregorian_february() {
+        for year in 1970..=9999 {
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            let feb29 = format!("{year:04}-02-29T00:00:00Z");
+            assert_eq!(parse_iso(&feb29).is_ok(), leap, "{feb29}");
+            let mar1 = parse_iso(&format!("{year:04}-03-01T00:00:00Z")).unwrap();
+            let feb28 = parse_iso(&format!("{year:04}-02-28T00:00:00Z")).unwrap();
+            assert_eq!((mar1 - feb28) / 86_400_000, if leap { 2 } else { 1 });
+        }
+    }
+
+    #[test]
+    fn round_trips_a_sweep_of_the_whole_range() {
+        let mut ms = 0;
+        while ms <= MAX_MS {
+            assert_eq!(parse_iso(&format_iso(ms)), Ok(ms), "{ms}");
+            ms += 37 * 86_400_000 + 3_723_456;
+        }
+    }
+
+    #[test]
+    fn formats_any_instant_without_panicking() {
+        assert_eq!(format_iso(-1), "1969-12-31T23:59:59.999Z");
+        for ms in [i64::MIN, i64::MAX, MAX_MS + 1] {
+            assert!(format_iso(ms).ends_with('Z'), "{ms}");
+        }
     }
 
     #[test]
