@@ -3,10 +3,10 @@
 //! Invariant: an optional field that was never set is `None` here and absent from
 //! the document (never `null`).
 
-use crate::values::Value;
+use crate::values::{self, Value};
+use protocol::wire;
 use protocol::SessionStatus;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::BTreeMap;
 
 /// One `videoCallSessions` document.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,60 +34,37 @@ pub struct Session {
 }
 
 impl Session {
-    /// The document as a Convex value.
+    /// The document as a Convex value, in the wire shape the SDK reads
+    /// (`protocol::wire::Session`). Metadata is already a Convex value and goes in as
+    /// it is, so nothing it holds is re-encoded.
     pub fn to_value(&self) -> Value {
-        let mut doc = BTreeMap::new();
-        let mut put = |key: &str, value: Value| {
-            doc.insert(key.to_string(), value);
+        let doc = wire::Session {
+            id: Some(self.id.clone()),
+            creation_time: Some(self.creation_us as f64 / 1000.0),
+            client_session_id: self.client_session_id.clone(),
+            appointment_id: self.appointment_id.clone(),
+            user_id: self.user_id.clone(),
+            support_worker_name: self.support_worker_name.clone(),
+            support_worker_id: self.support_worker_id.clone(),
+            session_status: self.session_status,
+            joined_at: self.joined_at.clone(),
+            connected_at: self.connected_at.clone(),
+            ended_at: self.ended_at.clone(),
+            duration: self.duration.map(|d| d as f64),
+            audio_option: self.audio_option.clone(),
+            camera_enabled: self.camera_enabled,
+            mic_enabled: self.mic_enabled,
+            quality_issues: self.quality_issues.clone(),
+            end_reason: self.end_reason.clone(),
+            metadata: None,
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
         };
-        let s = |text: &String| Value::String(text.clone());
-        put("_id", s(&self.id));
-        put(
-            "_creationTime",
-            Value::Float64(self.creation_us as f64 / 1000.0),
-        );
-        put("userId", s(&self.user_id));
-        put("supportWorkerName", s(&self.support_worker_name));
-        put(
-            "sessionStatus",
-            Value::String(self.session_status.as_str().into()),
-        );
-        put("joinedAt", s(&self.joined_at));
-        put("createdAt", s(&self.created_at));
-        put("updatedAt", s(&self.updated_at));
-        let optional_strings = [
-            ("appointmentId", &self.appointment_id),
-            ("supportWorkerId", &self.support_worker_id),
-            ("connectedAt", &self.connected_at),
-            ("endedAt", &self.ended_at),
-            ("audioOption", &self.audio_option),
-            ("endReason", &self.end_reason),
-            ("clientSessionId", &self.client_session_id),
-        ];
-        for (key, value) in optional_strings {
-            if let Some(text) = value {
-                put(key, s(text));
-            }
+        let mut value = values::from_wire(&doc);
+        if let (Value::Object(map), Some(metadata)) = (&mut value, &self.metadata) {
+            map.insert("metadata".to_string(), metadata.clone());
         }
-        if let Some(d) = self.duration {
-            put("duration", Value::Float64(d as f64));
-        }
-        if let Some(b) = self.camera_enabled {
-            put("cameraEnabled", Value::Boolean(b));
-        }
-        if let Some(b) = self.mic_enabled {
-            put("micEnabled", Value::Boolean(b));
-        }
-        if let Some(issues) = &self.quality_issues {
-            put(
-                "qualityIssues",
-                Value::Array(issues.iter().map(s).collect()),
-            );
-        }
-        if let Some(m) = &self.metadata {
-            put("metadata", m.clone());
-        }
-        Value::Object(doc)
+        value
     }
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {

@@ -28,7 +28,7 @@ use crate::db::sessions::Session;
 use crate::db::Tx;
 use crate::error::{Code, FunctionError};
 use crate::time;
-use crate::values::Value;
+use crate::values::{self, Value};
 use protocol::wire::{BatchReply, OpError, OpResult};
 use protocol::OpKind;
 
@@ -106,10 +106,7 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
         results,
         server_time: Some(time::format_iso(ctx.now_ms)),
     };
-    // Through JSON into a Convex value: its objects sort their keys, so the reply's
-    // bytes are what they were when this was built by hand.
-    let json = serde_json::to_value(&reply).map_err(|e| FunctionError::Internal(e.to_string()))?;
-    Value::from_json(&json).map_err(|e| FunctionError::Internal(e.to_string()))
+    Ok(values::from_wire(&reply))
 }
 
 /// How a batch turns an op's `occurredAt` into its event time.
