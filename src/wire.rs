@@ -9,7 +9,7 @@ pub use protocol::wire::*;
 
 /// Reads a backend value into a serde type by way of its JSON text. Same result as
 /// `serde_json::from_value`, but every type then shares the one text deserializer
-/// instead of also compiling `Value`'s (≈6 KB less wasm).
+/// instead of also compiling `Value`'s into the wasm build.
 pub fn from_backend<T: DeserializeOwned>(value: &Value) -> Result<T, serde_json::Error> {
     serde_json::from_str(&json_text(value))
 }

@@ -87,9 +87,9 @@ impl std::fmt::Display for OpKind {
 }
 
 /// Reads a unit enum from its name. Hand-written for [`OpKind`] and
-/// [`SessionStatus`](crate::SessionStatus): serde's derived enum visitors cost the
-/// SDK's wasm build about 1.5 KB each, and reading a string then matching it gives
-/// the same "unknown variant" error.
+/// [`SessionStatus`](crate::SessionStatus): serde's derived enum visitor is compiled
+/// into the SDK's wasm build once per enum, while reading a string then matching it
+/// shares the string path and gives the same "unknown variant" error.
 pub(crate) fn deserialize_name<'de, D, T>(
     d: D,
     names: &'static [&'static str],

@@ -14,7 +14,7 @@ use crate::{OpKind, SessionStatus};
 
 /// A JSON object from `(name, value)` pairs, in that order. Request bodies are built
 /// with this instead of `json!`/`to_value`, which go through serde_json's `Value`
-/// serializer and unwrap its `Result` (linking the error's `Debug`): several KB of wasm.
+/// serializer and unwrap its `Result`, linking the error's `Debug` into the wasm build.
 pub fn object(pairs: Vec<(&str, Value)>) -> Value {
     let mut map = serde_json::Map::new();
     for (k, v) in pairs {
@@ -171,7 +171,7 @@ pub struct OpError {
 
 /// The outcome of one op in an `applyBatch` reply. It is read through [`WireOpResult`]:
 /// serde's internally tagged enums buffer every field into its private `Content` type,
-/// which costs the wasm build several KB for one small shape.
+/// a whole second deserializer in the wasm build for one small shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "camelCase", try_from = "WireOpResult")]
 pub enum OpResult {
