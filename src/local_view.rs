@@ -88,12 +88,7 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
         });
     }
     let s = find_mut(sessions, &rec.client_session_id)?;
-    let transition = match rec.kind {
-        OpKind::MarkConnected => Transition::Connect,
-        OpKind::EndSession => Transition::End,
-        OpKind::MarkFailed => Transition::Fail,
-        _ => Transition::Touch,
-    };
+    let transition = rec.kind.transition().unwrap_or(Transition::Touch);
     s.session_status = lifecycle::apply(s.session_status, transition).ok()?;
     s.updated_at = t.clone();
     let mut delta = StatsDelta::default();

@@ -15,88 +15,10 @@
 //!   to another key keeps them; the backend knows a replay by them after its opId
 //!   records are swept. Records stored by releases before them have neither.
 
-use serde::{de, Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The six mutations an op can be. Serialised as the backend's function names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum OpKind {
-    StartSession,
-    MarkConnected,
-    EndSession,
-    UpdateSessionSettings,
-    ReportQualityIssue,
-    MarkFailed,
-}
-
-impl OpKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpKind::StartSession => "startSession",
-            OpKind::MarkConnected => "markConnected",
-            OpKind::EndSession => "endSession",
-            OpKind::UpdateSessionSettings => "updateSessionSettings",
-            OpKind::ReportQualityIssue => "reportQualityIssue",
-            OpKind::MarkFailed => "markFailed",
-        }
-    }
-
-    /// Lifecycle ops (start/connected/end/failed) are never evicted.
-    pub fn is_lifecycle(self) -> bool {
-        !matches!(
-            self,
-            OpKind::UpdateSessionSettings | OpKind::ReportQualityIssue
-        )
-    }
-}
-
-/// Reads a unit enum from its name. Hand-written for [`OpKind`] and
-/// `SessionStatus`: serde's derived enum visitors cost the wasm build ≈1.5 KB each,
-/// and reading a string then matching it gives the same "unknown variant" error.
-pub(crate) fn deserialize_name<'de, D, T>(
-    d: D,
-    names: &'static [&'static str],
-    from: fn(&str) -> Option<T>,
-) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let s = String::deserialize(d)?;
-    from(&s).ok_or_else(|| de::Error::unknown_variant(&s, names))
-}
-
-const OP_KINDS: [OpKind; 6] = [
-    OpKind::StartSession,
-    OpKind::MarkConnected,
-    OpKind::EndSession,
-    OpKind::UpdateSessionSettings,
-    OpKind::ReportQualityIssue,
-    OpKind::MarkFailed,
-];
-
-impl<'de> Deserialize<'de> for OpKind {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        deserialize_name(
-            d,
-            &[
-                "startSession",
-                "markConnected",
-                "endSession",
-                "updateSessionSettings",
-                "reportQualityIssue",
-                "markFailed",
-            ],
-            |s| OP_KINDS.into_iter().find(|k| k.as_str() == s),
-        )
-    }
-}
-
-impl std::fmt::Display for OpKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use protocol::OpKind;
 
 /// A stored op. `args` are the mutation's arguments without `userId`, `opId` and
 /// `occurredAt` (exactly what `applyBatch` wants per op).
@@ -149,24 +71,14 @@ impl OpRecord {
             && !rec.op_id.is_empty()
             && !rec.client_session_id.is_empty()
             && rec.args.is_object()
-            && crate::time::parse_iso(&rec.occurred_at).is_some()
+            && protocol::time::parse_iso(&rec.occurred_at).is_ok()
             && match (&rec.client_id, rec.seq) {
                 (None, None) => true,
-                (Some(c), Some(s)) => valid_client_seq(c, s),
+                (Some(c), Some(s)) => protocol::limits::valid_client_seq(c, s),
                 _ => false,
             };
         ok.then_some(rec)
     }
-}
-
-/// The largest `seq` the backends take: every whole number up to it is exact in a
-/// float64.
-pub const MAX_SEQ: u64 = (1 << 53) - 1;
-
-/// Whether a stored `clientId`/`seq` pair is one the backends take (a pair they
-/// refuse would refuse the whole batch it travels in).
-pub fn valid_client_seq(client_id: &str, seq: u64) -> bool {
-    (1..=100).contains(&client_id.len()) && (1..=MAX_SEQ).contains(&seq)
 }
 
 /// The outbox's key namespace under a storage prefix.
@@ -252,32 +164,6 @@ mod tests {
     }
 
     #[test]
-    fn kinds_and_statuses_read_their_names_and_refuse_others() {
-        for k in OP_KINDS {
-            let json = serde_json::to_string(&k).unwrap();
-            assert_eq!(serde_json::from_str::<OpKind>(&json).unwrap(), k);
-        }
-        for st in ["connecting", "connected", "ended", "failed"] {
-            let s: crate::lifecycle::SessionStatus =
-                serde_json::from_str(&format!("\"{st}\"")).unwrap();
-            assert_eq!(s.as_str(), st);
-        }
-        let err = serde_json::from_str::<OpKind>("\"dance\"")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("unknown variant `dance`, expected one of `startSession`"),
-            "{err}"
-        );
-        assert!(serde_json::from_str::<OpKind>("3").is_err());
-        let err = serde_json::from_str::<crate::lifecycle::SessionStatus>("\"Ended\"");
-        assert!(err
-            .unwrap_err()
-            .to_string()
-            .contains("unknown variant `Ended`"));
-    }
-
-    #[test]
     fn keys_sort_by_creation() {
         let a = op_key("vss:", 999, "t1", 5);
         let b = op_key("vss:", 1000, "t1", 0);
@@ -351,7 +237,7 @@ mod tests {
             (None, Some(1)),
             (Some(""), Some(1)),
             (Some("c1"), Some(0)),
-            (Some("c1"), Some(MAX_SEQ + 1)),
+            (Some("c1"), Some(protocol::limits::SEQ + 1)),
         ] {
             let bad = OpRecord {
                 client_id: client_id.map(Into::into),

@@ -4,30 +4,15 @@
 //!
 //! Lengths are UTF-16 code units, as JS `.length` and the backend count them.
 
+use protocol::limits;
+use protocol::text::{is_blank, utf16_len};
 use serde_json::Value;
 
 use crate::api::{EndSessionArgs, MarkFailedArgs, SettingsArgs, StartSessionArgs};
 use crate::error::ApiError;
 
-pub const MAX_NAME: usize = 200;
-pub const MAX_REASON: usize = 200;
-pub const MAX_AUDIO_OPTION: usize = 50;
-pub const MAX_ISSUE: usize = 500;
-pub const MAX_QUALITY_ISSUES: usize = 50;
-pub const MAX_METADATA: usize = 4096;
-/// Levels of nesting metadata may have (each object or array is one level, a scalar
-/// none): the contract's limit (decision D2), the same on both backends.
-pub const MAX_METADATA_DEPTH: usize = 8;
 /// The key Convex's JSON encoding gives a bytes value (`{"$bytes": base64}`).
 const BYTES_KEY: &str = "$bytes";
-pub const MAX_ID: usize = 100;
-pub const DEFAULT_SESSIONS_LIMIT: u32 = 50;
-pub const MAX_SESSIONS_LIMIT: u32 = 200;
-
-/// Length as JS counts it.
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
 
 fn check(
     field: &str,
@@ -47,7 +32,7 @@ fn check(
             "{field} must be {want} characters long (got {len})"
         )));
     }
-    if not_blank && value.chars().all(is_js_space) {
+    if not_blank && is_blank(value) {
         return Err(ApiError::invalid_argument(format!(
             "{field} must not be only white space"
         )));
@@ -55,32 +40,27 @@ fn check(
     Ok(())
 }
 
-/// White space as JS `trim()` sees it (the contract's rule): Rust's set plus U+FEFF,
-/// minus U+0085.
-fn is_js_space(c: char) -> bool {
-    c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}')
-}
-
 fn check_opt(field: &str, value: Option<&str>, max: usize) -> Result<(), ApiError> {
     value.map_or(Ok(()), |v| check(field, v, 0, max, false))
 }
 
 pub fn user_id(id: &str) -> Result<(), ApiError> {
-    check("userId", id, 1, MAX_NAME, false)
+    check("userId", id, 1, limits::USER_ID, false)
 }
 
 /// An id the app passes to name a session.
 pub fn session_ref(id: &str) -> Result<(), ApiError> {
-    check("session id", id, 1, MAX_ID, false)
+    check("session id", id, 1, limits::CLIENT_SESSION_ID, false)
 }
 
 /// `JSON.stringify(metadata).length ≤ 4096`, measured as JavaScript writes it, at
-/// most [`MAX_METADATA_DEPTH`] levels deep, and without bytes: the backends refuse
+/// most [`limits::METADATA_DEPTH`] levels deep, and without bytes: the backends refuse
 /// them (D2), so an op holding them could only become a dead letter.
 pub fn metadata(value: &Value) -> Result<(), ApiError> {
-    if depth(value) > MAX_METADATA_DEPTH {
+    if depth(value) > limits::METADATA_DEPTH {
         return Err(ApiError::invalid_argument(format!(
-            "metadata must be at most {MAX_METADATA_DEPTH} levels deep"
+            "metadata must be at most {} levels deep",
+            limits::METADATA_DEPTH
         )));
     }
     if has_bytes(value) {
@@ -89,9 +69,10 @@ pub fn metadata(value: &Value) -> Result<(), ApiError> {
         ));
     }
     let len = js_json_len(value);
-    if len > MAX_METADATA {
+    if len > limits::METADATA_JSON {
         return Err(ApiError::invalid_argument(format!(
-            "metadata must be at most {MAX_METADATA} characters as JSON (got {len}); store large data elsewhere and keep a reference"
+            "metadata must be at most {} characters as JSON (got {len}); store large data elsewhere and keep a reference",
+            limits::METADATA_JSON
         )));
     }
     Ok(())
@@ -165,21 +146,21 @@ pub fn start(args: &StartSessionArgs) -> Result<(), ApiError> {
         "supportWorkerName",
         &args.support_worker_name,
         1,
-        MAX_NAME,
+        limits::SUPPORT_WORKER_NAME,
         true,
     )?;
     check_opt(
         "supportWorkerId",
         args.support_worker_id.as_deref(),
-        MAX_NAME,
+        limits::SUPPORT_WORKER_ID,
     )?;
     if let Some(a) = &args.appointment_id {
-        check("appointmentId", a, 1, MAX_ID, false)?;
+        check("appointmentId", a, 1, limits::CLIENT_SESSION_ID, false)?;
     }
     check_opt(
         "audioOption",
         args.audio_option.as_deref(),
-        MAX_AUDIO_OPTION,
+        limits::AUDIO_OPTION,
     )?;
     args.metadata.as_ref().map_or(Ok(()), metadata)
 }
@@ -188,7 +169,7 @@ pub fn settings(args: &SettingsArgs) -> Result<(), ApiError> {
     check_opt(
         "audioOption",
         args.audio_option.as_deref(),
-        MAX_AUDIO_OPTION,
+        limits::AUDIO_OPTION,
     )?;
     if args.camera_enabled.is_none() && args.mic_enabled.is_none() && args.audio_option.is_none() {
         return Err(ApiError::invalid_argument(
@@ -200,29 +181,30 @@ pub fn settings(args: &SettingsArgs) -> Result<(), ApiError> {
 
 /// One issue text, and the per-session cap given how many the session already has.
 pub fn quality_issue(issue: &str, existing: usize) -> Result<(), ApiError> {
-    check("issue", issue, 1, MAX_ISSUE, true)?;
-    if existing >= MAX_QUALITY_ISSUES {
+    check("issue", issue, 1, limits::ISSUE, true)?;
+    if existing >= limits::QUALITY_ISSUES_PER_SESSION {
         return Err(ApiError::invalid_argument(format!(
-            "a session keeps at most {MAX_QUALITY_ISSUES} quality issues and this one has {existing}"
+            "a session keeps at most {} quality issues and this one has {existing}",
+            limits::QUALITY_ISSUES_PER_SESSION
         )));
     }
     Ok(())
 }
 
 pub fn end(args: &EndSessionArgs) -> Result<(), ApiError> {
-    check_opt("endReason", args.end_reason.as_deref(), MAX_REASON)
+    check_opt("endReason", args.end_reason.as_deref(), limits::REASON)
 }
 
 pub fn failed(args: &MarkFailedArgs) -> Result<(), ApiError> {
-    check_opt("reason", args.reason.as_deref(), MAX_REASON)
+    check_opt("reason", args.reason.as_deref(), limits::REASON)
 }
 
 /// `getUserSessions` limit: ≥ 1, default 50, clamped to 200.
 pub fn sessions_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit {
-        None => Ok(DEFAULT_SESSIONS_LIMIT),
+        None => Ok(limits::SESSIONS_PAGE_DEFAULT as u32),
         Some(0) => Err(ApiError::invalid_argument("limit must be at least 1")),
-        Some(n) => Ok(n.min(MAX_SESSIONS_LIMIT)),
+        Some(n) => Ok(n.min(limits::SESSIONS_PAGE as u32)),
     }
 }
 
@@ -237,13 +219,6 @@ mod tests {
             support_worker_name: name.into(),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn counts_utf16_units() {
-        assert_eq!(utf16_len("abc"), 3);
-        assert_eq!(utf16_len("é"), 1);
-        assert_eq!(utf16_len("😀"), 2);
     }
 
     #[test]
@@ -338,9 +313,9 @@ mod tests {
     fn metadata_depth_is_capped() {
         let deep = |n: usize| (0..n).fold(json!(1), |v, _| json!({ "a": v }));
         let mut a = start_args("x");
-        a.metadata = Some(deep(MAX_METADATA_DEPTH));
+        a.metadata = Some(deep(limits::METADATA_DEPTH));
         assert!(start(&a).is_ok());
-        a.metadata = Some(deep(MAX_METADATA_DEPTH + 1));
+        a.metadata = Some(deep(limits::METADATA_DEPTH + 1));
         assert!(start(&a).unwrap_err().message.contains("deep"));
         // Arrays count as levels too; a scalar is none.
         let arrays = |n: usize| (0..n).fold(json!("x"), |v, _| json!([v]));
@@ -354,7 +329,7 @@ mod tests {
 
     #[test]
     fn metadata_depth_is_the_contracts_eight() {
-        assert_eq!(MAX_METADATA_DEPTH, 8);
+        assert_eq!(limits::METADATA_DEPTH, 8);
     }
 
     #[test]

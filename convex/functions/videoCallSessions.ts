@@ -162,7 +162,7 @@ export const getUserSessions = query({
   args: { userId: v.optional(v.string()), limit: v.optional(v.number()) },
   handler: async (ctx, args): Promise<Session[]> => {
     const userId = await caller(ctx, args.userId);
-    const limit = checkLimit("limit", args.limit, 50, 200);
+    const limit = checkLimit("limit", args.limit, LIMITS.sessionsPageDefault, LIMITS.sessionsPage);
     return await ctx.db
       .query("videoCallSessions")
       .withIndex("by_user", (q) => q.eq("userId", userId))
@@ -175,7 +175,12 @@ export const getUserSessionsPage = query({
   args: { userId: v.optional(v.string()), paginationOpts: paginationOptsValidator },
   handler: async (ctx, args) => {
     const userId = await caller(ctx, args.userId);
-    const numItems = checkLimit("paginationOpts.numItems", args.paginationOpts.numItems, 50, 200);
+    const numItems = checkLimit(
+      "paginationOpts.numItems",
+      args.paginationOpts.numItems,
+      LIMITS.sessionsPageDefault,
+      LIMITS.sessionsPage,
+    );
     // The whole PaginationResult: usePaginatedQuery splits a page only on its
     // `splitCursor` and holds back a `SplitRequired` page until the split lands.
     return await ctx.db

@@ -10,12 +10,12 @@
 
 pub mod keys;
 
-use crate::functions::limits::USER_ID_MAX;
-use crate::values::utf16_len;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
 use keys::Keys;
 pub use keys::{KeyError, KeySource};
+use protocol::limits::USER_ID;
+use protocol::text::utf16_len;
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -57,7 +57,7 @@ pub enum AuthError {
     #[error("the token has no non-empty string `sub` claim")]
     NoSubject,
     #[error(
-        "the token's user (its `sub` up to the first `|`) is longer than {USER_ID_MAX} characters"
+        "the token's user (its `sub` up to the first `|`) is longer than {USER_ID} characters"
     )]
     SubjectTooLong,
     #[error("the token's issuer (`iss`) is not the one this server accepts")]
@@ -230,7 +230,7 @@ fn identity_from(claims: &Value, now_secs: i64) -> Result<Identity, AuthError> {
     if user.is_empty() {
         return Err(AuthError::NoSubject);
     }
-    if utf16_len(user) > USER_ID_MAX {
+    if utf16_len(user) > USER_ID {
         return Err(AuthError::SubjectTooLong);
     }
     Ok(Identity {

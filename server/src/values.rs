@@ -7,6 +7,7 @@
 //! is `v` for every value, including the special floats.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use protocol::text::utf16_len;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -164,9 +165,26 @@ impl Value {
     }
 }
 
-/// Length in UTF-16 units, as JavaScript's `.length`.
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
+/// A wire type (`protocol::wire`) as a value to reply with, by way of plain JSON.
+/// Its objects sort their keys, as Convex's do, so a reply's text does not depend on
+/// the order a type declares its fields in. Nothing is decoded (`{"$integer": …}`
+/// stays an object and is written back as it came), so this cannot fail on content;
+/// serialising a wire type cannot fail either (all its map keys are strings), and
+/// `null` stands in should that ever change.
+pub fn from_wire<T: serde::Serialize>(wire: &T) -> Value {
+    fn plain(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Boolean(*b),
+            serde_json::Value::Number(n) => Value::Float64(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(items) => Value::Array(items.iter().map(plain).collect()),
+            serde_json::Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), plain(v))).collect())
+            }
+        }
+    }
+    serde_json::to_value(wire).map_or(Value::Null, |json| plain(&json))
 }
 
 fn json_string_len(s: &str) -> usize {

@@ -313,3 +313,39 @@ fn single_and_batch_replays_cross_over() {
     assert_eq!(single, id);
     assert_eq!(stats(&server, "u")["totalSessions"], 1);
 }
+
+/// The reply is built from the protocol's wire types now; its text must stay what
+/// the hand-built maps wrote (keys sorted, as a Convex object keeps them), because
+/// clients already in the field parse it.
+#[test]
+fn a_batch_reply_keeps_its_exact_text() {
+    let server = Server::start();
+    let start = json!({"opId": "t1", "kind": "startSession", "occurredAt": "2024-01-15T10:30:00Z",
+        "args": {"supportWorkerName": "W", "clientSessionId": "c9"}});
+    let reply = server.mutation(
+        BATCH,
+        json!({"userId": "u", "ops": [
+            start.clone(),
+            start,
+            {"opId": "t2", "kind": "endSession", "occurredAt": "2024-01-15T10:31:00Z",
+             "args": {"clientSessionId": "c9"}},
+            {"opId": "t3", "kind": "markFailed", "occurredAt": "2024-01-15T10:32:00Z",
+             "args": {"clientSessionId": "nope"}},
+        ]}),
+    );
+    let id = reply["results"][0]["value"]["sessionId"].as_str().unwrap();
+    let server_time = reply["serverTime"].as_str().unwrap();
+    let expected = format!(
+        concat!(
+            r#"{{"results":["#,
+            r#"{{"opId":"t1","status":"applied","value":{{"sessionId":"{id}","sessionStatus":"connecting"}}}},"#,
+            r#"{{"opId":"t1","status":"duplicate","value":{{"sessionId":"{id}","sessionStatus":"connecting"}}}},"#,
+            r#"{{"opId":"t2","status":"applied","value":{{"sessionId":"{id}","sessionStatus":"ended"}}}},"#,
+            r#"{{"error":{{"code":"NOT_FOUND","message":"no such video call session"}},"opId":"t3","status":"rejected"}}"#,
+            r#"],"serverTime":"{time}"}}"#
+        ),
+        id = id,
+        time = server_time
+    );
+    assert_eq!(serde_json::to_string(&reply).unwrap(), expected);
+}

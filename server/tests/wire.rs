@@ -288,3 +288,66 @@ fn convex_errors_carry_code_and_message() {
     assert!(reply["errorMessage"].is_string());
     assert_eq!(reply["logLines"], Value::Array(vec![]));
 }
+
+/// Session documents and stats are written from the protocol's wire types; their text
+/// must stay what the hand-built maps wrote (keys sorted, integral numbers without a
+/// fraction, metadata as stored, special floats Convex-encoded).
+#[test]
+fn session_documents_and_stats_keep_their_exact_text() {
+    let server = Server::start();
+    let id = server.mutation(
+        "videoCallSessions:startSession",
+        json!({"userId": "u", "supportWorkerName": "W", "supportWorkerId": "w1",
+               "clientSessionId": "c1", "audioOption": "wifi", "occurredAt": "2024-01-15T10:30:00Z",
+               "metadata": {"z": 1, "a": [2.5, null, {"$float": "AAAAAAAA+H8="}], "m": {"k": true}}}),
+    );
+    let id = id.as_str().unwrap();
+    for (path, args) in [
+        (
+            "markConnected",
+            json!({"sessionId": id, "occurredAt": "2024-01-15T10:30:15Z"}),
+        ),
+        (
+            "reportQualityIssue",
+            json!({"sessionId": id, "issue": "Audio choppy"}),
+        ),
+        (
+            "endSession",
+            json!({"sessionId": id, "occurredAt": "2024-01-15T10:45:30Z",
+                              "endReason": "user_ended"}),
+        ),
+    ] {
+        server.mutation(&format!("videoCallSessions:{path}"), args);
+    }
+    let sessions = server.query("videoCallSessions:getUserSessions", json!({"userId": "u"}));
+    let doc = &sessions[0];
+    let expected = format!(
+        concat!(
+            r#"{{"_creationTime":{creation},"_id":"{id}","audioOption":"wifi","cameraEnabled":true,"#,
+            r#""clientSessionId":"c1","connectedAt":"2024-01-15T10:30:15.000Z","createdAt":"2024-01-15T10:30:00.000Z","#,
+            r#""duration":915,"endReason":"user_ended","endedAt":"2024-01-15T10:45:30.000Z","#,
+            r#""joinedAt":"2024-01-15T10:30:00.000Z","#,
+            r#""metadata":{{"a":[2.5,null,{{"$float":"AAAAAAAA+H8="}}],"m":{{"k":true}},"z":1}},"#,
+            r#""micEnabled":true,"qualityIssues":["Audio choppy"],"sessionStatus":"ended","#,
+            r#""supportWorkerId":"w1","supportWorkerName":"W","updatedAt":"{updated}","userId":"u"}}"#
+        ),
+        creation = doc["_creationTime"],
+        id = id,
+        updated = doc["updatedAt"].as_str().unwrap(),
+    );
+    assert_eq!(serde_json::to_string(doc).unwrap(), expected);
+
+    let stats = server.query("videoCallSessions:getCallStats", json!({"userId": "u"}));
+    assert_eq!(
+        serde_json::to_string(&stats).unwrap(),
+        r#"{"averageDuration":915,"completedSessions":1,"failedSessions":0,"totalDuration":915,"totalQualityIssues":1,"totalSessions":1}"#
+    );
+    let workers = server.query(
+        "videoCallSessions:getSupportWorkerStats",
+        json!({"supportWorkerId": "w1"}),
+    );
+    assert_eq!(
+        serde_json::to_string(&workers).unwrap(),
+        r#"[{"averageDuration":915,"completedSessions":1,"failedSessions":0,"failureRate":0,"supportWorkerId":"w1","supportWorkerName":"W","totalDuration":915,"totalQualityIssues":1,"totalSessions":1}]"#
+    );
+}

@@ -270,12 +270,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 format!("session {id} is not known on this device; start it here, or load it with getActiveSession/getUserSessions first"),
             )
         })?;
-        let transition = match kind {
-            OpKind::MarkConnected => Transition::Connect,
-            OpKind::EndSession => Transition::End,
-            OpKind::MarkFailed => Transition::Fail,
-            _ => Transition::Touch,
-        };
+        let transition = kind.transition().unwrap_or(Transition::Touch);
         lifecycle::apply(s.session_status, transition)?;
         if kind == OpKind::ReportQualityIssue {
             let issue = fields

@@ -28,6 +28,7 @@ export type OpKind =
   | "reportQualityIssue"
   | "markFailed";
 
+/** The protocol crate's op kinds, in its order (tests/protocol.test.ts checks). */
 export const OP_KINDS: readonly OpKind[] = [
   "startSession",
   "markConnected",

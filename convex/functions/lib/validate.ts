@@ -9,6 +9,11 @@
  */
 import { echo, invalid } from "./errors";
 
+/**
+ * The contract's limits. `protocol/limits.json` states the same table for the Rust
+ * side (the `protocol` crate, used by the SDK and `server/`); tests/protocol.test.ts
+ * keeps the two equal, key for key.
+ */
 export const LIMITS = {
   userId: 200,
   supportWorkerName: 200,
@@ -21,7 +26,10 @@ export const LIMITS = {
   metadataDepth: 8,
   clientSessionId: 100,
   opId: 100,
+  clientId: 100,
   batchOps: 100,
+  sessionsPageDefault: 50,
+  sessionsPage: 200,
 } as const;
 
 /** A string of 1..max UTF-16 units. */

@@ -38,8 +38,8 @@ export function checkClientSeq(op: {
   if (clientId === undefined || seq === undefined) {
     return invalid("an op names both clientId and seq, or neither");
   }
-  if (clientId.length < 1 || clientId.length > LIMITS.opId) {
-    invalid(`clientId must be 1-${LIMITS.opId} characters`);
+  if (clientId.length < 1 || clientId.length > LIMITS.clientId) {
+    invalid(`clientId must be 1-${LIMITS.clientId} characters`);
   }
   if (!Number.isInteger(seq) || seq < 1 || seq > MAX_SEQ) {
     invalid("seq must be a whole number from 1 to 2^53-1");

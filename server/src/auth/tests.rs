@@ -74,7 +74,7 @@ fn tokens_must_expire() {
 
 #[test]
 fn a_subject_longer_than_a_user_id_is_refused() {
-    let at_limit = "a".repeat(USER_ID_MAX);
+    let at_limit = "a".repeat(USER_ID);
     let token = sign(&json!({"sub": at_limit, "exp": NOW + 60}), "s3cret");
     assert!(verifier().identify(Some(&bearer(&token)), NOW).is_ok());
     let over = format!("{at_limit}a");

@@ -3,43 +3,10 @@
 //! Invariant: an optional field that was never set is `None` here and absent from
 //! the document (never `null`).
 
-use crate::values::Value;
+use crate::values::{self, Value};
+use protocol::wire;
+use protocol::SessionStatus;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::collections::BTreeMap;
-
-/// A session's lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Connecting,
-    Connected,
-    Ended,
-    Failed,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Connecting => "connecting",
-            Status::Connected => "connected",
-            Status::Ended => "ended",
-            Status::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Status {
-        match text {
-            "connected" => Status::Connected,
-            "ended" => Status::Ended,
-            "failed" => Status::Failed,
-            _ => Status::Connecting,
-        }
-    }
-
-    /// Still in a call or about to be: the states a session can leave.
-    pub fn is_active(self) -> bool {
-        matches!(self, Status::Connecting | Status::Connected)
-    }
-}
 
 /// One `videoCallSessions` document.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +17,7 @@ pub struct Session {
     pub user_id: String,
     pub support_worker_name: String,
     pub support_worker_id: Option<String>,
-    pub session_status: Status,
+    pub session_status: SessionStatus,
     pub joined_at: String,
     pub connected_at: Option<String>,
     pub ended_at: Option<String>,
@@ -67,66 +34,53 @@ pub struct Session {
 }
 
 impl Session {
-    /// The document as a Convex value.
+    /// The document as a Convex value, in the wire shape the SDK reads
+    /// (`protocol::wire::Session`). Metadata is already a Convex value and goes in as
+    /// it is, so nothing it holds is re-encoded.
     pub fn to_value(&self) -> Value {
-        let mut doc = BTreeMap::new();
-        let mut put = |key: &str, value: Value| {
-            doc.insert(key.to_string(), value);
+        let doc = wire::Session {
+            id: Some(self.id.clone()),
+            creation_time: Some(self.creation_us as f64 / 1000.0),
+            client_session_id: self.client_session_id.clone(),
+            appointment_id: self.appointment_id.clone(),
+            user_id: self.user_id.clone(),
+            support_worker_name: self.support_worker_name.clone(),
+            support_worker_id: self.support_worker_id.clone(),
+            session_status: self.session_status,
+            joined_at: self.joined_at.clone(),
+            connected_at: self.connected_at.clone(),
+            ended_at: self.ended_at.clone(),
+            duration: self.duration.map(|d| d as f64),
+            audio_option: self.audio_option.clone(),
+            camera_enabled: self.camera_enabled,
+            mic_enabled: self.mic_enabled,
+            quality_issues: self.quality_issues.clone(),
+            end_reason: self.end_reason.clone(),
+            metadata: None,
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
         };
-        let s = |text: &String| Value::String(text.clone());
-        put("_id", s(&self.id));
-        put(
-            "_creationTime",
-            Value::Float64(self.creation_us as f64 / 1000.0),
-        );
-        put("userId", s(&self.user_id));
-        put("supportWorkerName", s(&self.support_worker_name));
-        put(
-            "sessionStatus",
-            Value::String(self.session_status.as_str().into()),
-        );
-        put("joinedAt", s(&self.joined_at));
-        put("createdAt", s(&self.created_at));
-        put("updatedAt", s(&self.updated_at));
-        let optional_strings = [
-            ("appointmentId", &self.appointment_id),
-            ("supportWorkerId", &self.support_worker_id),
-            ("connectedAt", &self.connected_at),
-            ("endedAt", &self.ended_at),
-            ("audioOption", &self.audio_option),
-            ("endReason", &self.end_reason),
-            ("clientSessionId", &self.client_session_id),
-        ];
-        for (key, value) in optional_strings {
-            if let Some(text) = value {
-                put(key, s(text));
-            }
+        let mut value = values::from_wire(&doc);
+        if let (Value::Object(map), Some(metadata)) = (&mut value, &self.metadata) {
+            map.insert("metadata".to_string(), metadata.clone());
         }
-        if let Some(d) = self.duration {
-            put("duration", Value::Float64(d as f64));
-        }
-        if let Some(b) = self.camera_enabled {
-            put("cameraEnabled", Value::Boolean(b));
-        }
-        if let Some(b) = self.mic_enabled {
-            put("micEnabled", Value::Boolean(b));
-        }
-        if let Some(issues) = &self.quality_issues {
-            put(
-                "qualityIssues",
-                Value::Array(issues.iter().map(s).collect()),
-            );
-        }
-        if let Some(m) = &self.metadata {
-            put("metadata", m.clone());
-        }
-        Value::Object(doc)
+        value
     }
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         let issues: Option<String> = row.get("quality_issues")?;
         let metadata: Option<String> = row.get("metadata")?;
         let status: String = row.get("session_status")?;
+        // A row whose state is not one of the four is corrupt: reading it as some
+        // state (it used to become `connecting`) would let ops run on a guess.
+        let session_status = status.parse::<SessionStatus>().map_err(|e| {
+            let column = row.as_ref().column_index("session_status").unwrap_or(0);
+            rusqlite::Error::FromSqlConversionFailure(
+                column,
+                rusqlite::types::Type::Text,
+                Box::new(e),
+            )
+        })?;
         Ok(Session {
             id: row.get("id")?,
             creation_us: row.get("creation_us")?,
@@ -134,7 +88,7 @@ impl Session {
             user_id: row.get("user_id")?,
             support_worker_name: row.get("support_worker_name")?,
             support_worker_id: row.get("support_worker_id")?,
-            session_status: Status::parse(&status),
+            session_status,
             joined_at: row.get("joined_at")?,
             connected_at: row.get("connected_at")?,
             ended_at: row.get("ended_at")?,
@@ -271,7 +225,7 @@ pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Opt
          WHERE user_id = ?1 AND session_status = ?2 ORDER BY creation_us DESC LIMIT 1"
     );
     let mut newest: Option<Session> = None;
-    for status in [Status::Connecting, Status::Connected] {
+    for status in [SessionStatus::Connecting, SessionStatus::Connected] {
         let found = conn
             .prepare_cached(&sql)?
             .query_row(params![user_id, status.as_str()], Session::from_row)
@@ -286,4 +240,52 @@ pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Opt
         }
     }
     Ok(newest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(status: SessionStatus) -> Session {
+        Session {
+            id: "k1".into(),
+            creation_us: 1,
+            appointment_id: None,
+            user_id: "u".into(),
+            support_worker_name: "W".into(),
+            support_worker_id: None,
+            session_status: status,
+            joined_at: "2024-01-15T10:30:00.000Z".into(),
+            connected_at: None,
+            ended_at: None,
+            duration: None,
+            audio_option: None,
+            camera_enabled: None,
+            mic_enabled: None,
+            quality_issues: None,
+            end_reason: None,
+            metadata: None,
+            client_session_id: None,
+            created_at: "2024-01-15T10:30:00.000Z".into(),
+            updated_at: "2024-01-15T10:30:00.000Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_row_with_an_unknown_status_is_an_error_not_a_guess() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::create(&conn).unwrap();
+        put(&conn, &session(SessionStatus::Ended)).unwrap();
+        assert_eq!(
+            get(&conn, "k1").unwrap().unwrap().session_status,
+            SessionStatus::Ended
+        );
+        conn.execute(
+            "UPDATE video_call_sessions SET session_status = 'paused'",
+            [],
+        )
+        .unwrap();
+        let err = get(&conn, "k1").unwrap_err().to_string();
+        assert!(err.contains("unknown session status \"paused\""), "{err}");
+    }
 }

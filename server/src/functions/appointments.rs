@@ -28,7 +28,7 @@ pub fn create(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionEr
     let user = caller(ctx, args.str("userId"))?;
     let op_id = args.str("opId");
     if let Some(op_id) = op_id {
-        limits::length("opId", op_id, 1, limits::OP_ID_MAX)?;
+        limits::length("opId", op_id, 1, limits::OP_ID)?;
         if let Some((row, outcome)) = dedupe::lookup(ctx.tx, op_id, Some(&user))? {
             return match outcome {
                 Outcome::Appointment(id) => Ok(Value::String(id)),
@@ -43,12 +43,12 @@ pub fn create(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionEr
         limits::timestamp("occurredAt", text)?;
     }
     let name = args.str("supportWorkerName").unwrap_or_default();
-    limits::text("supportWorkerName", name, limits::NAME_MAX)?;
+    limits::text("supportWorkerName", name, limits::SUPPORT_WORKER_NAME)?;
     limits::optional_length(
         "supportWorkerId",
         args.str("supportWorkerId"),
         0,
-        limits::WORKER_ID_MAX,
+        limits::SUPPORT_WORKER_ID,
     )?;
     let scheduled_at = match args.str("scheduledAt") {
         Some(text) => Some(time::format_iso(limits::timestamp("scheduledAt", text)?)),

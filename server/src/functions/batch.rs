@@ -28,8 +28,9 @@ use crate::db::sessions::Session;
 use crate::db::Tx;
 use crate::error::{Code, FunctionError};
 use crate::time;
-use crate::values::Value;
-use std::collections::BTreeMap;
+use crate::values::{self, Value};
+use protocol::wire::{BatchReply, OpError, OpResult};
+use protocol::OpKind;
 
 /// Clock differences up to this are left alone.
 pub const SKEW_TOLERANCE_MS: i64 = 120_000;
@@ -59,10 +60,10 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
         Some(Value::Array(ops)) => ops.as_slice(),
         _ => &[],
     };
-    if ops.len() > limits::BATCH_MAX_OPS {
+    if ops.len() > limits::BATCH_OPS {
         return Err(FunctionError::invalid(format!(
             "a batch holds at most {} ops, got {}",
-            limits::BATCH_MAX_OPS,
+            limits::BATCH_OPS,
             ops.len()
         )));
     }
@@ -70,7 +71,7 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
     for op in ops {
         let op = op.as_object().map(Args);
         let op_id = op.and_then(|o| o.str("opId"));
-        limits::length("opId", op_id.unwrap_or_default(), 1, limits::OP_ID_MAX)?;
+        limits::length("opId", op_id.unwrap_or_default(), 1, limits::OP_ID)?;
         if let Some(op) = op {
             client_seq(op)?;
         }
@@ -101,13 +102,11 @@ pub fn apply_batch(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
         };
         results.push(apply_one(ctx, &user, Args(op), clock)?);
     }
-    let mut out = BTreeMap::new();
-    out.insert("results".to_string(), Value::Array(results));
-    out.insert(
-        "serverTime".to_string(),
-        Value::String(time::format_iso(ctx.now_ms)),
-    );
-    Ok(Value::Object(out))
+    let reply = BatchReply {
+        results,
+        server_time: Some(time::format_iso(ctx.now_ms)),
+    };
+    Ok(values::from_wire(&reply))
 }
 
 /// How a batch turns an op's `occurredAt` into its event time.
@@ -119,19 +118,28 @@ struct Clock {
     shift: i64,
 }
 
-fn outcome(op_id: &str, status: &str, key: &str, value: Value) -> Value {
-    let mut map = BTreeMap::new();
-    map.insert("opId".to_string(), Value::String(op_id.to_string()));
-    map.insert("status".to_string(), Value::String(status.to_string()));
-    map.insert(key.to_string(), value);
-    Value::Object(map)
+fn applied(op_id: &str, summary: &Value) -> OpResult {
+    OpResult::Applied {
+        op_id: op_id.to_string(),
+        value: summary.to_json(),
+    }
 }
 
-fn rejected(op_id: &str, code: Code, message: &str) -> Value {
-    let mut error = BTreeMap::new();
-    error.insert("code".to_string(), Value::String(code.as_str().to_string()));
-    error.insert("message".to_string(), Value::String(message.to_string()));
-    outcome(op_id, "rejected", "error", Value::Object(error))
+fn duplicate(op_id: &str, summary: &Value) -> OpResult {
+    OpResult::Duplicate {
+        op_id: op_id.to_string(),
+        value: summary.to_json(),
+    }
+}
+
+fn rejected(op_id: &str, code: Code, message: &str) -> OpResult {
+    OpResult::Rejected {
+        op_id: op_id.to_string(),
+        error: OpError {
+            code: code.as_str().to_string(),
+            message: message.to_string(),
+        },
+    }
 }
 
 /// The largest `seq` accepted: every integer up to it is exact in a float64.
@@ -143,7 +151,7 @@ fn client_seq(op: Args<'_>) -> Result<Option<ClientSeq>, FunctionError> {
     match (op.str("clientId"), op.f64("seq")) {
         (None, None) => Ok(None),
         (Some(client_id), Some(seq)) => {
-            limits::length("clientId", client_id, 1, limits::OP_ID_MAX)?;
+            limits::length("clientId", client_id, 1, limits::CLIENT_ID)?;
             if !((1.0..=MAX_SEQ).contains(&seq) && seq.fract() == 0.0) {
                 return Err(FunctionError::invalid(
                     "seq must be a whole number from 1 to 2^53-1",
@@ -166,7 +174,7 @@ fn apply_one(
     user: &str,
     op: Args<'_>,
     clock: Clock,
-) -> Result<Value, FunctionError> {
+) -> Result<OpResult, FunctionError> {
     let op_id = op.str("opId").unwrap_or_default();
     let kind = op.str("kind").unwrap_or_default();
     let replayed = dedupe::lookup(ctx.tx, op_id, Some(user)).and_then(|found| {
@@ -175,7 +183,7 @@ fn apply_one(
             .transpose()
     });
     match replayed {
-        Ok(Some(Ok(summary))) => return Ok(outcome(op_id, "duplicate", "value", summary)),
+        Ok(Some(Ok(summary))) => return Ok(duplicate(op_id, &summary)),
         Ok(Some(Err((code, message)))) => return Ok(rejected(op_id, code, &message)),
         Ok(None) => {}
         Err(FunctionError::Coded { code, message }) => return Ok(rejected(op_id, code, &message)),
@@ -186,7 +194,7 @@ fn apply_one(
         match dedupe::lookup_seq(ctx.tx, user, client)? {
             Some(Some((row, stored))) => {
                 return match dedupe::session_outcome(&row, stored) {
-                    Ok(Ok(summary)) => Ok(outcome(op_id, "duplicate", "value", summary)),
+                    Ok(Ok(summary)) => Ok(duplicate(op_id, &summary)),
                     Ok(Err((code, message))) => Ok(rejected(op_id, code, &message)),
                     Err(FunctionError::Coded { code, message }) => {
                         Ok(rejected(op_id, code, &message))
@@ -195,20 +203,19 @@ fn apply_one(
                 };
             }
             // Processed, and its record swept: nothing is left to answer with.
-            Some(None) => return Ok(outcome(op_id, "duplicate", "value", Value::Null)),
+            Some(None) => return Ok(duplicate(op_id, &Value::Null)),
             None => {}
         }
     }
     let occurred_at = op.str("occurredAt").unwrap_or_default();
     let args = op.value("args").unwrap_or(&Value::Null);
-    let applied = ctx
+    let outcome = ctx
         .tx
         .nested(|tx| apply_op(tx, user, kind, occurred_at, args, clock));
-    let (code, message) = match applied {
+    let (code, message) = match outcome {
         Ok(session) => {
             dedupe::record_session_seq(ctx.tx, op_id, kind, &session, ctx.now_ms, client.as_ref())?;
-            let value = dedupe::summary(&session.to_value());
-            return Ok(outcome(op_id, "applied", "value", value));
+            return Ok(applied(op_id, &dedupe::summary(&session.to_value())));
         }
         Err(FunctionError::Coded { code, message }) => (code, message),
         Err(e @ (FunctionError::Validation(_) | FunctionError::UnknownFunction(_))) => {
@@ -238,13 +245,14 @@ fn apply_op(
     args: &Value,
     clock: Clock,
 ) -> Result<Session, FunctionError> {
-    let fields = lifecycle::fields(kind).ok_or_else(|| {
+    let kind = OpKind::from_name(kind).ok_or_else(|| {
         FunctionError::invalid(format!(
             "unknown op kind {:?}; expected one of {}",
             limits::echo(kind),
-            lifecycle::KINDS.join(", ")
+            OpKind::NAMES.join(", ")
         ))
     })?;
+    let fields = lifecycle::fields(kind);
     let Value::Object(map) = args else {
         return Err(FunctionError::invalid("an op's args must be an object"));
     };

@@ -13,7 +13,7 @@ use crate::functions::limits;
 /// `caller(userIdArg)`: the user a call acts for.
 pub fn caller(ctx: &Ctx<'_, '_>, user_id_arg: Option<&str>) -> Result<String, FunctionError> {
     if let Some(arg) = user_id_arg {
-        limits::length("userId", arg, 1, limits::USER_ID_MAX)?;
+        limits::length("userId", arg, 1, limits::USER_ID)?;
     }
     match (ctx.identity, user_id_arg) {
         (Some(identity), Some(arg)) if arg != identity.subject => Err(FunctionError::forbidden(

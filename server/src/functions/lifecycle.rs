@@ -8,23 +8,14 @@
 
 use super::limits;
 use super::validate::{opt, Args, Fields, V};
-use crate::db::sessions::{self, Session, Status};
+use crate::db::sessions::{self, Session};
 use crate::db::stats::{self, Counters};
 use crate::db::{appointments, Tx};
 use crate::error::FunctionError;
 use crate::ids::Table;
 use crate::time;
 use crate::values::Value;
-
-/// The op kinds `applyBatch` accepts, named as the single mutations.
-pub const KINDS: [&str; 6] = [
-    "startSession",
-    "markConnected",
-    "endSession",
-    "updateSessionSettings",
-    "reportQualityIssue",
-    "markFailed",
-];
+use protocol::{OpKind, SessionStatus, Transition};
 
 /// How an op names its session: `sessionId` wins over `clientSessionId`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,8 +52,8 @@ pub enum Op {
 }
 
 /// The op-specific argument validators of `kind` (without `userId`, `opId`,
-/// `occurredAt`), or `None` for an unknown kind.
-pub fn fields(kind: &str) -> Option<Fields> {
+/// `occurredAt`).
+pub fn fields(kind: OpKind) -> Fields {
     let reference = || {
         vec![
             ("sessionId", opt(V::Id(Table::VideoCallSessions))),
@@ -74,8 +65,8 @@ pub fn fields(kind: &str) -> Option<Fields> {
         f.extend(extra);
         f
     };
-    Some(match kind {
-        "startSession" => vec![
+    match kind {
+        OpKind::StartSession => vec![
             ("supportWorkerName", V::String),
             ("supportWorkerId", opt(V::String)),
             ("appointmentId", opt(V::Id(Table::Appointments))),
@@ -83,24 +74,23 @@ pub fn fields(kind: &str) -> Option<Fields> {
             ("clientSessionId", opt(V::String)),
             ("metadata", opt(V::Any)),
         ],
-        "markConnected" => reference(),
-        "endSession" => with(vec![("endReason", opt(V::String))]),
-        "updateSessionSettings" => with(vec![
+        OpKind::MarkConnected => reference(),
+        OpKind::EndSession => with(vec![("endReason", opt(V::String))]),
+        OpKind::UpdateSessionSettings => with(vec![
             ("cameraEnabled", opt(V::Boolean)),
             ("micEnabled", opt(V::Boolean)),
             ("audioOption", opt(V::String)),
         ]),
-        "reportQualityIssue" => with(vec![("issue", V::String)]),
-        "markFailed" => with(vec![("reason", opt(V::String))]),
-        _ => return None,
-    })
+        OpKind::ReportQualityIssue => with(vec![("issue", V::String)]),
+        OpKind::MarkFailed => with(vec![("reason", opt(V::String))]),
+    }
 }
 
 /// The session reference in `args`; neither key → `INVALID_ARGUMENT`.
 pub fn session_ref(args: Args<'_>) -> Result<SessionRef, FunctionError> {
     let client = args.str("clientSessionId");
     if let Some(client) = client {
-        limits::length("clientSessionId", client, 1, limits::CLIENT_ID_MAX)?;
+        limits::length("clientSessionId", client, 1, limits::CLIENT_SESSION_ID)?;
     }
     if let Some(id) = args.str("sessionId") {
         return Ok(SessionRef::Id(id.to_string()));
@@ -115,32 +105,32 @@ pub fn session_ref(args: Args<'_>) -> Result<SessionRef, FunctionError> {
 
 impl Op {
     /// Builds the op of `kind` from arguments that passed `fields(kind)`.
-    pub fn parse(kind: &str, args: Args<'_>) -> Result<Op, FunctionError> {
+    pub fn parse(kind: OpKind, args: Args<'_>) -> Result<Op, FunctionError> {
         let reason = |key: &str| -> Result<Option<String>, FunctionError> {
-            limits::optional_length(key, args.str(key), 0, limits::REASON_MAX)?;
+            limits::optional_length(key, args.str(key), 0, limits::REASON)?;
             Ok(args.string(key))
         };
         Ok(match kind {
-            "startSession" => {
+            OpKind::StartSession => {
                 let name = args.str("supportWorkerName").unwrap_or_default();
-                limits::text("supportWorkerName", name, limits::NAME_MAX)?;
+                limits::text("supportWorkerName", name, limits::SUPPORT_WORKER_NAME)?;
                 limits::optional_length(
                     "supportWorkerId",
                     args.str("supportWorkerId"),
                     0,
-                    limits::WORKER_ID_MAX,
+                    limits::SUPPORT_WORKER_ID,
                 )?;
                 limits::optional_length(
                     "audioOption",
                     args.str("audioOption"),
                     0,
-                    limits::AUDIO_OPTION_MAX,
+                    limits::AUDIO_OPTION,
                 )?;
                 limits::optional_length(
                     "clientSessionId",
                     args.str("clientSessionId"),
                     1,
-                    limits::CLIENT_ID_MAX,
+                    limits::CLIENT_SESSION_ID,
                 )?;
                 if let Some(m) = args.value("metadata") {
                     limits::metadata(m)?;
@@ -154,15 +144,15 @@ impl Op {
                     metadata: args.value("metadata").cloned(),
                 })
             }
-            "markConnected" => Op::MarkConnected(session_ref(args)?),
-            "endSession" => Op::End(session_ref(args)?, reason("endReason")?),
-            "updateSessionSettings" => {
+            OpKind::MarkConnected => Op::MarkConnected(session_ref(args)?),
+            OpKind::EndSession => Op::End(session_ref(args)?, reason("endReason")?),
+            OpKind::UpdateSessionSettings => {
                 let target = session_ref(args)?;
                 limits::optional_length(
                     "audioOption",
                     args.str("audioOption"),
                     0,
-                    limits::AUDIO_OPTION_MAX,
+                    limits::AUDIO_OPTION,
                 )?;
                 Op::UpdateSettings {
                     target,
@@ -171,20 +161,31 @@ impl Op {
                     audio_option: args.string("audioOption"),
                 }
             }
-            "reportQualityIssue" => {
+            OpKind::ReportQualityIssue => {
                 let target = session_ref(args)?;
                 let issue = args.str("issue").unwrap_or_default();
-                limits::text("issue", issue, limits::ISSUE_MAX)?;
+                limits::text("issue", issue, limits::ISSUE)?;
                 Op::ReportQualityIssue(target, issue.to_string())
             }
-            "markFailed" => Op::MarkFailed(session_ref(args)?, reason("reason")?),
-            other => {
-                return Err(FunctionError::invalid(format!(
-                    "unknown op kind {other:?}; expected one of {}",
-                    KINDS.join(", ")
-                )))
-            }
+            OpKind::MarkFailed => Op::MarkFailed(session_ref(args)?, reason("reason")?),
         })
+    }
+
+    pub fn kind(&self) -> OpKind {
+        match self {
+            Op::Start(_) => OpKind::StartSession,
+            Op::MarkConnected(_) => OpKind::MarkConnected,
+            Op::End(..) => OpKind::EndSession,
+            Op::UpdateSettings { .. } => OpKind::UpdateSessionSettings,
+            Op::ReportQualityIssue(..) => OpKind::ReportQualityIssue,
+            Op::MarkFailed(..) => OpKind::MarkFailed,
+        }
+    }
+
+    /// What this op does to its session, by the protocol's one table (`None` for
+    /// `startSession`).
+    pub fn transition(&self) -> Option<Transition> {
+        self.kind().transition()
     }
 
     /// The session this op acts on (`None` for `startSession`).
@@ -254,7 +255,7 @@ pub fn start(
         user_id: user_id.to_string(),
         support_worker_name: fields.support_worker_name.clone(),
         support_worker_id: fields.support_worker_id.clone(),
-        session_status: Status::Connecting,
+        session_status: SessionStatus::Connecting,
         joined_at: t.clone(),
         connected_at: None,
         ended_at: None,
@@ -278,8 +279,20 @@ pub fn start(
     Ok(session)
 }
 
-fn not_allowed(op: &str, status: Status) -> FunctionError {
+fn not_allowed(op: &str, status: SessionStatus) -> FunctionError {
     FunctionError::transition(format!("cannot {op} a session that is {}", status.as_str()))
+}
+
+/// How a refusal names what `op` tried to do.
+fn verb(op: &Op) -> &'static str {
+    match op {
+        Op::Start(_) => "start",
+        Op::MarkConnected(_) => "mark connected",
+        Op::End(..) => "end",
+        Op::UpdateSettings { .. } => "change the settings of",
+        Op::ReportQualityIssue(..) => "report a quality issue on",
+        Op::MarkFailed(..) => "mark failed",
+    }
 }
 
 /// Applies a non-start op to `session` at event time `t_ms`.
@@ -289,23 +302,22 @@ pub fn transition(
     op: &Op,
     t_ms: i64,
 ) -> Result<Session, FunctionError> {
+    let Some(transition) = op.transition() else {
+        return Ok(session);
+    };
     let t = time::format_iso(t_ms);
     let status = session.session_status;
+    let next = status
+        .apply(transition)
+        .map_err(|_| not_allowed(verb(op), status))?;
     let mut delta = Counters::default();
     match op {
         Op::Start(_) => return Ok(session),
         Op::MarkConnected(_) => {
-            if status != Status::Connecting {
-                return Err(not_allowed("mark connected", status));
-            }
-            session.session_status = Status::Connected;
             session.connected_at = Some(t.clone());
         }
         Op::End(_, reason) => {
-            if !status.is_active() {
-                return Err(not_allowed("end", status));
-            }
-            if status == Status::Connected {
+            if status == SessionStatus::Connected {
                 let connected = session
                     .connected_at
                     .as_deref()
@@ -316,7 +328,6 @@ pub fn transition(
                 delta.total_duration = duration;
             }
             delta.completed_sessions = 1;
-            session.session_status = Status::Ended;
             session.ended_at = Some(t.clone());
             if reason.is_some() {
                 session.end_reason = reason.clone();
@@ -335,9 +346,6 @@ pub fn transition(
             audio_option,
             ..
         } => {
-            if !status.is_active() {
-                return Err(not_allowed("change the settings of", status));
-            }
             if camera_enabled.is_some() {
                 session.camera_enabled = *camera_enabled;
             }
@@ -349,24 +357,17 @@ pub fn transition(
             }
         }
         Op::ReportQualityIssue(_, issue) => {
-            if !status.is_active() {
-                return Err(not_allowed("report a quality issue on", status));
-            }
             let issues = session.quality_issues.get_or_insert_with(Vec::new);
-            if issues.len() >= limits::ISSUES_PER_SESSION {
+            if issues.len() >= limits::QUALITY_ISSUES_PER_SESSION {
                 return Err(FunctionError::invalid(format!(
                     "a session keeps at most {} quality issues",
-                    limits::ISSUES_PER_SESSION
+                    limits::QUALITY_ISSUES_PER_SESSION
                 )));
             }
             issues.push(issue.clone());
             delta.total_quality_issues = 1;
         }
         Op::MarkFailed(_, reason) => {
-            if !status.is_active() {
-                return Err(not_allowed("mark failed", status));
-            }
-            session.session_status = Status::Failed;
             session.ended_at = Some(t.clone());
             if reason.is_some() {
                 session.end_reason = reason.clone();
@@ -374,6 +375,7 @@ pub fn transition(
             delta.failed_sessions = 1;
         }
     }
+    session.session_status = next;
     session.updated_at = t;
     sessions::put(tx.conn, &session)?;
     if delta != Counters::default() {

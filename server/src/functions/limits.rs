@@ -5,19 +5,10 @@
 
 use crate::error::FunctionError;
 use crate::time;
-use crate::values::{utf16_len, Value};
+use crate::values::Value;
+use protocol::text::{is_blank, utf16_len};
 
-pub const USER_ID_MAX: usize = 200;
-pub const NAME_MAX: usize = 200;
-pub const WORKER_ID_MAX: usize = 200;
-pub const REASON_MAX: usize = 200;
-pub const AUDIO_OPTION_MAX: usize = 50;
-pub const ISSUE_MAX: usize = 500;
-pub const ISSUES_PER_SESSION: usize = 50;
-pub const METADATA_MAX: usize = 4096;
-pub const CLIENT_ID_MAX: usize = 100;
-pub const OP_ID_MAX: usize = 100;
-pub const BATCH_MAX_OPS: usize = 100;
+pub use protocol::limits::*;
 
 /// `min..=max` UTF-16 units.
 pub fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), FunctionError> {
@@ -48,22 +39,13 @@ pub fn optional_length(
 /// `1..=max` units and not only white space (JavaScript's `trim()` set).
 pub fn text(field: &str, value: &str, max: usize) -> Result<(), FunctionError> {
     length(field, value, 1, max)?;
-    // JS trim(): Rust's white space plus U+FEFF, minus U+0085 (NEL).
-    if value
-        .chars()
-        .all(|c| c == '\u{feff}' || (c.is_whitespace() && c != '\u{85}'))
-    {
+    if is_blank(value) {
         return Err(FunctionError::invalid(format!(
             "{field} must not be only white space"
         )));
     }
     Ok(())
 }
-
-/// Deepest metadata nesting: each object or array is one level, a scalar none
-/// (contract D2). Convex refuses documents nested deeper than 16, and a session
-/// keeps metadata one level down, so 8 leaves room and matches the SDK.
-pub const METADATA_DEPTH_MAX: usize = 8;
 
 /// How deeply `value` nests, counting at most `limit + 1` (so a hostile value
 /// costs no more than the limit to measure).
@@ -92,9 +74,9 @@ fn has_bytes(value: &Value) -> bool {
 /// cannot carry them, and `JSON.stringify` counts an ArrayBuffer as `{}`), and
 /// `JSON.stringify(metadata).length <= 4096`.
 pub fn metadata(value: &Value) -> Result<(), FunctionError> {
-    if depth(value, METADATA_DEPTH_MAX) > METADATA_DEPTH_MAX {
+    if depth(value, METADATA_DEPTH) > METADATA_DEPTH {
         return Err(FunctionError::invalid(format!(
-            "metadata may nest at most {METADATA_DEPTH_MAX} levels of objects and arrays"
+            "metadata may nest at most {METADATA_DEPTH} levels of objects and arrays"
         )));
     }
     if has_bytes(value) {
@@ -103,27 +85,13 @@ pub fn metadata(value: &Value) -> Result<(), FunctionError> {
         ));
     }
     match value.js_json_len() {
-        Some(len) if len <= METADATA_MAX => Ok(()),
+        Some(len) if len <= METADATA_JSON => Ok(()),
         Some(len) => Err(FunctionError::invalid(format!(
-            "metadata must serialise to at most {METADATA_MAX} characters of JSON, got {len}"
+            "metadata must serialise to at most {METADATA_JSON} characters of JSON, got {len}"
         ))),
         None => Err(FunctionError::invalid(
             "metadata must be JSON-serialisable (int64 values are not)",
         )),
-    }
-}
-
-/// How far an event time may lie ahead of its reference (the batch's `sentAt`, or
-/// the server's now for a single mutation) before it is clamped (contract D3).
-pub const FUTURE_TOLERANCE_MS: i64 = 60_000;
-
-/// `occurred_ms`, or `reference_ms` when it is more than a minute after it: a device
-/// clock far ahead (or a poisoned key clock) must not store events in the future.
-pub fn clamp_future(occurred_ms: i64, reference_ms: i64) -> i64 {
-    if occurred_ms > reference_ms.saturating_add(FUTURE_TOLERANCE_MS) {
-        reference_ms
-    } else {
-        occurred_ms
     }
 }
 
@@ -211,14 +179,6 @@ mod tests {
             panic!("a timestamp error is coded");
         };
         assert!(message.len() < 400, "{}", message.len());
-    }
-
-    #[test]
-    fn event_times_more_than_a_minute_ahead_are_clamped() {
-        assert_eq!(clamp_future(1_060_000, 1_000_000), 1_060_000);
-        assert_eq!(clamp_future(1_060_001, 1_000_000), 1_000_000);
-        assert_eq!(clamp_future(5, 1_000_000), 5);
-        assert_eq!(clamp_future(i64::MAX, i64::MAX - 1), i64::MAX);
     }
 
     #[test]

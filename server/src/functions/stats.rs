@@ -10,8 +10,8 @@ use super::validate::{opt, Args, Fields, V};
 use super::Ctx;
 use crate::db::stats::{self, Counters, WorkerStats};
 use crate::error::FunctionError;
-use crate::values::Value;
-use std::collections::BTreeMap;
+use crate::values::{self, Value};
+use protocol::wire::CallStats;
 
 const WORKERS_DEFAULT: usize = 20;
 const WORKERS_MAX: usize = 100;
@@ -25,19 +25,15 @@ pub fn average(total: i64, count: i64) -> f64 {
     }
 }
 
-fn counters_into(map: &mut BTreeMap<String, Value>, c: &Counters) {
-    let mut put = |k: &str, v: f64| {
-        map.insert(k.to_string(), Value::Float64(v));
-    };
-    put("totalSessions", c.total_sessions as f64);
-    put("completedSessions", c.completed_sessions as f64);
-    put("failedSessions", c.failed_sessions as f64);
-    put("totalDuration", c.total_duration as f64);
-    put(
-        "averageDuration",
-        average(c.total_duration, c.total_sessions),
-    );
-    put("totalQualityIssues", c.total_quality_issues as f64);
+fn call_stats(c: &Counters) -> CallStats {
+    CallStats {
+        total_sessions: c.total_sessions as f64,
+        completed_sessions: c.completed_sessions as f64,
+        failed_sessions: c.failed_sessions as f64,
+        total_duration: c.total_duration as f64,
+        average_duration: average(c.total_duration, c.total_sessions),
+        total_quality_issues: c.total_quality_issues as f64,
+    }
 }
 
 pub fn get_call_stats_args() -> Fields {
@@ -48,13 +44,14 @@ pub fn get_call_stats_args() -> Fields {
 pub fn get_call_stats(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
     let user = caller(ctx, args.str("userId"))?;
     let counters = stats::user(ctx.tx.conn, &user)?.unwrap_or_default();
-    let mut map = BTreeMap::new();
-    counters_into(&mut map, &counters);
-    Ok(Value::Object(map))
+    Ok(values::from_wire(&call_stats(&counters)))
 }
 
+/// A worker's row: the user stats' shape plus who the worker is and the failure rate.
 fn worker_value(w: &WorkerStats) -> Value {
-    let mut map = BTreeMap::new();
+    let Value::Object(mut map) = values::from_wire(&call_stats(&w.counters)) else {
+        return Value::Null;
+    };
     map.insert(
         "supportWorkerId".into(),
         Value::String(w.support_worker_id.clone()),
@@ -63,7 +60,6 @@ fn worker_value(w: &WorkerStats) -> Value {
         "supportWorkerName".into(),
         Value::String(w.support_worker_name.clone()),
     );
-    counters_into(&mut map, &w.counters);
     let c = &w.counters;
     let rate = if c.total_sessions == 0 {
         0.0
@@ -91,7 +87,7 @@ pub fn get_support_worker_stats(
         "supportWorkerId",
         args.str("supportWorkerId"),
         0,
-        limits::WORKER_ID_MAX,
+        limits::SUPPORT_WORKER_ID,
     )?;
     let rows = match args.str("supportWorkerId") {
         Some(worker) => stats::worker(ctx.tx.conn, worker)?.into_iter().collect(),

@@ -16,6 +16,7 @@ use crate::db::sessions;
 use crate::error::FunctionError;
 use crate::ids::{self, Table};
 use crate::values::Value;
+use protocol::OpKind;
 use std::collections::BTreeMap;
 
 fn with_common(mut fields: Fields) -> Fields {
@@ -24,20 +25,20 @@ fn with_common(mut fields: Fields) -> Fields {
     fields
 }
 
-fn op_fields(kind: &str) -> Fields {
-    with_common(lifecycle::fields(kind).unwrap_or_default())
+fn op_fields(kind: OpKind) -> Fields {
+    with_common(lifecycle::fields(kind))
 }
 
 /// Runs the single mutation `kind`.
-fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, FunctionError> {
+fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: OpKind) -> Result<Value, FunctionError> {
     let start_user = match kind {
-        "startSession" => Some(caller(ctx, args.str("userId"))?),
+        OpKind::StartSession => Some(caller(ctx, args.str("userId"))?),
         _ => None,
     };
-    let returns_id = matches!(kind, "startSession" | "markConnected");
+    let returns_id = matches!(kind, OpKind::StartSession | OpKind::MarkConnected);
     let op_id = args.str("opId");
     if let Some(op_id) = op_id {
-        limits::length("opId", op_id, 1, limits::OP_ID_MAX)?;
+        limits::length("opId", op_id, 1, limits::OP_ID)?;
         let known_user = start_user
             .clone()
             .or_else(|| ctx.identity.map(|i| i.subject.clone()));
@@ -66,7 +67,7 @@ fn run(ctx: &mut Ctx<'_, '_>, args: Args<'_>, kind: &str) -> Result<Value, Funct
         }
     };
     if let Some(op_id) = op_id {
-        dedupe::record_session(ctx.tx, op_id, kind, &session, ctx.now_ms)?;
+        dedupe::record_session(ctx.tx, op_id, kind.as_str(), &session, ctx.now_ms)?;
     }
     Ok(if returns_id {
         Value::String(session.id.clone())
@@ -88,35 +89,35 @@ fn current_session(ctx: &Ctx<'_, '_>, id: &Value) -> Result<Value, FunctionError
 
 pub fn start_session_args() -> Fields {
     let mut fields = vec![("userId", opt(V::String))];
-    fields.extend(op_fields("startSession"));
+    fields.extend(op_fields(OpKind::StartSession));
     fields
 }
 
 /// Creates a `connecting` session; returns its id.
 pub fn start_session(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
-    run(ctx, args, "startSession")
+    run(ctx, args, OpKind::StartSession)
 }
 
 pub fn mark_connected_args() -> Fields {
-    op_fields("markConnected")
+    op_fields(OpKind::MarkConnected)
 }
 
 /// `connecting` → `connected`; returns the session id.
 pub fn mark_connected(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
-    run(ctx, args, "markConnected")
+    run(ctx, args, OpKind::MarkConnected)
 }
 
 pub fn end_session_args() -> Fields {
-    op_fields("endSession")
+    op_fields(OpKind::EndSession)
 }
 
 /// Ends the call, computing its duration; returns the session.
 pub fn end_session(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
-    run(ctx, args, "endSession")
+    run(ctx, args, OpKind::EndSession)
 }
 
 pub fn update_session_settings_args() -> Fields {
-    op_fields("updateSessionSettings")
+    op_fields(OpKind::UpdateSessionSettings)
 }
 
 /// Sets camera, mic or audio option; returns the session.
@@ -124,29 +125,27 @@ pub fn update_session_settings(
     ctx: &mut Ctx<'_, '_>,
     args: Args<'_>,
 ) -> Result<Value, FunctionError> {
-    run(ctx, args, "updateSessionSettings")
+    run(ctx, args, OpKind::UpdateSessionSettings)
 }
 
 pub fn report_quality_issue_args() -> Fields {
-    op_fields("reportQualityIssue")
+    op_fields(OpKind::ReportQualityIssue)
 }
 
 /// Appends a quality issue; returns the session.
 pub fn report_quality_issue(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
-    run(ctx, args, "reportQualityIssue")
+    run(ctx, args, OpKind::ReportQualityIssue)
 }
 
 pub fn mark_failed_args() -> Fields {
-    op_fields("markFailed")
+    op_fields(OpKind::MarkFailed)
 }
 
 /// Marks the call failed; returns the session.
 pub fn mark_failed(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
-    run(ctx, args, "markFailed")
+    run(ctx, args, OpKind::MarkFailed)
 }
 
-const USER_SESSIONS_DEFAULT: usize = 50;
-const USER_SESSIONS_MAX: usize = 200;
 const END_CURSOR: &str = "_end_cursor";
 
 pub fn get_user_sessions_args() -> Fields {
@@ -159,8 +158,8 @@ pub fn get_user_sessions(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value,
     let limit = limits::page_size(
         "limit",
         args.f64("limit"),
-        USER_SESSIONS_DEFAULT,
-        USER_SESSIONS_MAX,
+        limits::SESSIONS_PAGE_DEFAULT,
+        limits::SESSIONS_PAGE,
     )?;
     let found = sessions::by_user(ctx.tx.conn, &user, None, limit)?;
     Ok(Value::Array(found.iter().map(|s| s.to_value()).collect()))
@@ -203,8 +202,8 @@ pub fn get_user_sessions_page(
     let num_items = limits::page_size(
         "paginationOpts.numItems",
         opts.f64("numItems"),
-        USER_SESSIONS_DEFAULT,
-        USER_SESSIONS_MAX,
+        limits::SESSIONS_PAGE_DEFAULT,
+        limits::SESSIONS_PAGE,
     )?;
     let before_us = cursor_position(ctx, &user, opts.str("cursor"), "cursor")?;
     let end = match opts.str("endCursor") {
