@@ -147,11 +147,11 @@ impl Storage for ReadOnly {
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<String>, StorageError>> {
         self.0.get(key)
     }
-    fn set(&self, _: &str, _: &str) -> impl Future<Output = Result<(), StorageError>> {
-        async { Err(StorageError::QuotaExceeded) }
+    async fn set(&self, _: &str, _: &str) -> Result<(), StorageError> {
+        Err(StorageError::QuotaExceeded)
     }
-    fn remove(&self, _: &str) -> impl Future<Output = Result<(), StorageError>> {
-        async { Err(StorageError::Other("read-only".into())) }
+    async fn remove(&self, _: &str) -> Result<(), StorageError> {
+        Err(StorageError::Other("read-only".into()))
     }
     fn keys_with_prefix(
         &self,
