@@ -296,6 +296,8 @@ async fn reopen_with_two_ops(store: &JsValue, prefix: &str) -> u32 {
     set(&o, "storage", store.clone());
     let b = open(o).await;
     let n = b.pending_count();
+    // The stored records are read after create(), before any call that needs them.
+    ok(b.get_call_stats()).await;
     b.close();
     n
 }
