@@ -163,6 +163,12 @@ impl Storage for JsStorage {
         // crossing into the core runs as interpreted code, and a thousand small ones
         // cost more than one long one. A key holding a newline splits into pieces;
         // a piece that looks like one of ours reads as absent and is skipped.
+        // Sorted here, by the host's own sort (native code in Hermes): opening then
+        // finds the listing in order and skips sorting it in the core, where key
+        // compares are interpreted (`Array.from` made a copy, so the adapter's own
+        // array is not reordered). UTF-16 order equals the core's byte order on op
+        // keys, which share their prefix and end in ASCII; the core checks anyway.
+        arr.sort();
         let joined = String::from(arr.join("\n"));
         Ok(joined
             .split('\n')
