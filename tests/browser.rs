@@ -295,7 +295,7 @@ async fn reopen_with_two_ops(store: &JsValue, prefix: &str) -> usize {
     let o = options(dead_url(), &user, prefix);
     set(&o, "storage", store.clone());
     let b = open(o).await;
-    let n = b.pending_count();
+    let n = b.pending_count() as usize;
     b.close();
     n
 }
