@@ -23,6 +23,6 @@ pub mod text;
 pub mod time;
 pub mod wire;
 
-pub use op::{ArgsMismatch, Op, OpArgs, RawArgs, SessionRef, Settings, StartSession};
+pub use op::{ArgsMismatch, Field, Op, OpArgs, Problem, SessionRef, Settings, StartSession};
 pub use op_kind::{OpKind, UnknownOpKind};
 pub use status::{SessionStatus, Transition, TransitionRefused, UnknownStatus};

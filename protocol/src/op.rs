@@ -2,28 +2,75 @@
 //! ([`SessionRef`]), together its [`OpArgs`] — the `args` a stored record and an
 //! `applyBatch` op carry next to their `kind`.
 //!
-//! The JSON of the args is one struct of every op's fields, all optional
-//! ([`RawArgs`]), and [`OpArgs::from_raw`] checks that they fit the kind. One
-//! struct, not one per kind: each serde derive is compiled into the SDK's wasm
-//! build, and the kind travels beside the args, not inside them, so no tagged or
-//! flattened serde shape could read them without buffering.
+//! Args cross JSON as a `serde_json` object, read and written here field by field
+//! against [`FIELDS`], the one table of their names. Not a serde derive: the kind
+//! travels beside the args, not inside them, so no derived shape reads them without
+//! buffering, and a derived struct of every field (measured) cost the SDK's wasm
+//! build well over twice what this module does; a JSON object is what both the
+//! stored record and the batch already hold.
 //!
 //! Invariants:
 //! - args written from an [`OpArgs`] are exactly the text the SDK wrote before ops
-//!   were typed: present fields only, keys in byte order (serde_json's map order
-//!   without `preserve_order`, which the SDK's builds do not enable), so records
-//!   already stored and records written now are the same bytes;
-//! - args that do not fit their kind (a field another kind has, a required field
-//!   missing, a session named twice or not at all, an unknown field) are a typed
-//!   error, never guessed at or dropped: an op is delivered as stored or not at all.
+//!   were typed: present fields only, keys in byte order ([`FIELDS`] is sorted, and
+//!   serde_json's map sorts unless `preserve_order` keeps this insertion order), so
+//!   records already stored and records written now are the same bytes;
+//! - args that do not fit their kind (a field the kind does not take, a required
+//!   field missing, a field of the wrong type, a session named twice or not at all)
+//!   are a typed error, never guessed at or dropped: an op is delivered as stored or
+//!   not at all;
 //! - `metadata` stays arbitrary JSON; its limits are checked where calls are made,
 //!   not here, so an op accepted once is never refused when read back.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::status::Transition;
 use crate::OpKind;
+
+/// The JSON names of every op's argument fields, in byte order (the order they are
+/// written in). [`Field`] indexes it.
+pub const FIELDS: [&str; 12] = [
+    "appointmentId",
+    "audioOption",
+    "cameraEnabled",
+    "clientSessionId",
+    "endReason",
+    "issue",
+    "metadata",
+    "micEnabled",
+    "reason",
+    "sessionId",
+    "supportWorkerId",
+    "supportWorkerName",
+];
+
+/// An argument field, by its place in [`FIELDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    AppointmentId,
+    AudioOption,
+    CameraEnabled,
+    ClientSessionId,
+    EndReason,
+    Issue,
+    Metadata,
+    MicEnabled,
+    Reason,
+    SessionId,
+    SupportWorkerId,
+    SupportWorkerName,
+}
+
+impl Field {
+    pub fn name(self) -> &'static str {
+        FIELDS[self as usize]
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// How an op names its session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,177 +156,165 @@ pub struct OpArgs {
     pub session: SessionRef,
 }
 
-/// Why args do not fit their kind.
+/// Args that do not fit their kind: which field (or `args`, or `session`), and how.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ArgsMismatch {
-    #[error("{kind} args lack `{field}`")]
-    Missing { kind: OpKind, field: &'static str },
-    #[error("{kind} args have `{field}`, which {kind} does not take")]
-    Unexpected { kind: OpKind, field: &'static str },
-    #[error("{kind} args name no session, or two")]
-    Session { kind: OpKind },
+#[error("{kind} args: `{field}` {problem}")]
+pub struct ArgsMismatch {
+    pub kind: OpKind,
+    pub field: String,
+    pub problem: Problem,
 }
 
-/// Every op's argument fields as JSON carries them, all optional, in the byte order
-/// of their names (the order the SDK has always written them in). Read with
-/// [`OpArgs::from_raw`], written with [`OpArgs::to_raw`].
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RawArgs {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub appointment_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audio_option: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub camera_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issue: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metadata: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mic_enabled: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub support_worker_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub support_worker_name: Option<String>,
+/// How a field does not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The args are not a JSON object (the field is `args`).
+    NotObject,
+    Missing,
+    WrongType,
+    /// A field this kind does not take (another kind's, or no kind's).
+    Unexpected,
+    /// No session named, or two (the field is `session`).
+    Session,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Problem::NotObject => "is not a JSON object",
+            Problem::Missing => "is missing",
+            Problem::WrongType => "has the wrong type",
+            Problem::Unexpected => "is not a field of this kind",
+            Problem::Session => "must be named once, by clientSessionId or sessionId",
+        })
+    }
+}
+
+fn mismatch(kind: OpKind, field: &str, problem: Problem) -> ArgsMismatch {
+    ArgsMismatch {
+        kind,
+        field: field.to_string(),
+        problem,
+    }
+}
+
+/// Takes typed fields out of an args object; what is left at the end was not
+/// taken by the kind.
+struct Reader {
+    kind: OpKind,
+    map: Map<String, Value>,
+}
+
+impl Reader {
+    fn take(&mut self, f: Field) -> Option<Value> {
+        self.map.remove(f.name())
+    }
+
+    fn string(&mut self, f: Field) -> Result<Option<String>, ArgsMismatch> {
+        match self.take(f) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(mismatch(self.kind, f.name(), Problem::WrongType)),
+        }
+    }
+
+    fn required(&mut self, f: Field) -> Result<String, ArgsMismatch> {
+        self.string(f)?
+            .ok_or_else(|| mismatch(self.kind, f.name(), Problem::Missing))
+    }
+
+    fn bool(&mut self, f: Field) -> Result<Option<bool>, ArgsMismatch> {
+        match self.take(f) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(_) => Err(mismatch(self.kind, f.name(), Problem::WrongType)),
+        }
+    }
 }
 
 impl OpArgs {
-    /// The op of `kind` that `raw` describes, or why they do not fit.
-    pub fn from_raw(kind: OpKind, raw: RawArgs) -> Result<OpArgs, ArgsMismatch> {
-        let RawArgs {
-            appointment_id,
-            audio_option,
-            camera_enabled,
-            client_session_id,
-            end_reason,
-            issue,
-            metadata,
-            mic_enabled,
-            reason,
-            session_id,
-            support_worker_id,
-            support_worker_name,
-        } = raw;
-        // The fields other than the session's name, and the kinds that take each.
-        use OpKind as K;
-        let fields: [(&'static str, bool, &[OpKind]); 10] = [
-            (
-                "appointmentId",
-                appointment_id.is_some(),
-                &[K::StartSession],
-            ),
-            (
-                "audioOption",
-                audio_option.is_some(),
-                &[K::StartSession, K::UpdateSessionSettings],
-            ),
-            (
-                "cameraEnabled",
-                camera_enabled.is_some(),
-                &[K::UpdateSessionSettings],
-            ),
-            ("endReason", end_reason.is_some(), &[K::EndSession]),
-            ("issue", issue.is_some(), &[K::ReportQualityIssue]),
-            ("metadata", metadata.is_some(), &[K::StartSession]),
-            (
-                "micEnabled",
-                mic_enabled.is_some(),
-                &[K::UpdateSessionSettings],
-            ),
-            ("reason", reason.is_some(), &[K::MarkFailed]),
-            (
-                "supportWorkerId",
-                support_worker_id.is_some(),
-                &[K::StartSession],
-            ),
-            (
-                "supportWorkerName",
-                support_worker_name.is_some(),
-                &[K::StartSession],
-            ),
-        ];
-        if let Some((field, ..)) = fields
-            .iter()
-            .find(|(_, present, kinds)| *present && !kinds.contains(&kind))
-        {
-            return Err(ArgsMismatch::Unexpected { kind, field });
-        }
-        let session = match (client_session_id, session_id) {
+    /// The op of `kind` that the JSON `args` describe, or why they do not fit.
+    pub fn from_value(kind: OpKind, args: Value) -> Result<OpArgs, ArgsMismatch> {
+        let Value::Object(map) = args else {
+            return Err(mismatch(kind, "args", Problem::NotObject));
+        };
+        let mut r = Reader { kind, map };
+        let session = match (
+            r.string(Field::ClientSessionId)?,
+            r.string(Field::SessionId)?,
+        ) {
             (Some(c), None) => SessionRef::Client(c),
-            (None, Some(id)) if kind != K::StartSession => SessionRef::Id(id),
-            _ => return Err(ArgsMismatch::Session { kind }),
+            (None, Some(id)) if kind != OpKind::StartSession => SessionRef::Id(id),
+            _ => return Err(mismatch(kind, "session", Problem::Session)),
         };
-        let missing = |field| ArgsMismatch::Missing { kind, field };
         let op = match kind {
-            K::StartSession => Op::StartSession(StartSession {
-                support_worker_name: support_worker_name.ok_or(missing("supportWorkerName"))?,
-                support_worker_id,
-                appointment_id,
-                audio_option,
-                metadata,
+            OpKind::StartSession => Op::StartSession(StartSession {
+                support_worker_name: r.required(Field::SupportWorkerName)?,
+                support_worker_id: r.string(Field::SupportWorkerId)?,
+                appointment_id: r.string(Field::AppointmentId)?,
+                audio_option: r.string(Field::AudioOption)?,
+                metadata: r.take(Field::Metadata),
             }),
-            K::MarkConnected => Op::MarkConnected,
-            K::UpdateSessionSettings => Op::UpdateSessionSettings(Settings {
-                camera_enabled,
-                mic_enabled,
-                audio_option,
+            OpKind::MarkConnected => Op::MarkConnected,
+            OpKind::UpdateSessionSettings => Op::UpdateSessionSettings(Settings {
+                camera_enabled: r.bool(Field::CameraEnabled)?,
+                mic_enabled: r.bool(Field::MicEnabled)?,
+                audio_option: r.string(Field::AudioOption)?,
             }),
-            K::ReportQualityIssue => Op::ReportQualityIssue {
-                issue: issue.ok_or(missing("issue"))?,
+            OpKind::ReportQualityIssue => Op::ReportQualityIssue {
+                issue: r.required(Field::Issue)?,
             },
-            K::EndSession => Op::EndSession { end_reason },
-            K::MarkFailed => Op::MarkFailed { reason },
+            OpKind::EndSession => Op::EndSession {
+                end_reason: r.string(Field::EndReason)?,
+            },
+            OpKind::MarkFailed => Op::MarkFailed {
+                reason: r.string(Field::Reason)?,
+            },
         };
+        if let Some(field) = r.map.keys().next() {
+            return Err(mismatch(kind, field, Problem::Unexpected));
+        }
         Ok(OpArgs { op, session })
     }
 
-    /// The args as JSON carries them.
-    pub fn to_raw(&self) -> RawArgs {
-        let mut raw = RawArgs::default();
+    /// The args as a JSON object: the present fields, keys in byte order.
+    pub fn to_value(&self) -> Value {
+        let mut map = Map::new();
+        let mut put = |f: Field, v: Option<Value>| {
+            if let Some(v) = v {
+                map.insert(f.name().to_string(), v);
+            }
+        };
         match &self.session {
-            SessionRef::Client(c) => raw.client_session_id = Some(c.clone()),
-            SessionRef::Id(id) => raw.session_id = Some(id.clone()),
+            SessionRef::Client(c) => put(Field::ClientSessionId, Some(c.as_str().into())),
+            SessionRef::Id(id) => put(Field::SessionId, Some(id.as_str().into())),
         }
+        let text = |s: &Option<String>| s.as_deref().map(Value::from);
         match &self.op {
             Op::StartSession(s) => {
-                raw.support_worker_name = Some(s.support_worker_name.clone());
-                raw.support_worker_id = s.support_worker_id.clone();
-                raw.appointment_id = s.appointment_id.clone();
-                raw.audio_option = s.audio_option.clone();
-                raw.metadata = s.metadata.clone();
+                put(
+                    Field::SupportWorkerName,
+                    Some(s.support_worker_name.as_str().into()),
+                );
+                put(Field::SupportWorkerId, text(&s.support_worker_id));
+                put(Field::AppointmentId, text(&s.appointment_id));
+                put(Field::AudioOption, text(&s.audio_option));
+                put(Field::Metadata, s.metadata.clone());
             }
             Op::MarkConnected => {}
             Op::UpdateSessionSettings(s) => {
-                raw.camera_enabled = s.camera_enabled;
-                raw.mic_enabled = s.mic_enabled;
-                raw.audio_option = s.audio_option.clone();
+                put(Field::CameraEnabled, s.camera_enabled.map(Value::Bool));
+                put(Field::MicEnabled, s.mic_enabled.map(Value::Bool));
+                put(Field::AudioOption, text(&s.audio_option));
             }
-            Op::ReportQualityIssue { issue } => raw.issue = Some(issue.clone()),
-            Op::EndSession { end_reason } => raw.end_reason = end_reason.clone(),
-            Op::MarkFailed { reason } => raw.reason = reason.clone(),
+            Op::ReportQualityIssue { issue } => put(Field::Issue, Some(issue.as_str().into())),
+            Op::EndSession { end_reason } => put(Field::EndReason, text(end_reason)),
+            Op::MarkFailed { reason } => put(Field::Reason, text(reason)),
         }
-        raw
-    }
-
-    /// The args as a JSON value (what `applyBatch` is sent), by way of the text the
-    /// derived `Serialize` writes: the SDK's wasm build has that serializer and
-    /// serde_json's parser already, where `serde_json::to_value` would add its
-    /// `Value` serializer. Neither step can fail (every map key is text); `Null`
-    /// would stand for a failure, which the backend refuses as args.
-    pub fn to_value(&self) -> Value {
-        serde_json::to_string(&self.to_raw())
-            .ok()
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or(Value::Null)
+        // Sorted already without `preserve_order` (nothing to do); with it (the
+        // server's builds), the insertion order would otherwise be written.
+        map.sort_keys();
+        Value::Object(map)
     }
 }
 
