@@ -1,7 +1,7 @@
 // Backend-side figures, measured from Node against the real local backend over HTTP:
 // getCallStats latency against history size (history seeded through applyBatch, as
 // the SDK would deliver it) and the server's own throughput example; plus the runner
-// for examples/enqueue_bench (the SDK core natively, for the "why" of the browser
+// for bench/enqueue_bench.rs (the SDK core natively, for the "why" of the browser
 // figures).
 //
 // Invariants: every seeded op must come back "applied" and the stats must count what
@@ -105,7 +105,7 @@ function runToEnd(bin) {
   });
 }
 
-/** Runs examples/enqueue_bench (the SDK core natively) and returns its JSON line. */
+/** Runs bench/enqueue_bench.rs (the SDK core natively) and returns its JSON line. */
 export async function nativeCore(bin) {
   const out = await runToEnd(bin);
   const last = out.trim().split("\n").at(-1);

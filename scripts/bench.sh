@@ -6,7 +6,7 @@
 # bench/results.json. BENCHMARKS.md says what each figure means and how it is measured.
 #
 # Needs: pkg/ built by scripts/build-wasm.sh (copied, never rebuilt here), Debian's
-# chromium, and .tools from scripts/setup.sh. Exit status is the runner's: non-zero
+# chromium, and scripts/tools from scripts/setup.sh. Exit status is the runner's: non-zero
 # when a measurement could not be made, not when a goal is missed (the table says NO).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -23,7 +23,7 @@
 #   when initSync is used), which scripts/build-rn.mjs wraps in a function scope.
 #
 # The build uses its own target dir (target/rn) so it never invalidates the main
-# build's cache. wasm-opt/wasm2js must be npm's binaryen from .tools, never Debian's.
+# build's cache. wasm-opt/wasm2js must be npm's binaryen from scripts/tools, never Debian's.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -32,8 +32,8 @@ source scripts/env.sh
 for tool in wasm-opt wasm2js; do
   path=$(command -v "$tool" || true)
   case "$path" in
-    "$root"/.tools/*) ;;
-    *) echo "build-rn: $tool must come from .tools (got '${path:-none}'); run scripts/setup.sh" >&2; exit 1 ;;
+    "$root"/scripts/tools/*) ;;
+    *) echo "build-rn: $tool must come from scripts/tools (got '${path:-none}'); run scripts/setup.sh" >&2; exit 1 ;;
   esac
 done
 

@@ -8,7 +8,7 @@
 # would need a bundler with WebAssembly-ESM integration and could not be loaded by a
 # plain <script type="module"> (our demo and the release smoke test do exactly that).
 #
-# wasm-opt is npm's binaryen from .tools (scripts/env.sh puts it first on PATH);
+# wasm-opt is npm's binaryen from scripts/tools (scripts/env.sh puts it first on PATH);
 # Debian's binaryen 108 emits broken wasm for this build and must never be used.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,8 +17,8 @@ source scripts/env.sh
 
 opt=$(command -v wasm-opt || true)
 case "$opt" in
-  "$root"/.tools/*) ;;
-  *) echo "build-wasm: wasm-opt must come from .tools (got '${opt:-none}'); run scripts/setup.sh" >&2; exit 1 ;;
+  "$root"/scripts/tools/*) ;;
+  *) echo "build-wasm: wasm-opt must come from scripts/tools (got '${opt:-none}'); run scripts/setup.sh" >&2; exit 1 ;;
 esac
 
 wasm-pack build --release --target web --out-dir pkg --out-name video_session_sdk "$@" >&2

@@ -46,7 +46,7 @@ npm_ci() {
     npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "$@"
   fi
 }
-npm_ci .tools "binaryen (wasm-opt, wasm2js), playwright-core, axe-core, Hermes (VM 0.12, current hermesc), Metro"
+npm_ci scripts/tools "binaryen (wasm-opt, wasm2js), playwright-core, axe-core, Hermes (VM 0.12, current hermesc), Metro"
 npm_ci convex "convex, convex-test, vitest"
 npm_ci js "React hook tests"
 npm_ci examples/react-native "typechecked only; no install scripts" --ignore-scripts

@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 mod key_set;
+pub mod lease;
 pub mod lifecycle;
 pub mod local_view;
 pub mod memory_storage;

@@ -151,6 +151,11 @@ fn a_deferred_open_reads_no_record_and_counts_every_stored_one_pending() {
         storage.chunks.borrow()
     );
     assert_eq!(c.pending_count(), 50);
+    // The oldest op's age comes from its key until it is read.
+    let age = c
+        .oldest_pending_age_ms()
+        .expect("an age before the records are read");
+    assert!(age >= 0.0, "{age}");
     // A round is due at once: it reads the rest first.
     assert!(c.next_wake_at().is_some());
     let mut reading = pin!(c.recovered());

@@ -452,3 +452,53 @@ fn a_stored_attempts_count_at_its_maximum_neither_panics_nor_wraps() {
     assert_eq!(dead[0].code, "RETRIES_EXHAUSTED");
     assert!(dead[0].reason.contains("4294967295"), "{}", dead[0].reason);
 }
+
+/// The shared disk, refusing every removal.
+#[derive(Clone)]
+struct NoRemovals(MemoryStorage);
+
+impl video_session_sdk::platform::Storage for NoRemovals {
+    async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
+        self.0.get(key).await
+    }
+    async fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.0.set(key, value).await
+    }
+    async fn remove(&self, _: &str) -> Result<(), StorageError> {
+        Err(StorageError::Other("removal refused".into()))
+    }
+    async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        self.0.keys_with_prefix(prefix).await
+    }
+}
+
+#[test]
+fn a_delivered_op_that_cannot_be_removed_is_logged_and_its_resend_deduped() {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(3),
+    );
+    let c = open(NoRemovals(disk.clone()), &t, &env);
+    let lines = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    c.set_log_handler(Box::new(move |l| sink.borrow_mut().push(l.to_string())));
+    c.set_debug(true);
+    block_on(c.start_session(start_args("W"))).unwrap();
+    assert_eq!(block_on(c.flush()).applied, 1);
+    assert!(
+        lines
+            .borrow()
+            .iter()
+            .any(|l| l.contains("could not remove delivered op") && l.contains("removal refused")),
+        "{:?}",
+        lines.borrow()
+    );
+    // The record is still stored: the next client sends it again, and the backend
+    // applies it once.
+    assert_eq!(ops_on_disk(&disk).len(), 1);
+    let again = open(disk.clone(), &t, &env);
+    block_on(again.flush());
+    assert_eq!(t.oracle.borrow().applied.len(), 1);
+    assert!(ops_on_disk(&disk).is_empty());
+}

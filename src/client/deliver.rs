@@ -306,13 +306,15 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             if let Err(e) = s.set(&dead_key, &json).await {
                 self.log(|| format!("could not store dead letter {}: {e}", letter.op_id));
             }
-            let _ = s.remove(&op_key).await;
+            self.remove_or_log(&op_key, "dead-lettered op").await;
         }
         for k in writes.removed {
-            let _ = s.remove(&k).await;
+            self.remove_or_log(&k, "delivered op").await;
         }
         for (k, json) in writes.updated {
-            let _ = s.set(&k, &json).await;
+            if let Err(e) = s.set(&k, &json).await {
+                self.log(|| format!("could not update {k}: {e}; the stored copy is older"));
+            }
         }
     }
 
@@ -337,7 +339,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 None => false,
             };
             if !still_pending {
-                let _ = self.inner.storage.remove(&k).await;
+                self.remove_or_log(&k, "op delivered while it was written")
+                    .await;
             }
         }
     }

@@ -32,7 +32,7 @@ use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::Outbox;
 use crate::platform::{Env, Storage, Transport};
-use crate::record::{is_key_suffix, op_prefix, tab_id, uuid_v4, OpKind, OpRecord};
+use crate::record::{is_key_suffix, key_ms, op_prefix, tab_id, uuid_v4, OpKind, OpRecord};
 use crate::validate;
 use crate::wire::CallStats;
 
@@ -180,6 +180,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             last_error: None,
             foreign: KeySet::default(),
             recovery: Some(Recovery {
+                oldest_ms: unread
+                    .last()
+                    .and_then(|k| k.strip_prefix(&op_prefix(&prefix)))
+                    .and_then(key_ms),
                 unread,
                 ..Recovery::default()
             }),
@@ -290,7 +294,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
 
     /// How long the oldest pending op has waited.
     pub fn oldest_pending_age_ms(&self) -> Option<f64> {
-        let oldest = self.st().outbox.oldest_ms()?;
+        let st = self.st();
+        let unread = st.recovery.as_ref().and_then(|r| r.oldest_ms);
+        let oldest = match (st.outbox.oldest_ms(), unread) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
         Some((self.inner.env.now_ms() - oldest as f64).max(0.0))
     }
 
@@ -355,6 +364,17 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         }
         if let Some(e) = failed {
             self.log(|| format!("could not save the local view: {e}"));
+        }
+    }
+
+    /// Removes a record the client is done with. A failure is logged, not fatal: the
+    /// record comes back at the next open and is sent again, which the backend
+    /// dedupes (by opId, or by its instance's seq once the opId is forgotten).
+    async fn remove_or_log(&self, key: &str, what: &str) {
+        if let Err(e) = self.inner.storage.remove(key).await {
+            self.log(|| {
+                format!("could not remove {what} {key}: {e}; it will be sent again and deduped")
+            });
         }
     }
 

@@ -44,6 +44,9 @@ pub(super) struct Recovery {
     pub(super) busy: bool,
     /// Keys of that slice, still pending until they are filed.
     pub(super) reading: usize,
+    /// When the oldest listed record was made (from its key), for the age of the
+    /// oldest pending op while it is not read yet.
+    pub(super) oldest_ms: Option<u64>,
 }
 
 impl Recovery {

@@ -2,17 +2,12 @@
 //! the local gate that keeps one instance's loop and `flush()` from sending at once.
 //!
 //! With Web Locks (`navigator.locks`) the lock is `video-session-sdk:{prefix}sender`.
-//! Without them (Node, React Native, old Safari) a lease record
-//! `{prefix}sender-lease` = `{holder, expiresAt}` in the same storage stands in: write
-//! it when it is free or expired, wait a moment, read it back, and the last writer
-//! holds it.
+//! Without them (Node, React Native, old Safari) the core's storage lease
+//! (`crate::lease`) stands in.
 //!
-//! Invariants:
-//! - the lock is an optimisation, not what makes delivery correct: every op carries
-//!   its `opId` and the backend dedupes, so when locking fails (locks refused, storage
-//!   unwritable) the round runs anyway rather than never;
-//! - a lease is released by its holder after the round, and expires by itself if the
-//!   holder dies mid-round.
+//! The lock is an optimisation, not what makes delivery correct: every op carries its
+//! `opId` and the backend dedupes, so when locking fails (locks refused, storage
+//! unwritable) the round runs anyway rather than never.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -21,23 +16,15 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 
 use js_sys::{Object, Promise, Reflect};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::browser_env::{sleep, BrowserEnv};
+use super::browser_env::BrowserEnv;
 use super::convert::prop;
 use super::local_storage::WebStorage;
-use crate::platform::{Env, Storage};
-
-/// A lease outlives any round (20 batches at the request timeout would exceed it,
-/// but then a second sender is merely redundant, not harmful).
-const LEASE_MS: f64 = 60_000.0;
-/// After writing a lease, wait this long and read it back: the last writer wins.
-const LEASE_SETTLE_MS: u64 = 25;
-const LEASE_POLL_MS: u64 = 250;
+use crate::lease;
 
 #[wasm_bindgen]
 extern "C" {
@@ -90,13 +77,6 @@ enum CrossTab {
     Lease { storage: WebStorage, me: String },
 }
 
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Lease {
-    holder: String,
-    expires_at: f64,
-}
-
 /// The lock of one instance: its local gate and the cross-instance mechanism.
 pub(crate) struct SenderLock {
     gate: Gate,
@@ -123,7 +103,7 @@ impl SenderLock {
             ),
             None => (
                 CrossTab::Lease { storage, me: tab },
-                format!("{prefix}sender-lease"),
+                lease::lease_key(prefix),
             ),
         };
         SenderLock {
@@ -145,11 +125,12 @@ impl SenderLock {
         match &self.cross {
             CrossTab::Locks(locks) => with_web_lock(locks, &self.name, wait, work).await,
             CrossTab::Lease { storage, me } => {
-                if !acquire_lease(storage, &self.name, me, wait, closed).await {
+                if !lease::acquire(storage, &BrowserEnv, &self.name, me, wait, closed).await {
                     return None;
                 }
                 let out = work.await;
-                release_lease(storage, &self.name, me).await;
+                // A lease left behind expires by itself.
+                lease::release(storage, &self.name, me).await;
                 Some(out)
             }
         }
@@ -193,56 +174,4 @@ async fn with_web_lock<T: 'static>(
     }
     let out = slot.borrow_mut().take();
     out
-}
-
-async fn read_lease(storage: &WebStorage, key: &str) -> Option<Lease> {
-    let raw = storage.get(key).await.ok().flatten()?;
-    serde_json::from_str(&raw).ok()
-}
-
-async fn acquire_lease(
-    storage: &WebStorage,
-    key: &str,
-    me: &str,
-    wait: bool,
-    closed: &Cell<bool>,
-) -> bool {
-    loop {
-        let now = BrowserEnv.now_ms();
-        // A lease ending later than one we would write is not a live holder's
-        // (a planted or corrupt `expiresAt`): it is free, or no tab would ever send.
-        let free = read_lease(storage, key)
-            .await
-            .is_none_or(|l| l.holder == me || l.expires_at <= now || l.expires_at > now + LEASE_MS);
-        if free {
-            let mine = Lease {
-                holder: me.to_string(),
-                expires_at: now + LEASE_MS,
-            };
-            let json = serde_json::to_string(&mine).unwrap_or_default();
-            if storage.set(key, &json).await.is_err() {
-                return true;
-            }
-            sleep(LEASE_SETTLE_MS).await;
-            if read_lease(storage, key)
-                .await
-                .is_some_and(|l| l.holder == me)
-            {
-                return true;
-            }
-        }
-        if !wait || closed.get() {
-            return false;
-        }
-        sleep(LEASE_POLL_MS).await;
-    }
-}
-
-async fn release_lease(storage: &WebStorage, key: &str, me: &str) {
-    if read_lease(storage, key)
-        .await
-        .is_some_and(|l| l.holder == me)
-    {
-        let _ = storage.remove(key).await;
-    }
 }

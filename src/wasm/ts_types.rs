@@ -11,7 +11,7 @@ const TS_TYPES: &'static str = r#"
 export type ErrorCode =
   | "INVALID_ARGUMENT" | "INVALID_TRANSITION" | "NO_ACTIVE_SESSION" | "NOT_FOUND"
   | "FORBIDDEN" | "STORAGE" | "NETWORK" | "RETRIES_EXHAUSTED" | "BAD_REPLY"
-  | "REJECTED" | "TOO_LARGE" | "CLOSED";
+  | "REJECTED" | "TOO_LARGE" | "CLOSED" | "OUT_OF_MEMORY";
 
 /** What the SDK rejects with: an `Error` named "VideoSessionError" with a `code`. */
 export interface VideoSessionError extends Error {
@@ -55,6 +55,16 @@ export interface VideoSessionClientOptions {
    */
   appState?: {
     addEventListener(type: "change", listener: (state: string) => void): { remove(): void };
+  };
+  /**
+   * React Native entry only (ignored elsewhere): `@react-native-community/netinfo`'s
+   * default export. Online delivers at once, offline is reported before a delivery
+   * fails; `null` counts as connected. `close()` unsubscribes.
+   */
+  netInfo?: {
+    addEventListener(
+      listener: (state: { isConnected: boolean | null; isInternetReachable?: boolean | null }) => void,
+    ): () => void;
   };
   /** A JWT sent as `Authorization: Bearer`; kept in memory only. */
   auth?: string | null;

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const require = createRequire(path.join(root, ".tools/package.json"));
+const require = createRequire(path.join(root, "scripts/tools/package.json"));
 const { chromium } = require("playwright-core");
 
 const url = process.argv[2];

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ROOT, startServer } from "../e2e/support.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PLAYWRIGHT = joinPath(ROOT, ".tools/node_modules/playwright-core/index.mjs");
+const PLAYWRIGHT = joinPath(ROOT, "scripts/tools/node_modules/playwright-core/index.mjs");
 const CHROMIUM = process.env.VSS_CHROMIUM || "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless=new",

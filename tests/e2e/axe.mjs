@@ -1,4 +1,4 @@
-// axe-core (from .tools) run inside a demo page, so the e2e suite can hold every screen
+// axe-core (from scripts/tools) run inside a demo page, so the e2e suite can hold every screen
 // to WCAG AA. The source is evaluated through the DevTools protocol rather than added
 // as a <script> tag, so a Content-Security-Policy on the page can never block it, and
 // the page itself never ships or loads axe.
@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join as joinPath } from "node:path";
 import { ROOT } from "./support.mjs";
 
-const AXE = joinPath(ROOT, ".tools/node_modules/axe-core/axe.min.js");
+const AXE = joinPath(ROOT, "scripts/tools/node_modules/axe-core/axe.min.js");
 const BLOCKING = new Set(["serious", "critical"]);
 let source;
 

@@ -19,7 +19,7 @@ export { query, spawnServer };
 export const tid = (id) => `[data-testid="${id}"]`;
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const PLAYWRIGHT = joinPath(ROOT, ".tools/node_modules/playwright-core/index.mjs");
+const PLAYWRIGHT = joinPath(ROOT, "scripts/tools/node_modules/playwright-core/index.mjs");
 const RESULTS = joinPath(ROOT, "test-results/e2e");
 
 const CHROMIUM_ARGS = [

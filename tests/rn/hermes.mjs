@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { ROOT } from "../e2e/support.mjs";
 
 const run = promisify(execFile);
-const TOOLS = join(ROOT, ".tools/node_modules");
+const TOOLS = join(ROOT, "scripts/tools/node_modules");
 export const HERMES_VM = join(TOOLS, "hermes-engine-cli/linux64-bin/hermes");
 export const HERMESC_012 = join(TOOLS, "hermes-engine-cli/linux64-bin/hermesc");
 export const HERMESC = join(TOOLS, "hermes-compiler/hermesc/linux64-bin/hermesc");
@@ -42,7 +42,7 @@ export async function bundleFixture({ downlevel = true } = {}) {
 const { getDefaultConfig, mergeConfig } = require(${JSON.stringify(join(TOOLS, "@react-native/metro-config/dist/index.js"))});
 module.exports = mergeConfig(getDefaultConfig(${JSON.stringify(dir)}), {
   projectRoot: ${JSON.stringify(dir)},
-  // Metro's runtime and @babel/runtime (the preset's helpers) come from .tools, as
+  // Metro's runtime and @babel/runtime (the preset's helpers) come from scripts/tools, as
   // react-native brings them into an app.
   watchFolders: [${JSON.stringify(TOOLS)}],
   cacheStores: [],

@@ -1,27 +1,55 @@
 // useVideoSession (video-session-sdk/react, js/react/index.js) on the React Native
-// entry, in Node with WebAssembly deleted: React and @testing-library/react from js/
-// (the hook's own test dependencies), jsdom only to host the renderer. Prints JSON.
+// entry, in Node with WebAssembly deleted, rendered by react-test-renderer: React's
+// renderer without a DOM, as React Native has none (no jsdom, no `document`, no
+// `window`). React and the renderer come from js/ (the hook's test dependencies).
+// Prints JSON.
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ROOT } from "../e2e/support.mjs";
 import { loadBuild } from "./load.mjs";
 
-const fromJs = (p) => import(pathToFileURL(join(ROOT, "js/node_modules", p)).href);
-const { JSDOM } = await fromJs("jsdom/lib/api.js");
-const dom = new JSDOM("<!doctype html><html><body></body></html>");
-// The renderer needs a document; the SDK itself is given everything it uses.
-globalThis.window = dom.window;
-globalThis.document = dom.window.document;
-globalThis.navigator = dom.window.navigator;
+const requireJs = createRequire(join(ROOT, "js/package.json"));
+const React = requireJs("react");
+const { create, act } = requireJs("react-test-renderer");
 globalThis.IS_REACT_ACT_ENVIRONMENT = true;
+// react-test-renderer 19 warns once that it is deprecated; the warning is not a result.
+const warn = console.error;
+console.error = (...a) => (String(a[0]).includes("react-test-renderer is deprecated") ? undefined : warn(...a));
 
 // Offline: the hook's work is local (Node's own fetch would need WebAssembly).
 globalThis.fetch = async () => {
   throw new TypeError("Network request failed");
 };
 const { sdk } = await loadBuild("rn-bare");
-const { renderHook, act, waitFor } = await fromJs("@testing-library/react/dist/index.js");
 const { useVideoSession } = await import(pathToFileURL(join(ROOT, "js/react/index.js")).href);
+if (typeof document !== "undefined" || typeof window !== "undefined") throw new Error("a DOM leaked in");
+
+/** Renders the hook in a component and returns a box whose `current` is its latest value. */
+function renderHook(useHook) {
+  const result = { current: undefined };
+  function Probe() {
+    result.current = useHook();
+    return null;
+  }
+  let root;
+  act(() => {
+    root = create(React.createElement(Probe));
+  });
+  return { result, unmount: () => act(() => root.unmount()) };
+}
+
+/** Polls `check` (which throws until it holds) inside act(), for up to 2 s. */
+async function waitFor(check) {
+  for (let i = 0; ; i++) {
+    try {
+      return check();
+    } catch (e) {
+      if (i >= 100) throw e;
+      await act(() => new Promise((r) => setTimeout(r, 20)));
+    }
+  }
+}
 
 const items = new Map();
 const AsyncStorage = {

@@ -1,4 +1,5 @@
-// useVideoSession on the React Native entry without WebAssembly (see hook-probe.mjs):
+// useVideoSession on the React Native entry without WebAssembly, rendered by
+// react-test-renderer with no DOM (see hook-probe.mjs):
 // the seed's flow through the hook, its state, and an error as state, not a throw.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +10,7 @@ import { ROOT } from "../e2e/support.mjs";
 
 const run = promisify(execFile);
 
-test("useVideoSession drives the RN entry: start, connected, issue, end, pending, errors", { timeout: 60_000 }, async () => {
+test("useVideoSession drives the RN entry (react-test-renderer, no DOM): start, connected, issue, end, pending, errors", { timeout: 60_000 }, async () => {
   const { stdout } = await run(process.execPath, [join(ROOT, "tests/rn/hook-probe.mjs")], { timeout: 60_000 });
   const o = JSON.parse(stdout);
   assert.equal(o.idMatches, true, "startSession resolves to the id the hook then holds");

@@ -1,5 +1,5 @@
 // The React Native figures for BENCHMARKS.md (not a test; run by hand):
-//   node tests/rn/bench.mjs
+//   node bench/rn.mjs
 // Sizes of the RN entry (raw, gzip -9, Hermes 0.12 bytecode of the app bundle), enqueue
 // latency (start/end pairs into an AsyncStorage-shaped adapter) in Node with the wasm
 // build, in Node with the RN entry, and in the Hermes 0.12 VM, and create() over 0, 100
@@ -8,15 +8,15 @@
 // lists them), Promises without `multiGet` (one awaited `getItem` per record), and
 // synchronous methods (no Promise at all: what is left is the core's own work). For
 // each, also how long until the queue is read (the first call that needs it resolves)
-// and the longest the thread went without running a 0 ms timer meanwhile. `node tests/rn/bench.mjs create` runs
+// and the longest the thread went without running a 0 ms timer meanwhile. `node bench/rn.mjs create` runs
 // only the create() figures.
 import { execFile } from "node:child_process";
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { ROOT } from "../e2e/support.mjs";
-import { HERMESC_012, bundleFixture, runInHermes } from "./hermes.mjs";
+import { ROOT } from "../tests/e2e/support.mjs";
+import { HERMESC_012, bundleFixture, runInHermes } from "../tests/rn/hermes.mjs";
 
 const run = promisify(execFile);
 const UNREACHABLE = "http://127.0.0.1:9";
@@ -79,7 +79,7 @@ main().then(host.done, host.fail);
 async function bundleCreateApp(dir) {
   await writeFile(join(dir, "create.js"), CREATE_APP);
   const out = join(dir, "create-bundle.js");
-  const tools = join(ROOT, ".tools/node_modules");
+  const tools = join(ROOT, "scripts/tools/node_modules");
   const script = `
     const Metro = require(${JSON.stringify(join(tools, "metro"))});
     (async () => {
