@@ -12,8 +12,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use crate::lifecycle::{self, SessionStatus, Transition};
-use crate::record::{OpKind, OpRecord};
+use crate::lifecycle::{self, SessionStatus};
+use crate::record::{Op, OpRecord};
 use crate::time::parse_iso;
 use crate::wire::{CallStats, Session};
 
@@ -53,49 +53,47 @@ fn find_mut<'a>(sessions: &'a mut [Session], id: &str) -> Option<&'a mut Session
         .find(|s| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id))
 }
 
-fn arg_str(args: &Value, k: &str) -> Option<String> {
-    args.get(k).and_then(Value::as_str).map(str::to_string)
+/// The session `rec` acts on, moved by the op's transition in the one table
+/// (`protocol::status`); `None` when the session is unknown or the table refuses.
+fn moved<'a>(sessions: &'a mut [Session], rec: &OpRecord) -> Option<&'a mut Session> {
+    let s = find_mut(sessions, &rec.client_session_id)?;
+    s.session_status = lifecycle::apply(s.session_status, rec.args.op.transition()?).ok()?;
+    s.updated_at = rec.occurred_at.clone();
+    Some(s)
 }
 
 /// Applies one op to a list of sessions as the backend would. Returns the stats delta,
 /// or `None` if the op does not apply (unknown session, refused transition).
 pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Option<StatsDelta> {
     let t = rec.occurred_at.clone();
-    let a = &rec.args;
-    if rec.kind == OpKind::StartSession {
-        if find_mut(sessions, &rec.client_session_id).is_some() {
-            return None;
-        }
-        sessions.push(Session {
-            client_session_id: Some(rec.client_session_id.clone()),
-            user_id: user_id.to_string(),
-            support_worker_name: arg_str(a, "supportWorkerName").unwrap_or_default(),
-            support_worker_id: arg_str(a, "supportWorkerId"),
-            appointment_id: arg_str(a, "appointmentId"),
-            audio_option: arg_str(a, "audioOption"),
-            metadata: a.get("metadata").cloned(),
-            session_status: SessionStatus::Connecting,
-            joined_at: t.clone(),
-            created_at: t.clone(),
-            updated_at: t,
-            camera_enabled: Some(true),
-            mic_enabled: Some(true),
-            ..Default::default()
-        });
-        return Some(StatsDelta {
-            total: 1.0,
-            ..Default::default()
-        });
-    }
-    let s = find_mut(sessions, &rec.client_session_id)?;
-    let transition = rec.kind.transition().unwrap_or(Transition::Touch);
-    s.session_status = lifecycle::apply(s.session_status, transition).ok()?;
-    s.updated_at = t.clone();
     let mut delta = StatsDelta::default();
-    match rec.kind {
-        OpKind::MarkConnected => s.connected_at = Some(t),
-        OpKind::EndSession => {
-            s.end_reason = arg_str(a, "endReason");
+    match &rec.args.op {
+        Op::StartSession(start) => {
+            if find_mut(sessions, &rec.client_session_id).is_some() {
+                return None;
+            }
+            sessions.push(Session {
+                client_session_id: Some(rec.client_session_id.clone()),
+                user_id: user_id.to_string(),
+                support_worker_name: start.support_worker_name.clone(),
+                support_worker_id: start.support_worker_id.clone(),
+                appointment_id: start.appointment_id.clone(),
+                audio_option: start.audio_option.clone(),
+                metadata: start.metadata.clone(),
+                session_status: SessionStatus::Connecting,
+                joined_at: t.clone(),
+                created_at: t.clone(),
+                updated_at: t,
+                camera_enabled: Some(true),
+                mic_enabled: Some(true),
+                ..Default::default()
+            });
+            delta.total = 1.0;
+        }
+        Op::MarkConnected => moved(sessions, rec)?.connected_at = Some(t),
+        Op::EndSession { end_reason } => {
+            let s = moved(sessions, rec)?;
+            s.end_reason = end_reason.clone();
             if let Some(d) = s.connected_at.as_deref().and_then(|c| duration_secs(c, &t)) {
                 s.duration = Some(d as f64);
                 delta.duration = d as f64;
@@ -103,29 +101,31 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             s.ended_at = Some(t);
             delta.completed = 1.0;
         }
-        OpKind::MarkFailed => {
-            s.end_reason = arg_str(a, "reason");
+        Op::MarkFailed { reason } => {
+            let s = moved(sessions, rec)?;
+            s.end_reason = reason.clone();
             s.ended_at = Some(t);
             delta.failed = 1.0;
         }
-        OpKind::UpdateSessionSettings => {
-            if let Some(v) = a.get("cameraEnabled").and_then(Value::as_bool) {
-                s.camera_enabled = Some(v);
+        Op::UpdateSessionSettings(new) => {
+            let s = moved(sessions, rec)?;
+            if new.camera_enabled.is_some() {
+                s.camera_enabled = new.camera_enabled;
             }
-            if let Some(v) = a.get("micEnabled").and_then(Value::as_bool) {
-                s.mic_enabled = Some(v);
+            if new.mic_enabled.is_some() {
+                s.mic_enabled = new.mic_enabled;
             }
-            if let Some(v) = arg_str(a, "audioOption") {
-                s.audio_option = Some(v);
+            if new.audio_option.is_some() {
+                s.audio_option = new.audio_option.clone();
             }
         }
-        OpKind::ReportQualityIssue => {
-            s.quality_issues
+        Op::ReportQualityIssue { issue } => {
+            moved(sessions, rec)?
+                .quality_issues
                 .get_or_insert_with(Vec::new)
-                .push(arg_str(a, "issue").unwrap_or_default());
+                .push(issue.clone());
             delta.issues = 1.0;
         }
-        OpKind::StartSession => unreachable!("handled above"),
     }
     Some(delta)
 }
@@ -261,55 +261,47 @@ impl LocalView {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::{sample, OpKind};
     use serde_json::json;
 
-    fn op(kind: OpKind, session: &str, at: &str, args: Value) -> OpRecord {
-        OpRecord {
-            op_id: format!("{kind}-{at}"),
-            kind,
-            client_session_id: session.into(),
-            args,
-            occurred_at: at.into(),
-            user_id: None,
-            client_id: None,
-            seq: None,
-            attempts: 0,
-            next_attempt_at: None,
-            last_error: None,
-        }
+    fn op(op: Op, session: &str, at: &str) -> OpRecord {
+        let kind = op.kind();
+        sample(&format!("{kind}-{at}"), op, session, at)
     }
 
     fn call() -> Vec<OpRecord> {
         vec![
             op(
-                OpKind::StartSession,
+                Op::StartSession(protocol::StartSession {
+                    support_worker_name: "Dr. Smith".into(),
+                    support_worker_id: Some("w".into()),
+                    ..Default::default()
+                }),
                 "s",
                 "2024-01-15T10:30:00.000Z",
-                json!({"supportWorkerName": "Dr. Smith", "supportWorkerId": "w"}),
             ),
+            op(Op::MarkConnected, "s", "2024-01-15T10:30:15.000Z"),
             op(
-                OpKind::MarkConnected,
-                "s",
-                "2024-01-15T10:30:15.000Z",
-                json!({}),
-            ),
-            op(
-                OpKind::UpdateSessionSettings,
+                Op::UpdateSessionSettings(protocol::Settings {
+                    camera_enabled: Some(false),
+                    ..Default::default()
+                }),
                 "s",
                 "2024-01-15T10:31:00.000Z",
-                json!({"cameraEnabled": false}),
             ),
             op(
-                OpKind::ReportQualityIssue,
+                Op::ReportQualityIssue {
+                    issue: "Audio choppy".into(),
+                },
                 "s",
                 "2024-01-15T10:32:00.000Z",
-                json!({"issue": "Audio choppy"}),
             ),
             op(
-                OpKind::EndSession,
+                Op::EndSession {
+                    end_reason: Some("user_ended".into()),
+                },
                 "s",
                 "2024-01-15T10:45:30.999Z",
-                json!({"endReason": "user_ended"}),
             ),
         ]
     }
@@ -385,7 +377,7 @@ mod tests {
             o.op_id = format!("other-{i}");
             ops.insert(2 * i + 1, o);
         }
-        ops.retain(|o| !(o.client_session_id == "srv1" && o.kind == OpKind::StartSession));
+        ops.retain(|o| !(o.client_session_id == "srv1" && o.kind() == OpKind::StartSession));
         let view = LocalView {
             sessions: vec![Session {
                 id: Some("srv1".into()),

@@ -22,9 +22,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use crate::record::{key_ms, op_key, op_prefix, OpKind, OpRecord};
+use crate::record::{key_ms, op_key, op_prefix, Op, OpRecord};
+use protocol::Settings;
 
 /// How far ahead of the device's clock a stored key may be and still be followed:
 /// keys of tabs on one device share its clock, so more than a minute ahead means a
@@ -92,8 +91,8 @@ pub fn recover(raw: Vec<(String, String)>) -> Recovery {
     let mut out = Recovery::default();
     for (key, value) in raw {
         match OpRecord::parse(&value) {
-            Some(rec) => out.good.push((key, rec, value.len())),
-            None => out.bad.push((key, value)),
+            Ok(rec) => out.good.push((key, rec, value.len())),
+            Err(_) => out.bad.push((key, value)),
         }
     }
     out
@@ -103,17 +102,6 @@ pub fn recover(raw: Vec<(String, String)>) -> Recovery {
 pub fn quarantine_key(prefix: &str, op_key: &str) -> String {
     let suffix = op_key.strip_prefix(&op_prefix(prefix)).unwrap_or(op_key);
     format!("{prefix}quarantine:{suffix}")
-}
-
-/// Merges two settings args: the newer one's fields win, the rest are kept.
-pub fn merge_settings(older: &Value, newer: &Value) -> Value {
-    let mut merged = older.clone();
-    if let (Some(m), Some(n)) = (merged.as_object_mut(), newer.as_object()) {
-        for (k, v) in n {
-            m.insert(k.clone(), v.clone());
-        }
-    }
-    merged
 }
 
 impl Outbox {
@@ -318,7 +306,18 @@ impl Outbox {
             .iter()
             .rev()
             .find(|(_, e)| e.rec.client_session_id == session)?;
-        (e.rec.kind == OpKind::UpdateSessionSettings && !e.in_flight).then(|| key.clone())
+        let settings = matches!(e.rec.args.op, Op::UpdateSessionSettings(_));
+        (settings && !e.in_flight).then(|| key.clone())
+    }
+
+    /// Removes [`Outbox::coalesce_target`]'s record and returns its key and
+    /// settings, for a new update of `session` to merge them and take its place.
+    pub fn take_coalesce_target(&mut self, session: &str) -> Option<(String, Settings)> {
+        let key = self.coalesce_target(session)?;
+        match self.remove(&key)?.rec.args.op {
+            Op::UpdateSessionSettings(s) => Some((key, s)),
+            _ => None,
+        }
     }
 
     /// Oldest evictable records to drop so the outbox fits `max_records`/`max_bytes`.
@@ -329,7 +328,7 @@ impl Outbox {
             if n <= max_records && bytes <= max_bytes {
                 break;
             }
-            if e.rec.kind.is_lifecycle() || e.in_flight {
+            if e.rec.kind().is_lifecycle() || e.in_flight {
                 continue;
             }
             out.push(key.clone());
@@ -343,27 +342,15 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::record::{plain_op, sample, OpKind};
 
     fn put(o: &mut Outbox, key: String, rec: OpRecord, durable: bool) {
         let bytes = rec.to_json().len();
         o.insert(key, rec, bytes, durable);
     }
 
-    fn rec(op: &str, kind: OpKind, session: &str, args: Value) -> OpRecord {
-        OpRecord {
-            op_id: op.into(),
-            kind,
-            client_session_id: session.into(),
-            args,
-            occurred_at: "2024-01-15T10:30:00.000Z".into(),
-            user_id: Some("u".into()),
-            client_id: None,
-            seq: None,
-            attempts: 0,
-            next_attempt_at: None,
-            last_error: None,
-        }
+    fn rec(op: &str, kind: OpKind, session: &str) -> OpRecord {
+        sample(op, plain_op(kind), session, "2024-01-15T10:30:00.000Z")
     }
 
     #[test]
@@ -398,39 +385,43 @@ mod tests {
     #[test]
     fn coalesce_only_into_the_sessions_last_settings_op() {
         let mut o = Outbox::new("p:", "t");
-        put(
-            &mut o,
-            "p:op:1".into(),
-            rec(
-                "a",
-                OpKind::UpdateSessionSettings,
-                "s",
-                json!({"cameraEnabled": false}),
-            ),
-            true,
+        let camera_off = Settings {
+            camera_enabled: Some(false),
+            ..Default::default()
+        };
+        let first = sample(
+            "a",
+            Op::UpdateSessionSettings(camera_off.clone()),
+            "s",
+            "2024-01-15T10:30:00.000Z",
         );
+        put(&mut o, "p:op:1".into(), first.clone(), true);
         assert_eq!(o.coalesce_target("s"), Some("p:op:1".into()));
         assert_eq!(o.coalesce_target("other"), None);
+        assert_eq!(o.take_coalesce_target("other"), None);
+        assert_eq!(
+            o.take_coalesce_target("s"),
+            Some(("p:op:1".into(), camera_off))
+        );
+        assert!(o.is_empty() && o.bytes() == 0);
+        put(&mut o, "p:op:1".into(), first, true);
         put(
             &mut o,
             "p:op:2".into(),
-            rec("b", OpKind::ReportQualityIssue, "s", json!({})),
+            rec("b", OpKind::ReportQualityIssue, "s"),
             true,
         );
         assert_eq!(o.coalesce_target("s"), None);
         put(
             &mut o,
             "p:op:3".into(),
-            rec("c", OpKind::UpdateSessionSettings, "s", json!({})),
+            rec("c", OpKind::UpdateSessionSettings, "s"),
             true,
         );
         o.get_mut("p:op:3").unwrap().in_flight = true;
         assert_eq!(o.coalesce_target("s"), None);
-        let merged = merge_settings(
-            &json!({"cameraEnabled": false, "micEnabled": true}),
-            &json!({"cameraEnabled": true}),
-        );
-        assert_eq!(merged, json!({"cameraEnabled": true, "micEnabled": true}));
+        assert_eq!(o.take_coalesce_target("s"), None);
+        assert_eq!(o.len(), 3);
     }
 
     #[test]
@@ -439,25 +430,25 @@ mod tests {
         put(
             &mut o,
             "p:op:1".into(),
-            rec("a", OpKind::StartSession, "s", json!({})),
+            rec("a", OpKind::StartSession, "s"),
             true,
         );
         put(
             &mut o,
             "p:op:2".into(),
-            rec("b", OpKind::ReportQualityIssue, "s", json!({})),
+            rec("b", OpKind::ReportQualityIssue, "s"),
             true,
         );
         put(
             &mut o,
             "p:op:3".into(),
-            rec("c", OpKind::MarkConnected, "s", json!({})),
+            rec("c", OpKind::MarkConnected, "s"),
             true,
         );
         put(
             &mut o,
             "p:op:4".into(),
-            rec("d", OpKind::UpdateSessionSettings, "s", json!({})),
+            rec("d", OpKind::UpdateSessionSettings, "s"),
             true,
         );
         assert!(o.eviction_victims(4, usize::MAX).is_empty());
@@ -476,7 +467,7 @@ mod tests {
 
     #[test]
     fn recovery_sets_aside_what_does_not_parse() {
-        let good = rec("a", OpKind::StartSession, "s", json!({}));
+        let good = rec("a", OpKind::StartSession, "s");
         let r = recover(vec![
             ("p:op:1".into(), good.to_json()),
             ("p:op:2".into(), "{\"opId\":".into()),
@@ -500,19 +491,19 @@ mod tests {
         put(
             &mut o,
             "p:op:3".into(),
-            rec("c", OpKind::MarkConnected, "s1", json!({})),
+            rec("c", OpKind::MarkConnected, "s1"),
             true,
         );
         put(
             &mut o,
             "p:op:1".into(),
-            rec("a", OpKind::StartSession, "s1", json!({})),
+            rec("a", OpKind::StartSession, "s1"),
             true,
         );
         put(
             &mut o,
             "p:op:2".into(),
-            rec("b", OpKind::StartSession, "srv", json!({})),
+            rec("b", OpKind::StartSession, "srv"),
             true,
         );
         assert_eq!(ids(&o, &["s1"]), ["a", "c"]);
@@ -523,7 +514,7 @@ mod tests {
         put(
             &mut o,
             "p:op:3".into(),
-            rec("c", OpKind::MarkConnected, "s1", json!({})),
+            rec("c", OpKind::MarkConnected, "s1"),
             true,
         );
         assert_eq!(ids(&o, &["s1"]), ["c"]);

@@ -16,45 +16,93 @@
 //!   records are swept. Records stored by releases before them have neither.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-pub use protocol::OpKind;
+pub use protocol::{ArgsMismatch, Op, OpArgs, OpKind, SessionRef};
 
 /// A stored op. `args` are the mutation's arguments without `userId`, `opId` and
-/// `occurredAt` (exactly what `applyBatch` wants per op).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `occurredAt` (exactly what `applyBatch` wants per op), typed: the kind is
+/// `args.op`'s variant.
+#[derive(Debug, Clone, PartialEq)]
 pub struct OpRecord {
     pub op_id: String,
-    pub kind: OpKind,
     /// The session this op belongs to: the SDK's clientSessionId (or the backend
-    /// `_id` for a session created elsewhere).
+    /// `_id` for a session created elsewhere); the name `args.session` carries.
     pub client_session_id: String,
-    pub args: Value,
+    pub args: OpArgs,
     pub occurred_at: String,
     /// The user the op was made for. A client delivers only its own user's records,
     /// so two users whose clients share a storage prefix never send each other's ops.
     /// A stored record without it does not parse (it is quarantined): whose it is
     /// cannot be known, and it must not be sent as whoever opens the client next.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The client instance that made the op, with [`OpRecord::seq`]: both or neither.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// The op's number in its instance's sequence, from 1.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
-    #[serde(default)]
     pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_attempt_at: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }
 
+/// The stored text's shape, field for field in the order it has always been
+/// written, with the args as JSON carries them.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Stored {
+    op_id: String,
+    kind: OpKind,
+    client_session_id: String,
+    args: serde_json::Value,
+    occurred_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    seq: Option<u64>,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_attempt_at: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+}
+
+/// Why stored text is not a record this client may deliver; the record is then
+/// quarantined, never guessed at.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BadRecord {
+    #[error("not an op record: {0}")]
+    Shape(String),
+    #[error("{0}")]
+    Args(#[from] ArgsMismatch),
+    /// No user, an empty op id or session, a bad `occurredAt` or `clientId`/`seq`,
+    /// or args naming another session than the record.
+    #[error("a field is missing or does not fit the record")]
+    Field,
+}
+
 impl OpRecord {
+    /// The op's kind (its variant).
+    pub fn kind(&self) -> OpKind {
+        self.args.op.kind()
+    }
+
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self)
+        let stored = Stored {
+            op_id: self.op_id.clone(),
+            kind: self.kind(),
+            client_session_id: self.client_session_id.clone(),
+            args: self.args.to_value(),
+            occurred_at: self.occurred_at.clone(),
+            user_id: self.user_id.clone(),
+            client_id: self.client_id.clone(),
+            seq: self.seq,
+            attempts: self.attempts,
+            next_attempt_at: self.next_attempt_at,
+            last_error: self.last_error.clone(),
+        };
+        serde_json::to_string(&stored)
             .unwrap_or_else(|_| unreachable!("an op record always serialises"))
     }
 
@@ -63,21 +111,38 @@ impl OpRecord {
         self.user_id.as_deref() == Some(user)
     }
 
-    /// Parses a stored record; `None` for anything that is not a whole, valid record
-    /// naming its user.
-    pub fn parse(raw: &str) -> Option<OpRecord> {
-        let rec: OpRecord = serde_json::from_str(raw).ok()?;
-        let ok = rec.user_id.as_deref().is_some_and(|u| !u.is_empty())
-            && !rec.op_id.is_empty()
-            && !rec.client_session_id.is_empty()
-            && rec.args.is_object()
-            && protocol::time::parse_iso(&rec.occurred_at).is_ok()
-            && match (&rec.client_id, rec.seq) {
+    /// Parses a stored record: a whole, valid record naming its user, whose args fit
+    /// its kind and name its session.
+    pub fn parse(raw: &str) -> Result<OpRecord, BadRecord> {
+        let s: Stored = serde_json::from_str(raw).map_err(|e| BadRecord::Shape(e.to_string()))?;
+        let ok = s.user_id.as_deref().is_some_and(|u| !u.is_empty())
+            && !s.op_id.is_empty()
+            && !s.client_session_id.is_empty()
+            && protocol::time::parse_iso(&s.occurred_at).is_ok()
+            && match (&s.client_id, s.seq) {
                 (None, None) => true,
-                (Some(c), Some(s)) => protocol::limits::valid_client_seq(c, s),
+                (Some(c), Some(n)) => protocol::limits::valid_client_seq(c, n),
                 _ => false,
             };
-        ok.then_some(rec)
+        if !ok {
+            return Err(BadRecord::Field);
+        }
+        let args = OpArgs::from_value(s.kind, s.args)?;
+        if args.session.name() != s.client_session_id {
+            return Err(BadRecord::Field);
+        }
+        Ok(OpRecord {
+            op_id: s.op_id,
+            client_session_id: s.client_session_id,
+            args,
+            occurred_at: s.occurred_at,
+            user_id: s.user_id,
+            client_id: s.client_id,
+            seq: s.seq,
+            attempts: s.attempts,
+            next_attempt_at: s.next_attempt_at,
+            last_error: s.last_error,
+        })
     }
 }
 
@@ -130,6 +195,42 @@ pub fn uuid_v4(hi: u64, lo: u64) -> String {
 /// A short random tab id (8 lowercase hex chars); no `-` so keys split cleanly.
 pub fn tab_id(r: u64) -> String {
     format!("{:08x}", r & 0xffff_ffff)
+}
+
+/// A record of `op` on session `session` (by clientSessionId) for user `u`.
+#[cfg(test)]
+pub(crate) fn sample(op_id: &str, op: Op, session: &str, at: &str) -> OpRecord {
+    OpRecord {
+        op_id: op_id.into(),
+        client_session_id: session.into(),
+        args: OpArgs {
+            op,
+            session: SessionRef::Client(session.into()),
+        },
+        occurred_at: at.into(),
+        user_id: Some("u".into()),
+        client_id: None,
+        seq: None,
+        attempts: 0,
+        next_attempt_at: None,
+        last_error: None,
+    }
+}
+
+/// The plainest op of `kind` (a start for worker "W", an issue "x").
+#[cfg(test)]
+pub(crate) fn plain_op(kind: OpKind) -> Op {
+    match kind {
+        OpKind::StartSession => Op::StartSession(protocol::StartSession {
+            support_worker_name: "W".into(),
+            ..Default::default()
+        }),
+        OpKind::MarkConnected => Op::MarkConnected,
+        OpKind::UpdateSessionSettings => Op::UpdateSessionSettings(Default::default()),
+        OpKind::ReportQualityIssue => Op::ReportQualityIssue { issue: "x".into() },
+        OpKind::EndSession => Op::EndSession { end_reason: None },
+        OpKind::MarkFailed => Op::MarkFailed { reason: None },
+    }
 }
 
 #[cfg(test)]
@@ -198,40 +299,38 @@ mod tests {
     #[test]
     fn a_record_without_its_user_does_not_parse() {
         let raw = json!({
-            "opId": "o", "kind": "markConnected", "clientSessionId": "c", "args": {},
+            "opId": "o", "kind": "markConnected", "clientSessionId": "c",
+            "args": {"clientSessionId": "c"},
             "occurredAt": "2024-01-15T10:30:00.000Z", "attempts": 0
         });
-        assert_eq!(OpRecord::parse(&raw.to_string()), None);
+        assert_eq!(OpRecord::parse(&raw.to_string()), Err(BadRecord::Field));
         let mut named = raw.clone();
         named["userId"] = json!("");
-        assert_eq!(OpRecord::parse(&named.to_string()), None);
+        assert_eq!(OpRecord::parse(&named.to_string()), Err(BadRecord::Field));
         named["userId"] = json!("u");
         let rec = OpRecord::parse(&named.to_string()).unwrap();
         assert!(rec.belongs_to("u") && !rec.belongs_to("v"));
+        assert_eq!(rec.kind(), OpKind::MarkConnected);
     }
 
     #[test]
     fn parse_rejects_partial_or_invalid_records() {
-        let rec = OpRecord {
-            op_id: "o".into(),
-            kind: OpKind::StartSession,
-            client_session_id: "c".into(),
-            args: json!({"supportWorkerName": "x"}),
-            occurred_at: "2024-01-15T10:30:00.000Z".into(),
-            user_id: Some("u".into()),
-            client_id: None,
-            seq: None,
-            attempts: 0,
-            next_attempt_at: None,
-            last_error: None,
-        };
-        assert_eq!(OpRecord::parse(&rec.to_json()), Some(rec.clone()));
+        let rec = sample(
+            "o",
+            Op::StartSession(protocol::StartSession {
+                support_worker_name: "x".into(),
+                ..Default::default()
+            }),
+            "c",
+            "2024-01-15T10:30:00.000Z",
+        );
+        assert_eq!(OpRecord::parse(&rec.to_json()), Ok(rec.clone()));
         let numbered = OpRecord {
             client_id: Some("c1".into()),
             seq: Some(7),
             ..rec.clone()
         };
-        assert_eq!(OpRecord::parse(&numbered.to_json()), Some(numbered.clone()));
+        assert_eq!(OpRecord::parse(&numbered.to_json()), Ok(numbered.clone()));
         for (client_id, seq) in [
             (Some("c1"), None),
             (None, Some(1)),
@@ -246,20 +345,67 @@ mod tests {
             };
             assert_eq!(
                 OpRecord::parse(&bad.to_json()),
-                None,
+                Err(BadRecord::Field),
                 "{client_id:?} {seq:?}"
             );
         }
         let json = rec.to_json();
-        assert_eq!(OpRecord::parse(&json[..json.len() - 3]), None);
-        assert_eq!(OpRecord::parse("not json"), None);
-        assert_eq!(
-            OpRecord::parse(&json.replace("startSession", "explode")),
-            None
-        );
+        for bad in [
+            json[..json.len() - 3].to_string(),
+            "not json".into(),
+            json.replace("startSession", "explode"),
+            json.replace("\"args\":{", "\"args\":[")
+                .replace("},\"occ", "],\"occ"),
+        ] {
+            assert!(
+                matches!(OpRecord::parse(&bad), Err(BadRecord::Shape(_))),
+                "{bad}"
+            );
+        }
+        for bad in [
+            json.replace("supportWorkerName", "dance"),
+            json.replace("\"x\"", "7"),
+            json.replace("\"args\":{", "\"args\":{\"dance\":1,"),
+        ] {
+            assert!(
+                matches!(OpRecord::parse(&bad), Err(BadRecord::Args(_))),
+                "{bad}"
+            );
+        }
         assert_eq!(
             OpRecord::parse(&json.replace("2024-01-15T10:30:00.000Z", "yesterday")),
-            None
+            Err(BadRecord::Field)
         );
+    }
+
+    #[test]
+    fn args_that_do_not_fit_the_kind_or_the_session_do_not_parse() {
+        let rec = sample("o", Op::MarkConnected, "c", "2024-01-15T10:30:00.000Z");
+        let json = rec.to_json();
+        assert!(matches!(
+            OpRecord::parse(&json.replace("markConnected", "reportQualityIssue")),
+            Err(BadRecord::Args(ArgsMismatch {
+                problem: protocol::Problem::Missing,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            OpRecord::parse(&json.replace("markConnected", "startSession")),
+            Err(BadRecord::Args(ArgsMismatch {
+                problem: protocol::Problem::Missing,
+                ..
+            }))
+        ));
+        let other = json.replacen("\"clientSessionId\":\"c\"", "\"clientSessionId\":\"d\"", 1);
+        assert_eq!(OpRecord::parse(&other), Err(BadRecord::Field));
+        let by_id = OpRecord {
+            args: OpArgs {
+                op: Op::EndSession { end_reason: None },
+                session: SessionRef::Id("c".into()),
+            },
+            ..rec
+        };
+        assert_eq!(OpRecord::parse(&by_id.to_json()), Ok(by_id.clone()));
+        assert!(by_id.to_json().contains("\"args\":{\"sessionId\":\"c\"}"));
     }
 }

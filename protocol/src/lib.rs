@@ -16,11 +16,13 @@
 )]
 
 pub mod limits;
+pub mod op;
 pub mod op_kind;
 pub mod status;
 pub mod text;
 pub mod time;
 pub mod wire;
 
+pub use op::{ArgsMismatch, Field, Op, OpArgs, Problem, SessionRef, Settings, StartSession};
 pub use op_kind::{OpKind, UnknownOpKind};
 pub use status::{SessionStatus, Transition, TransitionRefused, UnknownStatus};

@@ -141,9 +141,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 let r = &e.rec;
                 ops.push(BatchOp {
                     op_id: r.op_id.clone(),
-                    kind: r.kind,
+                    kind: r.kind(),
                     occurred_at: r.occurred_at.clone(),
-                    args: r.args.clone(),
+                    args: r.args.to_value(),
                     client_id: r.client_id.clone(),
                     seq: r.seq,
                 });
@@ -201,8 +201,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     writes.view_changed = true;
                     writes.removed.push(k);
                     events.push(Event::Delivered {
+                        kind: e.rec.kind(),
                         op_id: e.rec.op_id,
-                        kind: e.rec.kind,
                         duplicate,
                     });
                 }
@@ -258,7 +258,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let Some(e) = st.outbox.remove(&d.key) else {
                 continue;
             };
-            if e.rec.kind == crate::record::OpKind::StartSession {
+            if e.rec.kind() == crate::record::OpKind::StartSession {
                 // Its session's later ops could only fail (e.g. a start too large to
                 // send): they follow it to the dead letters.
                 st.delivery
@@ -268,9 +268,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let dead_key = key(&prefix, &format!("dead:{suffix}"));
             let letter = DeadLetter {
                 op_id: e.rec.op_id.clone(),
-                kind: e.rec.kind,
+                kind: e.rec.kind(),
                 client_session_id: e.rec.client_session_id.clone(),
-                args: e.rec.args.clone(),
+                args: e.rec.args.to_value(),
                 occurred_at: e.rec.occurred_at.clone(),
                 code: d.code.clone(),
                 reason: d.reason.clone(),
@@ -279,8 +279,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             st.dead.insert(dead_key.clone(), letter.clone());
             writes.dead.push((dead_key, letter, d.key));
             events.push(Event::Dropped {
+                kind: e.rec.kind(),
                 op_id: e.rec.op_id,
-                kind: e.rec.kind,
                 code: d.code,
                 reason: d.reason,
             });

@@ -475,7 +475,7 @@ async fn migrate<S: Storage>(storage: &S, from: &str, to: &str, user: &str) {
         let (Some(suffix), Some(raw)) = (k.strip_prefix(&old_ops), raw) else {
             continue;
         };
-        if OpRecord::parse(&raw).is_some_and(|r| r.belongs_to(user)) {
+        if OpRecord::parse(&raw).is_ok_and(|r| r.belongs_to(user)) {
             move_value(storage, k, &key(&op_prefix(to), suffix), &raw).await;
         }
     }

@@ -1,7 +1,8 @@
 //! The six mutating calls: validate, check the transition against the local view,
 //! write one record, emit `Queued`, resolve. No network I/O.
-
-use serde_json::{Map, Value};
+//!
+//! Each call builds its typed [`Op`]; the record carries it with the session it
+//! names, so nothing here spells an argument's JSON name.
 
 use super::{Client, State};
 use crate::api::{
@@ -9,16 +10,13 @@ use crate::api::{
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::events::Event;
-use crate::lifecycle::{self, Transition};
+use crate::lifecycle;
 use crate::local_view::duration_secs;
-use crate::outbox::merge_settings;
 use crate::platform::{Env, Storage, Transport};
-use crate::record::{uuid_v4, OpKind, OpRecord};
+use crate::record::{uuid_v4, Op, OpArgs, OpKind, OpRecord, SessionRef};
 use crate::time::format_iso;
 use crate::validate;
-
-/// (session key, session reference args, the session's connectedAt before the op).
-type Resolved = (String, Map<String, Value>, Option<String>);
+use protocol::{Settings, StartSession};
 
 /// What an enqueue produced, for the caller's result.
 pub(super) struct Enqueued {
@@ -27,16 +25,11 @@ pub(super) struct Enqueued {
     connected_at: Option<String>,
 }
 
-/// The present fields as a JSON object. Inserts one by one: `collect()` into a map
-/// sorts first, which compiles a whole sort for this one pair type.
-fn obj(pairs: Vec<(&str, Option<Value>)>) -> Map<String, Value> {
-    let mut map = Map::new();
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            map.insert(k.to_string(), v);
-        }
-    }
-    map
+/// The session an op is for: how its args name it, and its `connectedAt` before
+/// the op.
+struct Resolved {
+    session: SessionRef,
+    connected_at: Option<String>,
 }
 
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
@@ -44,38 +37,31 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// its id, a UUID made here, which every other call accepts.
     pub async fn start_session(&self, args: StartSessionArgs) -> Result<String, ApiError> {
         validate::start(&args)?;
-        let fields = obj(vec![
-            (
-                "supportWorkerName",
-                Some(Value::from(args.support_worker_name)),
-            ),
-            ("supportWorkerId", args.support_worker_id.map(Value::from)),
-            ("appointmentId", args.appointment_id.map(Value::from)),
-            ("audioOption", args.audio_option.map(Value::from)),
-            ("metadata", args.metadata.filter(|v| !v.is_null())),
-        ]);
-        let done = self.enqueue(OpKind::StartSession, None, fields).await?;
+        let op = Op::StartSession(StartSession {
+            support_worker_name: args.support_worker_name,
+            support_worker_id: args.support_worker_id,
+            appointment_id: args.appointment_id,
+            audio_option: args.audio_option,
+            metadata: args.metadata.filter(|v| !v.is_null()),
+        });
+        let done = self.enqueue(op, None).await?;
         Ok(done.rec.client_session_id)
     }
 
     /// connecting → connected.
     pub async fn mark_connected(&self, session: Option<String>) -> Result<(), ApiError> {
-        self.enqueue(OpKind::MarkConnected, session, Map::new())
-            .await
-            .map(|_| ())
+        self.enqueue(Op::MarkConnected, session).await.map(|_| ())
     }
 
     /// Camera, mic, audio option. Pending updates of one session coalesce.
     pub async fn update_settings(&self, args: SettingsArgs) -> Result<(), ApiError> {
         validate::settings(&args)?;
-        let fields = obj(vec![
-            ("cameraEnabled", args.camera_enabled.map(Value::from)),
-            ("micEnabled", args.mic_enabled.map(Value::from)),
-            ("audioOption", args.audio_option.map(Value::from)),
-        ]);
-        self.enqueue(OpKind::UpdateSessionSettings, args.session, fields)
-            .await
-            .map(|_| ())
+        let op = Op::UpdateSessionSettings(Settings {
+            camera_enabled: args.camera_enabled,
+            mic_enabled: args.mic_enabled,
+            audio_option: args.audio_option,
+        });
+        self.enqueue(op, args.session).await.map(|_| ())
     }
 
     /// Appends a quality issue (at most 50 per session).
@@ -85,8 +71,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         session: Option<String>,
     ) -> Result<(), ApiError> {
         validate::quality_issue(&issue, 0)?;
-        let fields = obj(vec![("issue", Some(Value::from(issue)))]);
-        self.enqueue(OpKind::ReportQualityIssue, session, fields)
+        self.enqueue(Op::ReportQualityIssue { issue }, session)
             .await
             .map(|_| ())
     }
@@ -95,10 +80,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// exactly as the backend will.
     pub async fn end_session(&self, args: EndSessionArgs) -> Result<EndSessionResult, ApiError> {
         validate::end(&args)?;
-        let fields = obj(vec![("endReason", args.end_reason.map(Value::from))]);
-        let done = self
-            .enqueue(OpKind::EndSession, args.session, fields)
-            .await?;
+        let op = Op::EndSession {
+            end_reason: args.end_reason,
+        };
+        let done = self.enqueue(op, args.session).await?;
         let duration = done
             .connected_at
             .as_deref()
@@ -113,45 +98,43 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// connecting/connected → failed.
     pub async fn mark_failed(&self, args: MarkFailedArgs) -> Result<(), ApiError> {
         validate::failed(&args)?;
-        let fields = obj(vec![("reason", args.reason.map(Value::from))]);
-        self.enqueue(OpKind::MarkFailed, args.session, fields)
-            .await
-            .map(|_| ())
+        let op = Op::MarkFailed {
+            reason: args.reason,
+        };
+        self.enqueue(op, args.session).await.map(|_| ())
     }
 
     /// Builds the record under the state borrow (so the lifecycle check and the key
     /// see every earlier call), then writes it with no borrow held.
-    async fn enqueue(
-        &self,
-        kind: OpKind,
-        session: Option<String>,
-        fields: Map<String, Value>,
-    ) -> Result<Enqueued, ApiError> {
+    async fn enqueue(&self, op: Op, session: Option<String>) -> Result<Enqueued, ApiError> {
         self.recovered().await;
         let now = self.inner.env.now_ms();
+        let kind = op.kind();
         let (key, rec, json, connected_at, replaced, evicted, current_changed) = {
             let mut st = self.st();
-            let (session_key, session_ref, connected_at) =
-                self.resolve(&st, kind, session, &fields)?;
+            let Resolved {
+                session,
+                connected_at,
+            } = self.resolve(&st, &op, session)?;
+            let session_key = session.name().to_string();
             let key = st.outbox.next_key(now);
             let (client_id, seq) = st.outbox.next_seq();
             let op_id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
-            let mut args = fields;
-            args.extend(session_ref);
-            let mut args = Value::Object(args);
+            let mut op = op;
             let mut replaced = None;
-            if kind == OpKind::UpdateSessionSettings {
-                if let Some(old_key) = st.outbox.coalesce_target(&session_key) {
-                    let old = st.outbox.remove(&old_key).expect("coalesce target exists");
-                    args = merge_settings(&old.rec.args, &args);
-                    replaced = Some(old_key);
-                }
+            if let Op::UpdateSessionSettings(newer) = op {
+                op = match st.outbox.take_coalesce_target(&session_key) {
+                    Some((old_key, older)) => {
+                        replaced = Some(old_key);
+                        Op::UpdateSessionSettings(older.merged(newer))
+                    }
+                    None => Op::UpdateSessionSettings(newer),
+                };
             }
             let rec = OpRecord {
                 op_id,
-                kind,
                 client_session_id: session_key.clone(),
-                args,
+                args: OpArgs { op, session },
                 // The device's clock, not the key's sort position (which may
                 // follow a stored key a little ahead of this clock).
                 occurred_at: format_iso(now),
@@ -221,8 +204,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let _ = storage.remove(k).await;
         }
         events.extend(evicted.into_iter().map(|(_, r)| Event::Evicted {
+            kind: r.kind(),
             op_id: r.op_id,
-            kind: r.kind,
         }));
         if current_changed {
             self.persist_current().await;
@@ -238,19 +221,15 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     }
 
     /// Finds the session an op is for and checks the op against its local state.
-    /// Returns (session key, session reference args, connectedAt before the op).
-    fn resolve(
-        &self,
-        st: &State,
-        kind: OpKind,
-        session: Option<String>,
-        fields: &Map<String, Value>,
-    ) -> Result<Resolved, ApiError> {
-        if kind == OpKind::StartSession {
+    fn resolve(&self, st: &State, op: &Op, session: Option<String>) -> Result<Resolved, ApiError> {
+        let Some(transition) = op.transition() else {
             let id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
-            let r = obj(vec![("clientSessionId", Some(Value::from(id.as_str())))]);
-            return Ok((id, r, None));
-        }
+            return Ok(Resolved {
+                session: SessionRef::Client(id),
+                connected_at: None,
+            });
+        };
+        let kind = op.kind();
         let id = match session {
             Some(s) => {
                 validate::session_ref(&s)?;
@@ -264,32 +243,29 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             })?,
         };
         let user = &self.inner.config.user_id;
-        let s = st.view.session(&id, |names| st.outbox.records_of(names), user).ok_or_else(|| {
+        let not_known = || {
             ApiError::new(
                 ErrorCode::NotFound,
                 format!("session {id} is not known on this device; start it here, or load it with getActiveSession/getUserSessions first"),
             )
-        })?;
-        let transition = kind.transition().unwrap_or(Transition::Touch);
+        };
+        let s = st
+            .view
+            .session(&id, |names| st.outbox.records_of(names), user)
+            .ok_or_else(not_known)?;
         lifecycle::apply(s.session_status, transition)?;
-        if kind == OpKind::ReportQualityIssue {
-            let issue = fields
-                .get("issue")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        if let Op::ReportQualityIssue { issue } = op {
             validate::quality_issue(issue, s.quality_issues.as_ref().map_or(0, Vec::len))?;
         }
-        let (key, r) = match (&s.client_session_id, &s.id) {
-            (Some(c), _) => (
-                c.clone(),
-                obj(vec![("clientSessionId", Some(Value::from(c.as_str())))]),
-            ),
-            (None, Some(server_id)) => (
-                server_id.clone(),
-                obj(vec![("sessionId", Some(Value::from(server_id.as_str())))]),
-            ),
-            (None, None) => unreachable!("a folded session has one id or the other"),
+        // A session the backend returned without either id cannot be named in an op.
+        let session = match (s.client_session_id, s.id) {
+            (Some(c), _) => SessionRef::Client(c),
+            (None, Some(server_id)) => SessionRef::Id(server_id),
+            (None, None) => return Err(not_known()),
         };
-        Ok((key, r, s.connected_at))
+        Ok(Resolved {
+            session,
+            connected_at: s.connected_at,
+        })
     }
 }

@@ -124,14 +124,14 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             for (k, raw) in keys.into_iter().zip(values) {
                 let Some(raw) = raw else { continue };
                 match OpRecord::parse(&raw) {
-                    None => bad.push((k, raw)),
+                    Err(why) => bad.push((k, raw, why)),
                     // Ownership first: another user's keys never move this user's
                     // key clock.
-                    Some(rec) if !rec.belongs_to(user) => st.foreign.insert(k),
-                    Some(rec) if st.outbox.observe_key(&k, now) => {
+                    Ok(rec) if !rec.belongs_to(user) => st.foreign.insert(k),
+                    Ok(rec) if st.outbox.observe_key(&k, now) => {
                         st.outbox.insert(k, rec, raw.len(), true)
                     }
-                    Some(rec) => ahead.push((k, rec)),
+                    Ok(rec) => ahead.push((k, rec)),
                 }
             }
             if let Some(r) = st.recovery.as_mut() {
@@ -142,7 +142,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         }
         let prefix = self.prefix();
-        for (k, v) in &bad {
+        for (k, v, why) in &bad {
+            self.log(|| format!("quarantining the stored op {k}: {why}"));
             // Best effort: if the quarantine write fails the record stays where it
             // is and is set aside again at the next open.
             move_value(&self.inner.storage, k, &quarantine_key(prefix, k), v).await;

@@ -473,7 +473,7 @@ impl Delivery {
     }
 
     fn kill(&mut self, c: &Candidate<'_>, code: &str) {
-        if c.rec.kind == OpKind::StartSession {
+        if c.rec.kind() == OpKind::StartSession {
             self.mark_session_dead(&c.rec.client_session_id, code);
         }
     }

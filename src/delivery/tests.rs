@@ -3,18 +3,10 @@ use super::*;
 use serde_json::json;
 
 fn rec(op: &str, kind: OpKind, session: &str) -> OpRecord {
+    let at = "2024-01-15T10:30:00.000Z";
     OpRecord {
-        op_id: op.into(),
-        kind,
-        client_session_id: session.into(),
-        args: json!({}),
-        occurred_at: "2024-01-15T10:30:00.000Z".into(),
         user_id: None,
-        client_id: None,
-        seq: None,
-        attempts: 0,
-        next_attempt_at: None,
-        last_error: None,
+        ..crate::record::sample(op, crate::record::plain_op(kind), session, at)
     }
 }
 

@@ -1,0 +1,133 @@
+use super::*;
+use serde_json::json;
+
+fn read(kind: OpKind, args: Value) -> Result<OpArgs, ArgsMismatch> {
+    OpArgs::from_value(kind, args)
+}
+
+/// Every kind's args as the SDK wrote them before ops were typed: keys in byte order.
+fn written() -> Vec<(OpKind, &'static str)> {
+    vec![
+        (
+            OpKind::StartSession,
+            r#"{"appointmentId":"a1","audioOption":"wifi","clientSessionId":"c","metadata":{"deep":{"n":[]},"room":"A"},"supportWorkerId":"w","supportWorkerName":"Dr. Who 😀"}"#,
+        ),
+        (
+            OpKind::StartSession,
+            r#"{"clientSessionId":"c","metadata":null,"supportWorkerName":"W"}"#,
+        ),
+        (OpKind::MarkConnected, r#"{"clientSessionId":"c"}"#),
+        (OpKind::MarkConnected, r#"{"sessionId":"k1"}"#),
+        (
+            OpKind::UpdateSessionSettings,
+            r#"{"audioOption":"bluetooth","cameraEnabled":false,"clientSessionId":"c","micEnabled":true}"#,
+        ),
+        (OpKind::UpdateSessionSettings, r#"{"sessionId":"k1"}"#),
+        (
+            OpKind::ReportQualityIssue,
+            r#"{"clientSessionId":"c","issue":"Audio choppy"}"#,
+        ),
+        (
+            OpKind::EndSession,
+            r#"{"clientSessionId":"c","endReason":"user_ended"}"#,
+        ),
+        (OpKind::EndSession, r#"{"sessionId":"k1"}"#),
+        (
+            OpKind::MarkFailed,
+            r#"{"clientSessionId":"c","reason":"ICE failed"}"#,
+        ),
+        (OpKind::MarkFailed, r#"{"clientSessionId":"c"}"#),
+    ]
+}
+
+#[test]
+fn the_field_names_are_in_byte_order_and_indexed_by_field() {
+    assert!(FIELDS.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(Field::AppointmentId.name(), "appointmentId");
+    assert_eq!(Field::SupportWorkerName.to_string(), "supportWorkerName");
+}
+
+#[test]
+fn args_read_typed_and_write_back_the_same_bytes() {
+    for (kind, text) in written() {
+        let value: Value = serde_json::from_str(text).unwrap();
+        let args = read(kind, value.clone()).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(args.op.kind(), kind);
+        assert_eq!(args.to_value(), value);
+        assert_eq!(serde_json::to_string(&args.to_value()).unwrap(), text);
+    }
+}
+
+#[test]
+fn typed_fields_land_where_they_belong() {
+    let args = read(
+        OpKind::StartSession,
+        json!({"clientSessionId": "c", "supportWorkerName": "W", "metadata": [1, {"a": null}]}),
+    )
+    .unwrap();
+    assert_eq!(args.session, SessionRef::Client("c".into()));
+    assert_eq!(
+        args.op,
+        Op::StartSession(StartSession {
+            support_worker_name: "W".into(),
+            metadata: Some(json!([1, {"a": null}])),
+            ..Default::default()
+        })
+    );
+    let args = read(OpKind::EndSession, json!({"sessionId": "k1"})).unwrap();
+    assert_eq!(args.session.name(), "k1");
+    assert_eq!(args.session, SessionRef::Id("k1".into()));
+    assert_eq!(args.op, Op::EndSession { end_reason: None });
+    assert_eq!(args.op.transition(), Some(Transition::End));
+}
+
+// One case per line: the table reads better than rustfmt's layout of it.
+#[rustfmt::skip]
+#[test]
+fn args_that_do_not_fit_their_kind_are_typed_errors() {
+    use OpKind::*;
+    use Problem::*;
+    let m = |kind, field: &str, problem| ArgsMismatch { kind, field: field.into(), problem };
+    let cases = [
+        (MarkConnected, json!({"clientSessionId": "c", "issue": "x"}), m(MarkConnected, "issue", Unexpected)),
+        (StartSession, json!({"clientSessionId": "c", "supportWorkerName": "W", "cameraEnabled": true}), m(StartSession, "cameraEnabled", Unexpected)),
+        (UpdateSessionSettings, json!({"clientSessionId": "c", "metadata": {}}), m(UpdateSessionSettings, "metadata", Unexpected)),
+        (EndSession, json!({"clientSessionId": "c", "reason": "r"}), m(EndSession, "reason", Unexpected)),
+        (MarkFailed, json!({"clientSessionId": "c", "endReason": "r"}), m(MarkFailed, "endReason", Unexpected)),
+        (MarkConnected, json!({"clientSessionId": "c", "dance": 1}), m(MarkConnected, "dance", Unexpected)),
+        (StartSession, json!({"clientSessionId": "c"}), m(StartSession, "supportWorkerName", Missing)),
+        (ReportQualityIssue, json!({"clientSessionId": "c"}), m(ReportQualityIssue, "issue", Missing)),
+        (ReportQualityIssue, json!({"clientSessionId": "c", "issue": null}), m(ReportQualityIssue, "issue", WrongType)),
+        (UpdateSessionSettings, json!({"clientSessionId": "c", "cameraEnabled": "yes"}), m(UpdateSessionSettings, "cameraEnabled", WrongType)),
+        (MarkConnected, json!({"clientSessionId": 7}), m(MarkConnected, "clientSessionId", WrongType)),
+        (MarkConnected, json!({}), m(MarkConnected, "session", Session)),
+        (MarkConnected, json!({"clientSessionId": "c", "sessionId": "k"}), m(MarkConnected, "session", Session)),
+        (StartSession, json!({"sessionId": "k", "supportWorkerName": "W"}), m(StartSession, "session", Session)),
+        (ReportQualityIssue, json!("issue=x"), m(ReportQualityIssue, "args", NotObject)),
+    ];
+    for (kind, args, want) in cases {
+        assert_eq!(read(kind, args.clone()), Err(want.clone()), "{kind} {args}");
+        assert!(want.to_string().starts_with(&format!("{kind} args: `")), "{want}");
+    }
+}
+
+#[test]
+fn newer_settings_win_field_by_field() {
+    let older = Settings {
+        camera_enabled: Some(false),
+        mic_enabled: Some(true),
+        audio_option: Some("wifi".into()),
+    };
+    let newer = Settings {
+        camera_enabled: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(
+        older.merged(newer),
+        Settings {
+            camera_enabled: Some(true),
+            mic_enabled: Some(true),
+            audio_option: Some("wifi".into()),
+        }
+    );
+}
