@@ -297,7 +297,7 @@ async fn reopen_with_two_ops(store: &JsValue, prefix: &str) -> usize {
     let b = open(o).await;
     let n = b.pending_count();
     b.close();
-    n
+    n as usize
 }
 
 #[wasm_bindgen_test]
