@@ -250,3 +250,39 @@ pub struct FlushReport {
     #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_user_sessions_limit_is_a_whole_number_of_at_least_one() {
+        let limit = |n| GetUserSessionsArgs { limit: n }.limit();
+        assert_eq!(limit(None), Ok(None));
+        assert_eq!(limit(Some(5.0)), Ok(Some(5)));
+        assert_eq!(limit(Some(1e12)), Ok(Some(u32::MAX)));
+        for bad in [0.0, -1.0, 2.5, f64::NAN, f64::INFINITY] {
+            let err = limit(Some(bad)).unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidArgument, "{bad}");
+            assert!(err.message.contains("limit"), "{bad}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn arguments_and_results_carry_their_js_names() {
+        let args: UpdateSettingsArgs =
+            serde_json::from_str(r#"{"micEnabled":false,"sessionId":"s1"}"#).unwrap();
+        assert_eq!(args.session.as_deref(), Some("s1"));
+        let args: EndSessionArgs = serde_json::from_str(r#"{"sessionIdToEnd":"s2"}"#).unwrap();
+        assert_eq!(args.session.as_deref(), Some("s2"));
+        let result = EndSessionResult {
+            client_session_id: "s3".into(),
+            duration: None,
+            ended_at: "2024-01-15T10:30:00.000Z".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&result).unwrap(),
+            r#"{"sessionId":"s3","endedAt":"2024-01-15T10:30:00.000Z"}"#
+        );
+    }
+}
