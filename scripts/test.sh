@@ -34,10 +34,14 @@ lint() {
   cargo clippy -q --workspace --all-targets -- -D warnings
   cargo clippy -q --lib --target wasm32-unknown-unknown -- -D warnings
   cargo clippy -q --target wasm32-unknown-unknown --test browser --test browser_delivery -- -D warnings
+  cargo clippy -q --features ts --lib --test ts_golden -- -D warnings
 }
 rust_tests() {
   cargo build -q -p video-session-server
   cargo test -q --workspace
+  # The package's TypeScript is generated from the Rust types: js/generated/types.d.ts
+  # must be what they generate now (UPDATE_TS=1 … rewrites it; src/ts_decl.rs).
+  cargo test -q --features ts --lib --test ts_golden
 }
 convex_tests() {
   cargo build -q -p video-session-server

@@ -1,6 +1,11 @@
 //! The public argument and result types of [`crate::Client`]'s calls. They derive
-//! serde with camelCase names so the wasm layer can convert JS objects directly
-//! (`{supportWorkerName, audioOption}`); Rust code builds them as plain structs.
+//! serde with the JS names (`{supportWorkerName, sessionIdToEnd}`), so the wasm layer
+//! reads a JS object straight into them and writes results straight out of them;
+//! Rust code builds them as plain structs.
+//!
+//! Invariant: one type per concept from JS to the core. The TypeScript of each
+//! (`js/generated/types.d.ts`, `--features ts`) is derived from the type here under the
+//! same name, so a field renamed here is a reviewed diff of the package's types.
 
 use std::fmt;
 
@@ -86,59 +91,109 @@ pub fn user_storage_prefix(base: &str, user_id: &str) -> String {
     out
 }
 
+/// `startSession`'s argument.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", default)]
 pub struct StartSessionArgs {
     pub support_worker_name: String,
     pub support_worker_id: Option<String>,
     pub appointment_id: Option<String>,
     pub audio_option: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>", optional))]
     pub metadata: Option<Value>,
 }
 
+/// `updateSettings`'s argument: camera, microphone and audio option of a session.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", default)]
-pub struct SettingsArgs {
+pub struct UpdateSettingsArgs {
     pub camera_enabled: Option<bool>,
     pub mic_enabled: Option<bool>,
     pub audio_option: Option<String>,
-    /// The session; the current session when `None`.
+    /// Default: the current session.
+    #[serde(rename = "sessionId")]
     pub session: Option<String>,
 }
 
+/// The name [`UpdateSettingsArgs`] had before it took its JS name; kept so Rust code
+/// written against it still builds. New code should use `UpdateSettingsArgs`.
+pub type SettingsArgs = UpdateSettingsArgs;
+
+/// `endSession`'s argument.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndSessionArgs {
+    /// Default: the current session.
+    #[serde(rename = "sessionIdToEnd")]
     pub session: Option<String>,
     pub end_reason: Option<String>,
 }
 
+/// `markFailed`'s argument.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
 #[serde(rename_all = "camelCase", default)]
 pub struct MarkFailedArgs {
+    /// Default: the current session.
+    #[serde(rename = "sessionId")]
     pub session: Option<String>,
     pub reason: Option<String>,
 }
 
-/// What `end_session` knows locally at once (the backend computes the same
-/// duration from the same event times).
+/// `getUserSessions`' argument.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
+#[serde(default)]
+pub struct GetUserSessionsArgs {
+    /// Whole number >= 1; default 50, at most 200.
+    pub limit: Option<f64>,
+}
+
+impl GetUserSessionsArgs {
+    /// The limit as a count: absent, or a whole number of at least 1. `limit` stays the
+    /// JS number it was given until here, so a bad one is refused with a message
+    /// that names it rather than a deserialiser's.
+    pub fn limit(&self) -> Result<Option<u32>, crate::error::ApiError> {
+        match self.limit {
+            None => Ok(None),
+            Some(n) if n.is_finite() && n.fract() == 0.0 && n >= 1.0 => {
+                Ok(Some(n.min(u32::MAX as f64) as u32))
+            }
+            Some(_) => Err(crate::error::ApiError::invalid_argument(
+                "getUserSessions: limit must be a whole number of at least 1",
+            )),
+        }
+    }
+}
+
+/// What `endSession` resolves with, known locally at once (the backend computes the
+/// same duration from the same event times).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct EndSessionResult {
+    /// The ended session (the SDK's client session id).
+    #[serde(rename = "sessionId")]
     pub client_session_id: String,
-    /// Seconds between connect and end event times; `None` if never connected.
+    /// Whole seconds from connect to end event times; absent if it never connected.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub duration: Option<u64>,
     pub ended_at: String,
 }
 
 /// An op the backend refused (or that was given up); kept under `{prefix}dead:`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetter {
     pub op_id: String,
     pub kind: OpKind,
     pub client_session_id: String,
+    #[cfg_attr(feature = "ts", ts(type = "Record<string, unknown>"))]
     pub args: Value,
     pub occurred_at: String,
     pub code: String,
@@ -184,12 +239,50 @@ impl fmt::Display for DeliveryStep {
 
 /// What `flush` did in total.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct FlushReport {
     pub applied: usize,
     pub rejected: usize,
     pub pending: usize,
-    /// The last transient failure, if delivery stopped because of one.
+    /// The last transient failure, when delivery stopped because of one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_user_sessions_limit_is_a_whole_number_of_at_least_one() {
+        let limit = |n| GetUserSessionsArgs { limit: n }.limit();
+        assert_eq!(limit(None), Ok(None));
+        assert_eq!(limit(Some(5.0)), Ok(Some(5)));
+        assert_eq!(limit(Some(1e12)), Ok(Some(u32::MAX)));
+        for bad in [0.0, -1.0, 2.5, f64::NAN, f64::INFINITY] {
+            let err = limit(Some(bad)).unwrap_err();
+            assert_eq!(err.code, crate::error::ErrorCode::InvalidArgument, "{bad}");
+            assert!(err.message.contains("limit"), "{bad}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn arguments_and_results_carry_their_js_names() {
+        let args: UpdateSettingsArgs =
+            serde_json::from_str(r#"{"micEnabled":false,"sessionId":"s1"}"#).unwrap();
+        assert_eq!(args.session.as_deref(), Some("s1"));
+        let args: EndSessionArgs = serde_json::from_str(r#"{"sessionIdToEnd":"s2"}"#).unwrap();
+        assert_eq!(args.session.as_deref(), Some("s2"));
+        let result = EndSessionResult {
+            client_session_id: "s3".into(),
+            duration: None,
+            ended_at: "2024-01-15T10:30:00.000Z".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&result).unwrap(),
+            r#"{"sessionId":"s3","endedAt":"2024-01-15T10:30:00.000Z"}"#
+        );
+    }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Stable error codes. Serialised as SCREAMING_SNAKE_CASE strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// An argument broke a documented limit; nothing was stored.
@@ -33,6 +34,15 @@ pub enum ErrorCode {
     /// An op too large for any batch (or refused alone with HTTP 413): dead-lettered.
     TooLarge,
 }
+
+/// The code of calls made after `close()`. Only the JS surface can be closed, so it
+/// is no [`ErrorCode`] of the core; the TypeScript `ErrorCode` adds it to the union.
+pub const CLOSED: &str = "CLOSED";
+
+/// The code of calls the React Native entry rejects once the core's fixed heap ran
+/// out (`js/react-native/runtime.js` makes it; the core itself never does). The
+/// TypeScript `ErrorCode` adds it to the union.
+pub const OUT_OF_MEMORY: &str = "OUT_OF_MEMORY";
 
 impl ErrorCode {
     /// The wire/JS spelling of the code.

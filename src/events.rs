@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::record::OpKind;
 
+/// What the SDK reports to the app's `onEvent`, told apart by `type`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "VideoSessionEvent"))]
 #[serde(
     tag = "type",
     rename_all = "camelCase",

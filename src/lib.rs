@@ -23,6 +23,8 @@ pub mod platform;
 pub mod race;
 pub mod record;
 pub mod time;
+#[cfg(feature = "ts")]
+pub mod ts_decl;
 pub mod validate;
 pub mod wire;
 
@@ -33,7 +35,7 @@ pub mod wasm;
 
 pub use api::{
     Config, DeadLetter, DeliveryStep, EndSessionArgs, EndSessionResult, FlushReport,
-    MarkFailedArgs, SettingsArgs, StartSessionArgs,
+    GetUserSessionsArgs, MarkFailedArgs, SettingsArgs, StartSessionArgs, UpdateSettingsArgs,
 };
 pub use client::Client;
 pub use error::{ApiError, ErrorCode};

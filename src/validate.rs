@@ -8,7 +8,7 @@ use protocol::limits;
 use protocol::text::{is_blank, utf16_len};
 use serde_json::Value;
 
-use crate::api::{EndSessionArgs, MarkFailedArgs, SettingsArgs, StartSessionArgs};
+use crate::api::{EndSessionArgs, MarkFailedArgs, StartSessionArgs, UpdateSettingsArgs};
 use crate::error::ApiError;
 
 /// The key Convex's JSON encoding gives a bytes value (`{"$bytes": base64}`).
@@ -165,7 +165,7 @@ pub fn start(args: &StartSessionArgs) -> Result<(), ApiError> {
     args.metadata.as_ref().map_or(Ok(()), metadata)
 }
 
-pub fn settings(args: &SettingsArgs) -> Result<(), ApiError> {
+pub fn settings(args: &UpdateSettingsArgs) -> Result<(), ApiError> {
     check_opt(
         "audioOption",
         args.audio_option.as_deref(),
@@ -264,8 +264,8 @@ mod tests {
 
     #[test]
     fn settings_reasons_and_limits() {
-        assert!(settings(&SettingsArgs::default()).is_err());
-        assert!(settings(&SettingsArgs {
+        assert!(settings(&UpdateSettingsArgs::default()).is_err());
+        assert!(settings(&UpdateSettingsArgs {
             camera_enabled: Some(false),
             ..Default::default()
         })

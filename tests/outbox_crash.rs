@@ -9,7 +9,7 @@ mod support;
 
 use support::*;
 use video_session_sdk::{
-    EndSessionArgs, MarkFailedArgs, MemoryStorage, SettingsArgs, StartSessionArgs,
+    EndSessionArgs, MarkFailedArgs, MemoryStorage, StartSessionArgs, UpdateSettingsArgs,
 };
 
 fn start_args(name: &str) -> StartSessionArgs {
@@ -69,7 +69,7 @@ fn scenario(
         match step {
             0 => ignore(block_on(c.start_session(start_args("A")))),
             1 => ignore(block_on(c.mark_connected(None))),
-            2 => ignore(block_on(c.update_settings(SettingsArgs {
+            2 => ignore(block_on(c.update_settings(UpdateSettingsArgs {
                 mic_enabled: Some(false),
                 ..Default::default()
             }))),

@@ -10,7 +10,7 @@ mod support;
 
 use serde_json::Value;
 use support::*;
-use video_session_sdk::{EndSessionArgs, MemoryStorage, SettingsArgs};
+use video_session_sdk::{EndSessionArgs, MemoryStorage, UpdateSettingsArgs};
 
 /// Every op of every batch the transport saw, in order.
 fn sent_ops(t: &ScriptedTransport) -> Vec<Value> {
@@ -66,7 +66,7 @@ fn a_coalesced_settings_update_takes_a_new_seq_and_keeps_key_order() {
     block_on(c.start_session(start_args("W"))).unwrap();
     for on in [true, false] {
         env.advance(1_000.0);
-        block_on(c.update_settings(SettingsArgs {
+        block_on(c.update_settings(UpdateSettingsArgs {
             mic_enabled: Some(on),
             ..Default::default()
         }))

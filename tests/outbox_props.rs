@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use support::*;
 use video_session_sdk::time::format_iso;
 use video_session_sdk::{
-    EndSessionArgs, Event, MarkFailedArgs, MemoryStorage, SettingsArgs, StartSessionArgs,
+    EndSessionArgs, Event, MarkFailedArgs, MemoryStorage, StartSessionArgs, UpdateSettingsArgs,
 };
 
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ fn run(
                         "markConnected"
                     }
                     "settings" => {
-                        block_on(c.update_settings(SettingsArgs {
+                        block_on(c.update_settings(UpdateSettingsArgs {
                             mic_enabled: Some(next[i] % 4 == 0),
                             session: sid,
                             ..Default::default()

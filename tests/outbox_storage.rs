@@ -11,7 +11,7 @@ use support::*;
 use video_session_sdk::platform::StorageError;
 use video_session_sdk::{
     EndSessionArgs, ErrorCode, Event, MarkFailedArgs, MemoryStorage, OpKind, SessionStatus,
-    SettingsArgs,
+    UpdateSettingsArgs,
 };
 
 #[test]
@@ -24,7 +24,7 @@ fn pending_settings_updates_coalesce_latest_wins() {
     let c = open(disk.clone(), &t, &env);
     let id = block_on(c.start_session(start_args("A"))).unwrap();
     let set = |cam: Option<bool>, mic: Option<bool>| {
-        block_on(c.update_settings(SettingsArgs {
+        block_on(c.update_settings(UpdateSettingsArgs {
             camera_enabled: cam,
             mic_enabled: mic,
             ..Default::default()

@@ -8,7 +8,9 @@ use serde::{de, Deserialize, Deserializer, Serialize};
 
 use crate::status::Transition;
 
+/// What an op does: the name of the backend mutation it is delivered as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum OpKind {
     StartSession,

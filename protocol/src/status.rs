@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// Where a session is in its lifecycle (a session document's `sessionStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SessionStatus {
     #[default]

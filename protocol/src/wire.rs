@@ -23,9 +23,15 @@ pub fn object(pairs: Vec<(&str, Value)>) -> Value {
     Value::Object(map)
 }
 
-/// A session document as the backend returns it, or as the local view folds it from
-/// pending ops (then `_id` / `_creationTime` are absent until the backend has it).
+/// A session document (as the backend stores it; `_id` is absent until delivered).
+/// The local view folds the same shape from pending ops, so `_id` and
+/// `_creationTime` are absent until the backend has the session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(rename = "VideoSession", optional_fields)
+)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
@@ -66,6 +72,7 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub metadata: Option<Value>,
     #[serde(default)]
     pub created_at: String,
@@ -87,6 +94,7 @@ impl Session {
 
 /// `getCallStats`'s reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct CallStats {
     pub total_sessions: f64,

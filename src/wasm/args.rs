@@ -1,49 +1,10 @@
-//! The JS-named argument and result objects of the class's methods (`sessionId`,
-//! `sessionIdToEnd`), read with `convert::from_js` and mapped onto the core's types.
-//! Their TypeScript twins are in `ts_types.rs`.
+//! Plain-value arguments of the class's methods (a session id, an optional value).
+//! Object arguments and results need nothing here: they are read into and written
+//! from the `crate::api` types themselves, which carry the JS names.
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use super::convert::invalid;
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct JsSettingsArgs {
-    pub(crate) camera_enabled: Option<bool>,
-    pub(crate) mic_enabled: Option<bool>,
-    pub(crate) audio_option: Option<String>,
-    pub(crate) session_id: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct JsEndArgs {
-    pub(crate) session_id_to_end: Option<String>,
-    pub(crate) end_reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct JsFailedArgs {
-    pub(crate) session_id: Option<String>,
-    pub(crate) reason: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct JsSessionsArgs {
-    pub(crate) limit: Option<f64>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct JsEndResult {
-    pub(crate) session_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) duration: Option<u64>,
-    pub(crate) ended_at: String,
-}
 
 /// An optional argument as a plain value (`undefined` when absent).
 pub(crate) fn optional<T: Into<JsValue>>(v: Option<T>) -> JsValue {

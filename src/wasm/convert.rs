@@ -17,9 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ApiError, ErrorCode};
 
-/// The code of calls made after `close()`. Only the wasm surface can be closed, so
-/// the core's `ErrorCode` does not have it.
-pub(crate) const CLOSED: &str = "CLOSED";
+pub(crate) use crate::error::CLOSED;
 
 /// A JS `Error` with a `code` property and the name `VideoSessionError`.
 pub(crate) fn js_error(code: &str, message: &str) -> JsValue {

@@ -39,17 +39,16 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
-use self::args::{
-    opt_session, optional, JsEndArgs, JsEndResult, JsFailedArgs, JsSessionsArgs, JsSettingsArgs,
-};
+use self::args::{opt_session, optional};
 use self::browser_env::{console_log, BrowserEnv};
 use self::convert::{api_error, from_js, invalid, js_error, to_js, CLOSED};
 use self::fetch_transport::{FetchTransport, TransportControl};
 use self::sender::{Sender, WebClient};
 pub use self::ts_types::{
-    ClientOptions, EndArgs, FailedArgs, SessionsArgs, SettingsArgsJs, StartArgs,
+    EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, StartSessionArgs, UpdateSettingsArgs,
+    VideoSessionClientOptions,
 };
-use crate::api::{EndSessionArgs, MarkFailedArgs, SettingsArgs, StartSessionArgs};
+use crate::api;
 use crate::client::Client;
 use crate::error::ApiError;
 use crate::events::Event;
@@ -105,7 +104,7 @@ fn closed_error() -> JsValue {
 impl VideoSessionClient {
     /// Opens the client and starts the background sender. Resolves once the stored
     /// queue is listed; its records are read in slices after that (see `recovered`).
-    pub async fn create(options: ClientOptions) -> Result<VideoSessionClient, JsValue> {
+    pub async fn create(options: VideoSessionClientOptions) -> Result<VideoSessionClient, JsValue> {
         let opts = options::parse(&options)?;
         let env = BrowserEnv;
         let tab = tab_id(env.random_u64());
@@ -165,10 +164,10 @@ impl VideoSessionClient {
 
     /// Starts a session (`connecting`) and makes it the current one; resolves with its id.
     #[wasm_bindgen(js_name = startSession, unchecked_return_type = "Promise<string>")]
-    pub fn start_session(&self, args: StartArgs) -> Promise {
+    pub fn start_session(&self, args: StartSessionArgs) -> Promise {
         let client = self.client.clone();
         self.mutate(
-            from_js::<StartSessionArgs>(&args, "startSession")
+            from_js::<api::StartSessionArgs>(&args, "startSession")
                 .map(|args| async move { client.start_session(args).await.map(JsValue::from) }),
         )
     }
@@ -190,16 +189,10 @@ impl VideoSessionClient {
 
     /// Camera, microphone, audio option of `sessionId` or the current session.
     #[wasm_bindgen(js_name = updateSettings, unchecked_return_type = "Promise<void>")]
-    pub fn update_settings(&self, args: SettingsArgsJs) -> Promise {
+    pub fn update_settings(&self, args: UpdateSettingsArgs) -> Promise {
         let client = self.client.clone();
         self.mutate(
-            from_js::<JsSettingsArgs>(&args, "updateSettings").map(|a| async move {
-                let args = SettingsArgs {
-                    camera_enabled: a.camera_enabled,
-                    mic_enabled: a.mic_enabled,
-                    audio_option: a.audio_option,
-                    session: a.session_id,
-                };
+            from_js::<api::UpdateSettingsArgs>(&args, "updateSettings").map(|args| async move {
                 client
                     .update_settings(args)
                     .await
@@ -234,22 +227,13 @@ impl VideoSessionClient {
     /// Ends `sessionIdToEnd` or the current session; resolves with the duration in
     /// seconds computed from the event times (absent if it never connected).
     #[wasm_bindgen(js_name = endSession, unchecked_return_type = "Promise<EndSessionResult>")]
-    pub fn end_session(&self, args: Option<EndArgs>) -> Promise {
+    pub fn end_session(&self, args: Option<EndSessionArgs>) -> Promise {
         let args = optional(args);
         let client = self.client.clone();
         self.mutate(
-            from_js::<JsEndArgs>(&args, "endSession").map(|a| async move {
-                let args = EndSessionArgs {
-                    session: a.session_id_to_end,
-                    end_reason: a.end_reason,
-                };
+            from_js::<api::EndSessionArgs>(&args, "endSession").map(|args| async move {
                 let r = client.end_session(args).await?;
-                to_js(&JsEndResult {
-                    session_id: r.client_session_id,
-                    duration: r.duration,
-                    ended_at: r.ended_at,
-                })
-                .map_err(|_| {
+                to_js(&r).map_err(|_| {
                     ApiError::new(
                         crate::error::ErrorCode::BadReply,
                         "could not convert the result",
@@ -261,15 +245,11 @@ impl VideoSessionClient {
 
     /// Marks `sessionId` or the current session failed.
     #[wasm_bindgen(js_name = markFailed, unchecked_return_type = "Promise<void>")]
-    pub fn mark_failed(&self, args: Option<FailedArgs>) -> Promise {
+    pub fn mark_failed(&self, args: Option<MarkFailedArgs>) -> Promise {
         let args = optional(args);
         let client = self.client.clone();
         self.mutate(
-            from_js::<JsFailedArgs>(&args, "markFailed").map(|a| async move {
-                let args = MarkFailedArgs {
-                    session: a.session_id,
-                    reason: a.reason,
-                };
+            from_js::<api::MarkFailedArgs>(&args, "markFailed").map(|args| async move {
                 client.mark_failed(args).await.map(|()| JsValue::UNDEFINED)
             }),
         )
@@ -278,18 +258,10 @@ impl VideoSessionClient {
     /// The user's sessions, newest first: from the backend when it answers, else from
     /// this device's view, with pending ops applied.
     #[wasm_bindgen(js_name = getUserSessions, unchecked_return_type = "Promise<VideoSession[]>")]
-    pub fn get_user_sessions(&self, args: Option<SessionsArgs>) -> Promise {
+    pub fn get_user_sessions(&self, args: Option<GetUserSessionsArgs>) -> Promise {
         let args = optional(args);
-        let limit =
-            from_js::<JsSessionsArgs>(&args, "getUserSessions").and_then(|a| match a.limit {
-                None => Ok(None),
-                Some(n) if n.is_finite() && n.fract() == 0.0 && n >= 1.0 => {
-                    Ok(Some(n.min(u32::MAX as f64) as u32))
-                }
-                Some(_) => Err(invalid(
-                    "getUserSessions: limit must be a whole number of at least 1",
-                )),
-            });
+        let limit = from_js::<api::GetUserSessionsArgs>(&args, "getUserSessions")
+            .and_then(|a| a.limit().map_err(api_error));
         let limit = match limit {
             Ok(l) => l,
             Err(e) => return Promise::reject(&e),

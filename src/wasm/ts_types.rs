@@ -1,18 +1,23 @@
-//! TypeScript declarations for the objects that cross the boundary as JSON (options,
-//! arguments, results, events). wasm-bindgen derives the class and its methods; these
-//! shapes mirror the serde types in `crate::api`, `crate::wire`, `crate::events` and
-//! the argument structs in `wasm/mod.rs`, field for field. Change them together.
+//! The TypeScript of the package beyond the class wasm-bindgen derives.
+//!
+//! The shapes that cross the boundary as JSON (arguments, results, sessions, stats,
+//! events, dead letters, error codes) are generated from their Rust types into
+//! `js/generated/types.d.ts` (`src/ts_decl.rs`, checked by `tests/ts_golden.rs`) and
+//! included here as they are. What is written by hand below is what no Rust type
+//! describes: the options object, which holds JS values (a storage object, an event
+//! callback, React Native's `AppState`) that `options.rs` reads property by property
+//! and never deserialises, the storage adapter's methods, and the `Error` subtype.
+//!
+//! The marker types give the class's parameters their TypeScript names, which are the
+//! names of the Rust types the glue reads them into (`crate::api`).
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** Stable error codes: `err.code` of every error the SDK throws or rejects with. */
-export type ErrorCode =
-  | "INVALID_ARGUMENT" | "INVALID_TRANSITION" | "NO_ACTIVE_SESSION" | "NOT_FOUND"
-  | "FORBIDDEN" | "STORAGE" | "NETWORK" | "RETRIES_EXHAUSTED" | "BAD_REPLY"
-  | "REJECTED" | "TOO_LARGE" | "CLOSED" | "OUT_OF_MEMORY";
+const GENERATED_TYPES: &'static str = include_str!("../../js/generated/types.d.ts");
 
+#[wasm_bindgen(typescript_custom_section)]
+const HANDWRITTEN_TYPES: &'static str = r#"
 /** What the SDK rejects with: an `Error` named "VideoSessionError" with a `code`. */
 export interface VideoSessionError extends Error {
   name: "VideoSessionError";
@@ -92,131 +97,23 @@ export interface VideoSessionClientOptions {
   /** Transient failures an op survives before it is dead-lettered (default 25). */
   maxAttempts?: number;
 }
-
-export interface StartSessionArgs {
-  supportWorkerName: string;
-  supportWorkerId?: string;
-  appointmentId?: string;
-  audioOption?: string;
-  metadata?: Record<string, unknown>;
-}
-
-export interface UpdateSettingsArgs {
-  cameraEnabled?: boolean;
-  micEnabled?: boolean;
-  audioOption?: string;
-  /** Default: the current session. */
-  sessionId?: string;
-}
-
-export interface EndSessionArgs {
-  /** Default: the current session. */
-  sessionIdToEnd?: string;
-  endReason?: string;
-}
-
-export interface EndSessionResult {
-  sessionId: string;
-  /** Whole seconds from connect to end event times; absent if it never connected. */
-  duration?: number;
-  endedAt: string;
-}
-
-export interface MarkFailedArgs {
-  /** Default: the current session. */
-  sessionId?: string;
-  reason?: string;
-}
-
-export interface GetUserSessionsArgs {
-  /** Whole number >= 1; default 50, at most 200. */
-  limit?: number;
-}
-
-export type SessionStatus = "connecting" | "connected" | "ended" | "failed";
-
-/** A session document (as the backend stores it; `_id` is absent until delivered). */
-export interface VideoSession {
-  _id?: string;
-  _creationTime?: number;
-  clientSessionId?: string;
-  appointmentId?: string;
-  userId: string;
-  supportWorkerName: string;
-  supportWorkerId?: string;
-  sessionStatus: SessionStatus;
-  joinedAt: string;
-  connectedAt?: string;
-  endedAt?: string;
-  duration?: number;
-  audioOption?: string;
-  cameraEnabled?: boolean;
-  micEnabled?: boolean;
-  qualityIssues?: string[];
-  endReason?: string;
-  metadata?: unknown;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CallStats {
-  totalSessions: number;
-  completedSessions: number;
-  failedSessions: number;
-  totalDuration: number;
-  averageDuration: number;
-  totalQualityIssues: number;
-}
-
-export interface FlushReport {
-  applied: number;
-  rejected: number;
-  pending: number;
-  /** The last transient failure, when delivery stopped because of one. */
-  error?: string;
-}
-
-export type OpKind =
-  | "startSession" | "markConnected" | "endSession"
-  | "updateSessionSettings" | "reportQualityIssue" | "markFailed";
-
-export interface DeadLetter {
-  opId: string;
-  kind: OpKind;
-  clientSessionId: string;
-  args: Record<string, unknown>;
-  occurredAt: string;
-  code: string;
-  reason: string;
-  deadAt: string;
-}
-
-export type VideoSessionEvent =
-  | { type: "queued"; opId: string; kind: OpKind; clientSessionId: string }
-  | { type: "delivered"; opId: string; kind: OpKind; duplicate: boolean }
-  | { type: "retrying"; attempt: number; delayMs: number; reason: string }
-  | { type: "dropped"; opId: string; kind: OpKind; code: string; reason: string }
-  | { type: "online" }
-  | { type: "offline" }
-  | { type: "storageFull"; inMemory: number }
-  | { type: "quarantined"; count: number }
-  | { type: "evicted"; opId: string; kind: OpKind };
 "#;
 
 #[wasm_bindgen]
 extern "C" {
-    /// Marker types: they give method parameters their TypeScript names. Values are
-    /// not checked by the glue; `convert::from_js` reads and checks them.
+    /// Marker types: they give method parameters their TypeScript names, each the
+    /// name of the `crate::api` type it is read into. Values are not checked by the
+    /// glue; `convert::from_js` reads and checks them.
     #[wasm_bindgen(typescript_type = "VideoSessionClientOptions")]
-    pub type ClientOptions;
+    pub type VideoSessionClientOptions;
     #[wasm_bindgen(typescript_type = "StartSessionArgs")]
-    pub type StartArgs;
+    pub type StartSessionArgs;
     #[wasm_bindgen(typescript_type = "UpdateSettingsArgs")]
-    pub type SettingsArgsJs;
+    pub type UpdateSettingsArgs;
     #[wasm_bindgen(typescript_type = "EndSessionArgs")]
-    pub type EndArgs;
+    pub type EndSessionArgs;
     #[wasm_bindgen(typescript_type = "MarkFailedArgs")]
-    pub type FailedArgs;
+    pub type MarkFailedArgs;
     #[wasm_bindgen(typescript_type = "GetUserSessionsArgs")]
-    pub type SessionsArgs;
+    pub type GetUserSessionsArgs;
 }

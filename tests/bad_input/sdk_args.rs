@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use video_session_sdk::native::SystemEnv;
 use video_session_sdk::{
     ApiError, Client, Config, EndSessionArgs, ErrorCode, Event, MarkFailedArgs, MemoryStorage,
-    SettingsArgs, StartSessionArgs,
+    StartSessionArgs, UpdateSettingsArgs,
 };
 
 use super::server::{Server, Shared};
@@ -49,7 +49,7 @@ pub enum Call {
     Open(String),
     Start(StartSessionArgs),
     Connect(Target),
-    Settings(SettingsArgs, Target),
+    Settings(UpdateSettingsArgs, Target),
     Issue(String, Target),
     End(Option<String>, Target),
     Fail(Option<String>, Target),
@@ -139,14 +139,14 @@ pub fn cases() -> Vec<Case> {
         c("end a failed call", Failed, End(None, Mine), err(InvalidTransition, "failed")),
         c("mark an ended call failed", Ended, Fail(None, Mine), err(InvalidTransition, "ended")),
         c("report a quality issue on a failed call", Failed, Issue("Audio choppy".into(), Mine), err(InvalidTransition, "failed")),
-        c("update settings of an ended call", Ended, Settings(SettingsArgs { mic_enabled: Some(false), ..Default::default() }, Mine), err(InvalidTransition, "ended")),
+        c("update settings of an ended call", Ended, Settings(UpdateSettingsArgs { mic_enabled: Some(false), ..Default::default() }, Mine), err(InvalidTransition, "ended")),
         c("51st quality issue", FiftyIssues, Issue("one too many".into(), Current), err(ia, "50")),
         c("quality issue: empty", Connected, Issue(String::new(), Current), err(ia, "issue")),
         c("quality issue: whitespace only", Connected, Issue("   \t ".into(), Current), err(ia, "issue")),
         c("quality issue: 501 chars", Connected, Issue("x".repeat(501), Current), err(ia, "issue")),
         c("quality issue: 251 emoji (502 units)", Connected, Issue("😀".repeat(251), Current), err(ia, "issue")),
-        c("settings: no field given", Connected, Settings(SettingsArgs::default(), Current), err(ia, "at least one")),
-        c("settings: audioOption of 51 chars", Connected, Settings(SettingsArgs { audio_option: Some("o".repeat(51)), ..Default::default() }, Current), err(ia, "audioOption")),
+        c("settings: no field given", Connected, Settings(UpdateSettingsArgs::default(), Current), err(ia, "at least one")),
+        c("settings: audioOption of 51 chars", Connected, Settings(UpdateSettingsArgs { audio_option: Some("o".repeat(51)), ..Default::default() }, Current), err(ia, "audioOption")),
         c("end: endReason of 201 chars", Connected, End(Some("r".repeat(201)), Current), err(ia, "endReason")),
         c("markFailed: reason of 101 emoji", Connected, Fail(Some("😀".repeat(101)), Current), err(ia, "reason")),
         c("getUserSessions: limit 0", Connected, Sessions(Some(0)), err(ia, "limit")),

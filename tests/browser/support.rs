@@ -6,7 +6,7 @@
 
 use js_sys::{JsString, Object, Promise, Reflect};
 use serde_json::Value;
-use video_session_sdk::wasm::{StartArgs, VideoSessionClient};
+use video_session_sdk::wasm::{StartSessionArgs, VideoSessionClient};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -285,7 +285,7 @@ pub fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
 }
 
-pub fn start(worker: &str) -> StartArgs {
+pub fn start(worker: &str) -> StartSessionArgs {
     obj(&[
         ("supportWorkerName", s(worker)),
         ("audioOption", s("speaker")),

@@ -18,7 +18,7 @@ use video_session_sdk::native::ReqwestTransport;
 use video_session_sdk::platform::Env;
 use video_session_sdk::{
     Client, Config, DeliveryStep, EndSessionArgs, Event, MarkFailedArgs, MemoryStorage,
-    SettingsArgs, StartSessionArgs,
+    StartSessionArgs, UpdateSettingsArgs,
 };
 
 use super::calls::{advance, next_op, Op, Phase};
@@ -306,7 +306,7 @@ async fn call(c: &Sdk, phase: &Phase, op: &Op) -> Result<String, String> {
         }
         Op::Connect => c.mark_connected(s).await,
         Op::Settings { camera, mic, audio } => {
-            c.update_settings(SettingsArgs {
+            c.update_settings(UpdateSettingsArgs {
                 camera_enabled: camera,
                 mic_enabled: mic,
                 audio_option: audio,

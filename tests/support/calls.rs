@@ -2,7 +2,7 @@
 //! on the fake clock, and a view of the ops on disk.
 
 use crate::support::{block_on, FakeEnv, TestClient};
-use video_session_sdk::{EndSessionArgs, MemoryStorage, SettingsArgs, StartSessionArgs};
+use video_session_sdk::{EndSessionArgs, MemoryStorage, StartSessionArgs, UpdateSettingsArgs};
 
 pub fn start_args(name: &str) -> StartSessionArgs {
     StartSessionArgs {
@@ -29,7 +29,7 @@ pub fn whole_call<S: video_session_sdk::platform::Storage>(
     env.advance(15_000.0);
     block_on(c.mark_connected(None)).unwrap();
     env.advance(45_000.0);
-    block_on(c.update_settings(SettingsArgs {
+    block_on(c.update_settings(UpdateSettingsArgs {
         camera_enabled: Some(false),
         ..Default::default()
     }))

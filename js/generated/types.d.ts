@@ -1,0 +1,191 @@
+// Generated from the Rust types that cross the JS boundary (src/ts_decl.rs).
+// Do not edit: change the Rust type, then run `UPDATE_TS=1 cargo test --features ts --test ts_golden`.
+
+/** Stable error codes: `err.code` of every error the SDK throws or rejects with. */
+export type ErrorCode =
+  | "INVALID_ARGUMENT"
+  | "INVALID_TRANSITION"
+  | "NO_ACTIVE_SESSION"
+  | "NOT_FOUND"
+  | "FORBIDDEN"
+  | "STORAGE"
+  | "NETWORK"
+  | "RETRIES_EXHAUSTED"
+  | "BAD_REPLY"
+  | "REJECTED"
+  | "TOO_LARGE"
+  | "CLOSED"
+  | "OUT_OF_MEMORY";
+
+/**
+ * What an op does: the name of the backend mutation it is delivered as.
+ */
+export type OpKind =
+  | "startSession"
+  | "markConnected"
+  | "endSession"
+  | "updateSessionSettings"
+  | "reportQualityIssue"
+  | "markFailed";
+
+/**
+ * Where a session is in its lifecycle (a session document's `sessionStatus`).
+ */
+export type SessionStatus =
+  | "connecting"
+  | "connected"
+  | "ended"
+  | "failed";
+
+/**
+ * `startSession`'s argument.
+ */
+export interface StartSessionArgs {
+  supportWorkerName: string;
+  supportWorkerId?: string;
+  appointmentId?: string;
+  audioOption?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * `updateSettings`'s argument: camera, microphone and audio option of a session.
+ */
+export interface UpdateSettingsArgs {
+  cameraEnabled?: boolean;
+  micEnabled?: boolean;
+  audioOption?: string;
+  /**
+   * Default: the current session.
+   */
+  sessionId?: string;
+}
+
+/**
+ * `endSession`'s argument.
+ */
+export interface EndSessionArgs {
+  /**
+   * Default: the current session.
+   */
+  sessionIdToEnd?: string;
+  endReason?: string;
+}
+
+/**
+ * What `endSession` resolves with, known locally at once (the backend computes the
+ * same duration from the same event times).
+ */
+export interface EndSessionResult {
+  /**
+   * The ended session (the SDK's client session id).
+   */
+  sessionId: string;
+  /**
+   * Whole seconds from connect to end event times; absent if it never connected.
+   */
+  duration?: number;
+  endedAt: string;
+}
+
+/**
+ * `markFailed`'s argument.
+ */
+export interface MarkFailedArgs {
+  /**
+   * Default: the current session.
+   */
+  sessionId?: string;
+  reason?: string;
+}
+
+/**
+ * `getUserSessions`' argument.
+ */
+export interface GetUserSessionsArgs {
+  /**
+   * Whole number >= 1; default 50, at most 200.
+   */
+  limit?: number;
+}
+
+/**
+ * A session document (as the backend stores it; `_id` is absent until delivered).
+ * The local view folds the same shape from pending ops, so `_id` and
+ * `_creationTime` are absent until the backend has the session.
+ */
+export interface VideoSession {
+  _id?: string;
+  _creationTime?: number;
+  clientSessionId?: string;
+  appointmentId?: string;
+  userId: string;
+  supportWorkerName: string;
+  supportWorkerId?: string;
+  sessionStatus: SessionStatus;
+  joinedAt: string;
+  connectedAt?: string;
+  endedAt?: string;
+  duration?: number;
+  audioOption?: string;
+  cameraEnabled?: boolean;
+  micEnabled?: boolean;
+  qualityIssues?: Array<string>;
+  endReason?: string;
+  metadata?: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/**
+ * `getCallStats`'s reply.
+ */
+export interface CallStats {
+  totalSessions: number;
+  completedSessions: number;
+  failedSessions: number;
+  totalDuration: number;
+  averageDuration: number;
+  totalQualityIssues: number;
+}
+
+/**
+ * What `flush` did in total.
+ */
+export interface FlushReport {
+  applied: number;
+  rejected: number;
+  pending: number;
+  /**
+   * The last transient failure, when delivery stopped because of one.
+   */
+  error?: string;
+}
+
+/**
+ * An op the backend refused (or that was given up); kept under `{prefix}dead:`.
+ */
+export interface DeadLetter {
+  opId: string;
+  kind: OpKind;
+  clientSessionId: string;
+  args: Record<string, unknown>;
+  occurredAt: string;
+  code: string;
+  reason: string;
+  deadAt: string;
+}
+
+/**
+ * What the SDK reports to the app's `onEvent`, told apart by `type`.
+ */
+export type VideoSessionEvent =
+  | { type: "queued"; opId: string; kind: OpKind; clientSessionId: string }
+  | { type: "delivered"; opId: string; kind: OpKind; duplicate: boolean }
+  | { type: "retrying"; attempt: number; delayMs: number; reason: string }
+  | { type: "dropped"; opId: string; kind: OpKind; code: string; reason: string }
+  | { type: "online" }
+  | { type: "offline" }
+  | { type: "storageFull"; inMemory: number }
+  | { type: "quarantined"; count: number }
+  | { type: "evicted"; opId: string; kind: OpKind };
