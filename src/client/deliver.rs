@@ -306,10 +306,20 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             if let Err(e) = s.set(&dead_key, &json).await {
                 self.log(|| format!("could not store dead letter {}: {e}", letter.op_id));
             }
-            self.remove_or_log(&op_key, "dead-lettered op").await;
+            self.remove_or_log(
+                &op_key,
+                "dead-lettered op",
+                "it is sent again at the next open and refused again",
+            )
+            .await;
         }
         for k in writes.removed {
-            self.remove_or_log(&k, "delivered op").await;
+            self.remove_or_log(
+                &k,
+                "delivered op",
+                "it is sent again at the next open and the backend dedupes it",
+            )
+            .await;
         }
         for (k, json) in writes.updated {
             if let Err(e) = s.set(&k, &json).await {
@@ -339,8 +349,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 None => false,
             };
             if !still_pending {
-                self.remove_or_log(&k, "op delivered while it was written")
-                    .await;
+                self.remove_or_log(
+                    &k,
+                    "op delivered while it was written",
+                    "it is sent again at the next open and the backend dedupes it",
+                )
+                .await;
             }
         }
     }

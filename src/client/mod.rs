@@ -368,13 +368,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     }
 
     /// Removes a record the client is done with. A failure is logged, not fatal: the
-    /// record comes back at the next open and is sent again, which the backend
-    /// dedupes (by opId, or by its instance's seq once the opId is forgotten).
-    async fn remove_or_log(&self, key: &str, what: &str) {
+    /// record comes back at the next open; `then` says what that does.
+    async fn remove_or_log(&self, key: &str, what: &str, then: &str) {
         if let Err(e) = self.inner.storage.remove(key).await {
-            self.log(|| {
-                format!("could not remove {what} {key}: {e}; it will be sent again and deduped")
-            });
+            self.log(|| format!("could not remove {what} {key}: {e}; {then}"));
         }
     }
 

@@ -186,7 +186,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 };
                 if gone {
                     // Delivered or evicted while the write was in progress.
-                    let _ = storage.remove(&key).await;
+                    self.remove_or_log(
+                        &key,
+                        "op delivered or evicted while it was written",
+                        "it is read again at the next open",
+                    )
+                    .await;
                 }
             }
             Err(e) => {
@@ -201,7 +206,14 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             }
         }
         for k in replaced.iter().chain(evicted.iter().map(|(k, _)| k)) {
-            let _ = storage.remove(k).await;
+            // A replaced settings op read again applies before the one that replaced
+            // it (key order), so the result is the same; an evicted one is kept.
+            self.remove_or_log(
+                k,
+                "replaced or evicted op",
+                "it is read again at the next open",
+            )
+            .await;
         }
         events.extend(evicted.into_iter().map(|(_, r)| Event::Evicted {
             kind: r.kind(),
