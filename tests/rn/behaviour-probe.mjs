@@ -51,8 +51,11 @@ function normalize(v) {
 }
 
 const out = {};
+// Every delivery here is an explicit flush(): a debounce longer than any scenario keeps
+// the background sender from sending on its own, which on a loaded machine it did in
+// the middle of a scenario (a batch sent before the flush changes what flush reports).
 const open = (name, extra = {}) =>
-  VideoSessionClient.create({ url, userId: `${prefix}${name}`, storage: "memory", debounceMs: 50, ...extra });
+  VideoSessionClient.create({ url, userId: `${prefix}${name}`, storage: "memory", debounceMs: 60_000, ...extra });
 const state = (c) => ({ pending: c.pendingCount(), online: c.isOnline(), current: normalize(c.currentSessionId()) });
 
 // Lifecycle, online: every step, then what the backend returns through the SDK.
