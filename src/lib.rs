@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod platform;
 pub mod race;
 pub mod record;
+pub mod send_schedule;
 pub mod time;
 #[cfg(feature = "ts")]
 pub mod ts_decl;

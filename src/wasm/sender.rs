@@ -1,5 +1,7 @@
-//! The background sender: decides when this instance delivers. Which instance of
-//! the origin may deliver is `sender_lock`'s job; this module runs the loop.
+//! The background sender: runs the loop that delivers for this instance. When a
+//! round runs is the core's `send_schedule` (pure, tested natively); which instance
+//! of the origin may deliver is `sender_lock`'s job; this module does the waiting,
+//! the triggers and the I/O.
 //!
 //! Every tab writes its own records; whoever holds the lock first adopts the records
 //! other instances wrote (`sync_from_storage`), so every tab's ops are delivered by
@@ -35,17 +37,9 @@ use crate::api::{DeliveryStep, FlushReport};
 use crate::client::Client;
 use crate::platform::Env;
 use crate::race::race;
+use crate::send_schedule::{Next, Outcome, SendSchedule, MAX_BATCHES_PER_ROUND};
 
 pub(crate) type WebClient = Client<WebStorage, FetchTransport, BrowserEnv>;
-
-/// How soon to look again when another instance holds the lock.
-const LOCK_RETRY_MS: f64 = 1_000.0;
-/// How often an idle instance looks for records no live instance will send.
-const ADOPT_EVERY_MS: f64 = 30_000.0;
-/// Batches per round, so one round never holds the lock for long.
-const MAX_BATCHES_PER_ROUND: usize = 20;
-/// A round that made no progress but still has due ops waits this long.
-const STALL_PAUSE_MS: f64 = 5_000.0;
 
 /// A one-slot wake-up: `notify` before `wait` is not lost.
 #[derive(Default)]
@@ -239,31 +233,24 @@ async fn run(sh: Rc<Shared>) {
         sh.client.recovered().await;
     }
     let env = BrowserEnv;
-    let mut not_before = 0.0_f64;
-    let mut next_adopt = 0.0_f64;
+    let mut schedule = SendSchedule::default();
     while !sh.closed.get() {
         let now = env.now_ms();
-        let force = sh.force.replace(false);
-        let wake = sh.client.next_wake_at().map(|t| t.max(not_before));
-        let due = force || now >= next_adopt || wake.is_some_and(|t| t <= now);
-        if !due {
-            let until = wake.map_or(next_adopt, |t| t.min(next_adopt));
-            race(sh.kick.wait(), sleep((until - now).max(1.0) as u64)).await;
-            continue;
-        }
-        next_adopt = now + ADOPT_EVERY_MS;
+        let force = match schedule.next(now, sh.force.replace(false), sh.client.next_wake_at()) {
+            Next::Sleep(ms) => {
+                race(sh.kick.wait(), sleep(ms)).await;
+                continue;
+            }
+            Next::Round { force } => force,
+        };
         let progressed = sh
             .lock
             .run(false, &sh.closed, round(sh.clone(), force))
             .await;
         let now = env.now_ms();
-        not_before = match progressed {
-            None => now + LOCK_RETRY_MS + (env.random_u64() % 500) as f64,
-            Some(false) if sh.client.next_wake_at().is_some_and(|t| t <= now) => {
-                now + STALL_PAUSE_MS
-            }
-            Some(_) => 0.0,
-        };
+        let outcome = progressed.map_or(Outcome::Locked, |progressed| Outcome::Ran { progressed });
+        let still_due = sh.client.next_wake_at().is_some_and(|t| t <= now);
+        schedule.after(now, outcome, still_due, env.random_u64());
     }
 }
 
