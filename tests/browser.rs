@@ -299,7 +299,7 @@ async fn reopen_with_two_ops(store: &JsValue, prefix: &str) -> u32 {
     // The stored records are read after create(), before any call that needs them.
     ok(b.get_call_stats()).await;
     b.close();
-    n as usize
+    n
 }
 
 #[wasm_bindgen_test]
