@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::record::{key_ms, op_key, op_prefix, Op, OpRecord};
+use crate::record::{key_ms, op_key, op_prefix, BadRecord, Op, OpRecord};
 use protocol::Settings;
 
 /// How far ahead of the device's clock a stored key may be and still be followed:
@@ -75,8 +75,10 @@ pub struct Outbox {
 pub struct Recovery {
     /// (key, record, length of its stored JSON).
     pub good: Vec<(String, OpRecord, usize)>,
-    /// (key, raw value) of records that do not parse.
-    pub bad: Vec<(String, String)>,
+    /// (key, raw value, why) of records that do not parse.
+    pub bad: Vec<(String, String, BadRecord)>,
+    /// Keys of records made for another user (left alone; see `foreign` in the client).
+    pub foreign: Vec<String>,
 }
 
 /// Adds `key` to the ascending list `keys` unless it is there already.
@@ -86,13 +88,16 @@ fn insert_sorted(keys: &mut Vec<String>, key: &str) {
     }
 }
 
-/// Splits stored (key, raw) pairs into records and quarantine candidates.
-pub fn recover(raw: Vec<(String, String)>) -> Recovery {
+/// Splits stored (key, raw) pairs into `user`'s records, other users' keys and
+/// quarantine candidates. The one place stored records are judged: opening and
+/// picking up other instances' records both come here.
+pub fn recover(raw: Vec<(String, String)>, user: &str) -> Recovery {
     let mut out = Recovery::default();
     for (key, value) in raw {
         match OpRecord::parse(&value) {
-            Ok(rec) => out.good.push((key, rec, value.len())),
-            Err(_) => out.bad.push((key, value)),
+            Ok(rec) if rec.belongs_to(user) => out.good.push((key, rec, value.len())),
+            Ok(_) => out.foreign.push(key),
+            Err(why) => out.bad.push((key, value, why)),
         }
     }
     out
@@ -468,14 +473,20 @@ mod tests {
     #[test]
     fn recovery_sets_aside_what_does_not_parse() {
         let good = rec("a", OpKind::StartSession, "s");
-        let r = recover(vec![
-            ("p:op:1".into(), good.to_json()),
-            ("p:op:2".into(), "{\"opId\":".into()),
-            ("p:op:3".into(), "null".into()),
-        ]);
+        let r = recover(
+            vec![
+                ("p:op:1".into(), good.to_json()),
+                ("p:op:2".into(), "{\"opId\":".into()),
+                ("p:op:3".into(), "null".into()),
+            ],
+            "u",
+        );
         let len = good.to_json().len();
-        assert_eq!(r.good, vec![("p:op:1".to_string(), good, len)]);
+        assert_eq!(r.good, vec![("p:op:1".to_string(), good.clone(), len)]);
         assert_eq!(r.bad.len(), 2);
+        let other = recover(vec![("p:op:4".into(), good.to_json())], "someone-else");
+        assert_eq!(other.foreign, vec!["p:op:4".to_string()]);
+        assert!(other.good.is_empty());
         assert_eq!(quarantine_key("p:", "p:op:2"), "p:quarantine:2");
     }
 

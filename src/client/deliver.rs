@@ -3,12 +3,12 @@
 //! then to storage (view, dead letters, removals), so a crash at any point leaves
 //! either the record (re-sent, deduped by opId) or its result, never neither.
 
-use super::{key, load_dead, move_value, split_listing, Client, State, MAX_DEAD_LETTERS};
+use super::{key, load_dead, split_listing, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
 use crate::delivery::{Candidate, Dead, Plan};
 use crate::events::Event;
 use crate::key_set::KeySet;
-use crate::outbox::{quarantine_key, recover};
+use crate::outbox::recover;
 use crate::platform::{CallKind, Env, Storage, Transport};
 use crate::record::{op_prefix, OpRecord};
 use crate::time::format_iso;
@@ -408,11 +408,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 Err(e) => self.log(|| format!("could not read stored ops: {e}")),
             }
         }
-        let recovery = recover(raw);
+        let recovery = recover(raw, &self.inner.config.user_id);
         let mut gone = Vec::new();
         {
             let mut st = self.st();
-            let user = &self.inner.config.user_id;
             // Forget other users' records that are gone from storage.
             let mut foreign = KeySet::default();
             for k in std::mem::take(&mut st.foreign).into_sorted() {
@@ -420,11 +419,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     foreign.insert(k);
                 }
             }
+            for k in recovery.foreign {
+                foreign.insert(k);
+            }
             let now = self.inner.env.now_ms();
             for (k, rec, bytes) in recovery.good {
-                if !rec.belongs_to(user) {
-                    foreign.insert(k);
-                } else if !st.outbox.contains(&k) {
+                if !st.outbox.contains(&k) {
                     // Another live instance may hold a record far ahead under its key:
                     // it is not moved here, and its time is not followed.
                     st.outbox.observe_key(&k, now);
@@ -438,20 +438,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 }
             }
         }
-        for (k, v) in &recovery.bad {
-            move_value(&self.inner.storage, k, &quarantine_key(&prefix, k), v).await;
-        }
+        self.quarantine(&recovery.bad).await;
         let dead = load_dead(&self.inner.storage, dead_keys).await;
         {
             let mut st = self.st();
-            for (k, d) in dead.into_entries() {
-                if !st.dead.contains_key(&k) {
-                    if d.kind == crate::record::OpKind::StartSession {
-                        st.delivery.mark_session_dead(&d.client_session_id, &d.code);
-                    }
-                    st.dead.insert(k, d);
-                }
-            }
+            st.adopt_dead(dead);
             // Records another instance removed were delivered unless dead-lettered:
             // move the view forward as if this instance had delivered them.
             let mut dead_ops = KeySet::default();

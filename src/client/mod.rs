@@ -30,9 +30,11 @@ use crate::error::ApiError;
 use crate::events::Event;
 use crate::key_set::KeySet;
 use crate::local_view::LocalView;
-use crate::outbox::Outbox;
+use crate::outbox::{quarantine_key, Outbox};
 use crate::platform::{Env, Storage, Transport};
-use crate::record::{is_key_suffix, key_ms, op_prefix, tab_id, uuid_v4, OpKind, OpRecord};
+use crate::record::{
+    is_key_suffix, key_ms, op_prefix, tab_id, uuid_v4, BadRecord, OpKind, OpRecord,
+};
 use crate::validate;
 use crate::wire::CallStats;
 
@@ -64,6 +66,23 @@ pub(crate) struct State {
     foreign: KeySet,
     /// Stored records not read yet (`None` once all are): see [`Client::recovered`].
     recovery: Option<Recovery>,
+}
+
+impl State {
+    /// Takes in dead letters read from storage (at open, or written by another
+    /// instance): a session whose start was dead-lettered gets its later ops
+    /// dead-lettered too, with the start's code, instead of being sent to fail.
+    fn adopt_dead(&mut self, dead: DeadLetters) {
+        for (k, d) in dead.into_entries() {
+            if !self.dead.contains_key(&k) {
+                if d.kind == OpKind::StartSession {
+                    self.delivery
+                        .mark_session_dead(&d.client_session_id, &d.code);
+                }
+                self.dead.insert(k, d);
+            }
+        }
+    }
 }
 
 struct Inner<S, T, E> {
@@ -144,11 +163,6 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let mut delivery = Delivery::new(config.max_attempts);
         delivery.max_batch_bytes = config.max_batch_bytes;
         let dead = load_dead(&storage, dead_keys).await;
-        for d in dead.values() {
-            if d.kind == OpKind::StartSession {
-                delivery.mark_session_dead(&d.client_session_id, &d.code);
-            }
-        }
         let get = |name: &'static str| {
             let k = key(&prefix, name);
             let storage = &storage;
@@ -164,11 +178,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 .and_then(|s| serde_json::from_str::<CallStats>(&s).ok()),
         };
         let current = get("current").await.filter(|c| !c.is_empty());
-        let state = State {
+        let mut state = State {
             outbox,
             delivery,
             view,
-            dead,
+            dead: DeadLetters::default(),
             current,
             handler: None,
             logger: None,
@@ -188,6 +202,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 ..Recovery::default()
             }),
         };
+        state.adopt_dead(dead);
         Ok(Client {
             inner: Rc::new(Inner {
                 config,
@@ -364,6 +379,20 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         }
         if let Some(e) = failed {
             self.log(|| format!("could not save the local view: {e}"));
+        }
+    }
+
+    /// Sets aside stored records that do not parse, under `quarantine:` (best
+    /// effort: a record whose move fails stays and is judged again at the next read).
+    async fn quarantine(&self, bad: &[(String, String, BadRecord)]) {
+        for (k, v, why) in bad {
+            self.log(|| format!("quarantining the stored op {k}: {why}"));
+            let to = quarantine_key(self.prefix(), k);
+            if !move_value(&self.inner.storage, k, &to, v).await {
+                self.log(|| {
+                    format!("could not quarantine {k}; it is judged again at the next read")
+                });
+            }
         }
     }
 

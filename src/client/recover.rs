@@ -22,7 +22,7 @@
 
 use super::{move_value, Client};
 use crate::events::Event;
-use crate::outbox::quarantine_key;
+use crate::outbox::recover;
 use crate::platform::{Env, Storage, Transport};
 use crate::record::OpRecord;
 
@@ -114,40 +114,36 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 Vec::new()
             }
         };
-        let mut bad = Vec::new();
+        let raw = keys
+            .into_iter()
+            .zip(values)
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
+        let recovery = recover(raw, &self.inner.config.user_id);
         {
             let mut st = self.st();
             let st = &mut *st;
             let now = self.inner.env.now_ms();
-            let user = &self.inner.config.user_id;
             let mut ahead = Vec::new();
-            for (k, raw) in keys.into_iter().zip(values) {
-                let Some(raw) = raw else { continue };
-                match OpRecord::parse(&raw) {
-                    Err(why) => bad.push((k, raw, why)),
-                    // Ownership first: another user's keys never move this user's
-                    // key clock.
-                    Ok(rec) if !rec.belongs_to(user) => st.foreign.insert(k),
-                    Ok(rec) if st.outbox.observe_key(&k, now) => {
-                        st.outbox.insert(k, rec, raw.len(), true)
-                    }
-                    Ok(rec) => ahead.push((k, rec)),
+            // Another user's keys never move this user's key clock.
+            for k in recovery.foreign {
+                st.foreign.insert(k);
+            }
+            for (k, rec, bytes) in recovery.good {
+                if st.outbox.observe_key(&k, now) {
+                    st.outbox.insert(k, rec, bytes, true);
+                } else {
+                    ahead.push((k, rec));
                 }
             }
             if let Some(r) = st.recovery.as_mut() {
                 r.ahead.extend(ahead);
-                r.bad += bad.len();
+                r.bad += recovery.bad.len();
                 r.busy = false;
                 r.reading = 0;
             }
         }
-        let prefix = self.prefix();
-        for (k, v, why) in &bad {
-            self.log(|| format!("quarantining the stored op {k}: {why}"));
-            // Best effort: if the quarantine write fails the record stays where it
-            // is and is set aside again at the next open.
-            move_value(&self.inner.storage, k, &quarantine_key(prefix, k), v).await;
-        }
+        self.quarantine(&recovery.bad).await;
     }
 
     /// Moves the records whose keys were far ahead to fresh keys after every record
