@@ -126,8 +126,19 @@ const manifest = {
     "README.md",
   ],
   sideEffects: false,
-  peerDependencies: { react: ">=17" },
-  peerDependenciesMeta: { react: { optional: true } },
+  // All optional: the SDK imports none of them. React is for `video-session-sdk/react`;
+  // on React Native the app passes AsyncStorage and NetInfo to `create()` (the SDK takes
+  // any object of their shape), so these only tell npm which versions were meant.
+  peerDependencies: {
+    react: ">=17",
+    "@react-native-async-storage/async-storage": ">=1.17",
+    "@react-native-community/netinfo": ">=9",
+  },
+  peerDependenciesMeta: {
+    react: { optional: true },
+    "@react-native-async-storage/async-storage": { optional: true },
+    "@react-native-community/netinfo": { optional: true },
+  },
   // ES modules only: `require()` of them needs Node 20.19+ or 22.12+ (README, "CommonJS").
   engines: { node: "^20.19.0 || >=22.12.0" },
 };
