@@ -54,8 +54,14 @@ const out = {};
 // Every delivery here is an explicit flush(): a debounce longer than any scenario keeps
 // the background sender from sending on its own, which on a loaded machine it did in
 // the middle of a scenario (a batch sent before the flush changes what flush reports).
-const open = (name, extra = {}) =>
-  VideoSessionClient.create({ url, userId: `${prefix}${name}`, storage: "memory", debounceMs: 60_000, ...extra });
+// The sender's first round (a timer after create(), then a 25 ms lease settle) sends
+// whatever is pending whatever the debounce: on a loaded machine it ran mid-scenario and
+// took one of the dropped replies. Each scenario starts after it has passed.
+const open = async (name, extra = {}) => {
+  const c = await VideoSessionClient.create({ url, userId: `${prefix}${name}`, storage: "memory", debounceMs: 60_000, ...extra });
+  await sleep(200);
+  return c;
+};
 const state = (c) => ({ pending: c.pendingCount(), online: c.isOnline(), current: normalize(c.currentSessionId()) });
 
 // Lifecycle, online: every step, then what the backend returns through the SDK.
