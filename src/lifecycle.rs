@@ -13,6 +13,9 @@ fn verb(t: Transition) -> &'static str {
         Transition::End => "end it",
         Transition::Fail => "mark it failed",
         Transition::Touch => "change it",
+        Transition::Reconnect => "mark it reconnecting",
+        Transition::Reconnected => "mark it reconnected",
+        Transition::Rate => "rate it",
     }
 }
 

@@ -126,6 +126,11 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
                 .push(issue.clone());
             delta.issues = 1.0;
         }
+        // Not folded yet: the SDK does not make these ops until its slice of #13.
+        Op::MarkReconnecting
+        | Op::MarkReconnected
+        | Op::MarkScreenShare { .. }
+        | Op::RateSession { .. } => return None,
     }
     Some(delta)
 }

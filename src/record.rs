@@ -230,6 +230,13 @@ pub(crate) fn plain_op(kind: OpKind) -> Op {
         OpKind::ReportQualityIssue => Op::ReportQualityIssue { issue: "x".into() },
         OpKind::EndSession => Op::EndSession { end_reason: None },
         OpKind::MarkFailed => Op::MarkFailed { reason: None },
+        OpKind::MarkReconnecting => Op::MarkReconnecting,
+        OpKind::MarkReconnected => Op::MarkReconnected,
+        OpKind::MarkScreenShare => Op::MarkScreenShare { active: true },
+        OpKind::RateSession => Op::RateSession {
+            rating: 5,
+            comment: None,
+        },
     }
 }
 

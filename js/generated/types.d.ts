@@ -26,7 +26,11 @@ export type OpKind =
   | "endSession"
   | "updateSessionSettings"
   | "reportQualityIssue"
-  | "markFailed";
+  | "markFailed"
+  | "markReconnecting"
+  | "markReconnected"
+  | "markScreenShare"
+  | "rateSession";
 
 /**
  * Where a session is in its lifecycle (a session document's `sessionStatus`).
@@ -35,7 +39,8 @@ export type SessionStatus =
   | "connecting"
   | "connected"
   | "ended"
-  | "failed";
+  | "failed"
+  | "reconnecting";
 
 /**
  * `startSession`'s argument.
@@ -135,6 +140,29 @@ export interface VideoSession {
   metadata?: unknown;
   createdAt: string;
   updatedAt: string;
+  /**
+   * How often the call went from connected to reconnecting.
+   */
+  reconnectCount?: number;
+  /**
+   * Whole seconds spent reconnecting, each interval counted like `duration`.
+   */
+  reconnectSeconds?: number;
+  /**
+   * When the open reconnecting interval began (present only while reconnecting).
+   */
+  reconnectingSince?: string;
+  /**
+   * Whole seconds of screen sharing, each interval counted like `duration`.
+   */
+  screenShareSeconds?: number;
+  /**
+   * When the open screen-share interval began (present only while sharing).
+   */
+  screenShareSince?: string;
+  rating?: number;
+  ratingComment?: string;
+  ratedAt?: string;
 }
 
 /**
@@ -147,6 +175,15 @@ export interface CallStats {
   totalDuration: number;
   averageDuration: number;
   totalQualityIssues: number;
+  /**
+   * Connected → reconnecting transitions over all sessions (0 from a backend that
+   * predates reconnection).
+   */
+  totalReconnects: number;
+  /**
+   * The mean rating, rounded to two decimals; `null` while nothing is rated.
+   */
+  averageRating: number | null;
 }
 
 /**

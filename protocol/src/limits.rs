@@ -16,6 +16,11 @@ pub const AUDIO_OPTION: usize = 50;
 /// One quality issue's text.
 pub const ISSUE: usize = 500;
 pub const QUALITY_ISSUES_PER_SESSION: usize = 50;
+/// A rating's comment (`rateSession`); may be empty.
+pub const COMMENT: usize = 1000;
+/// A rating is a whole number from `RATING_MIN` to `RATING_MAX`.
+pub const RATING_MIN: usize = 1;
+pub const RATING_MAX: usize = 5;
 /// `JSON.stringify(metadata).length`.
 pub const METADATA_JSON: usize = 4096;
 /// Levels of nesting metadata may have: each object or array is one level, a scalar
@@ -41,7 +46,7 @@ pub const SEQ: u64 = (1 << 53) - 1;
 pub const FUTURE_TOLERANCE_MS: i64 = 60_000;
 
 /// Every limit above that `limits.json` lists, by its JSON key.
-pub const TABLE: [(&str, usize); 15] = [
+pub const TABLE: [(&str, usize); 18] = [
     ("userId", USER_ID),
     ("supportWorkerName", SUPPORT_WORKER_NAME),
     ("supportWorkerId", SUPPORT_WORKER_ID),
@@ -57,6 +62,9 @@ pub const TABLE: [(&str, usize); 15] = [
     ("batchOps", BATCH_OPS),
     ("sessionsPageDefault", SESSIONS_PAGE_DEFAULT),
     ("sessionsPage", SESSIONS_PAGE),
+    ("comment", COMMENT),
+    ("ratingMin", RATING_MIN),
+    ("ratingMax", RATING_MAX),
 ];
 
 /// Whether a stored `clientId`/`seq` pair is one the backends take (a pair they

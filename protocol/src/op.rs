@@ -28,15 +28,18 @@ use crate::OpKind;
 
 /// The JSON names of every op's argument fields, in byte order (the order they are
 /// written in). [`Field`] indexes it.
-pub const FIELDS: [&str; 12] = [
+pub const FIELDS: [&str; 15] = [
+    "active",
     "appointmentId",
     "audioOption",
     "cameraEnabled",
     "clientSessionId",
+    "comment",
     "endReason",
     "issue",
     "metadata",
     "micEnabled",
+    "rating",
     "reason",
     "sessionId",
     "supportWorkerId",
@@ -46,14 +49,17 @@ pub const FIELDS: [&str; 12] = [
 /// An argument field, by its place in [`FIELDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    Active,
     AppointmentId,
     AudioOption,
     CameraEnabled,
     ClientSessionId,
+    Comment,
     EndReason,
     Issue,
     Metadata,
     MicEnabled,
+    Rating,
     Reason,
     SessionId,
     SupportWorkerId,
@@ -125,9 +131,27 @@ pub enum Op {
     StartSession(StartSession),
     MarkConnected,
     UpdateSessionSettings(Settings),
-    ReportQualityIssue { issue: String },
-    EndSession { end_reason: Option<String> },
-    MarkFailed { reason: Option<String> },
+    ReportQualityIssue {
+        issue: String,
+    },
+    EndSession {
+        end_reason: Option<String>,
+    },
+    MarkFailed {
+        reason: Option<String>,
+    },
+    MarkReconnecting,
+    MarkReconnected,
+    /// Screen sharing started (`true`) or stopped (`false`).
+    MarkScreenShare {
+        active: bool,
+    },
+    /// A post-call rating, 1–5 (the range is checked where calls are made; any whole
+    /// number reads back here so a stored op is never refused on reading).
+    RateSession {
+        rating: i64,
+        comment: Option<String>,
+    },
 }
 
 impl Op {
@@ -139,6 +163,10 @@ impl Op {
             Op::ReportQualityIssue { .. } => OpKind::ReportQualityIssue,
             Op::EndSession { .. } => OpKind::EndSession,
             Op::MarkFailed { .. } => OpKind::MarkFailed,
+            Op::MarkReconnecting => OpKind::MarkReconnecting,
+            Op::MarkReconnected => OpKind::MarkReconnected,
+            Op::MarkScreenShare { .. } => OpKind::MarkScreenShare,
+            Op::RateSession { .. } => OpKind::RateSession,
         }
     }
 
@@ -230,6 +258,22 @@ impl Reader {
             Some(_) => Err(mismatch(self.kind, f.name(), Problem::WrongType)),
         }
     }
+
+    fn required_bool(&mut self, f: Field) -> Result<bool, ArgsMismatch> {
+        self.bool(f)?
+            .ok_or_else(|| mismatch(self.kind, f.name(), Problem::Missing))
+    }
+
+    /// A whole number (a JSON number without a fraction).
+    fn required_int(&mut self, f: Field) -> Result<i64, ArgsMismatch> {
+        match self.take(f) {
+            None => Err(mismatch(self.kind, f.name(), Problem::Missing)),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .ok_or_else(|| mismatch(self.kind, f.name(), Problem::WrongType)),
+            Some(_) => Err(mismatch(self.kind, f.name(), Problem::WrongType)),
+        }
+    }
 }
 
 impl OpArgs {
@@ -269,6 +313,15 @@ impl OpArgs {
             },
             OpKind::MarkFailed => Op::MarkFailed {
                 reason: r.string(Field::Reason)?,
+            },
+            OpKind::MarkReconnecting => Op::MarkReconnecting,
+            OpKind::MarkReconnected => Op::MarkReconnected,
+            OpKind::MarkScreenShare => Op::MarkScreenShare {
+                active: r.required_bool(Field::Active)?,
+            },
+            OpKind::RateSession => Op::RateSession {
+                rating: r.required_int(Field::Rating)?,
+                comment: r.string(Field::Comment)?,
             },
         };
         if let Some(field) = r.map.keys().next() {
@@ -310,6 +363,12 @@ impl OpArgs {
             Op::ReportQualityIssue { issue } => put(Field::Issue, Some(issue.as_str().into())),
             Op::EndSession { end_reason } => put(Field::EndReason, text(end_reason)),
             Op::MarkFailed { reason } => put(Field::Reason, text(reason)),
+            Op::MarkReconnecting | Op::MarkReconnected => {}
+            Op::MarkScreenShare { active } => put(Field::Active, Some(Value::Bool(*active))),
+            Op::RateSession { rating, comment } => {
+                put(Field::Rating, Some((*rating).into()));
+                put(Field::Comment, text(comment));
+            }
         }
         // Sorted already without `preserve_order` (nothing to do); with it (the
         // server's builds), the insertion order would otherwise be written.

@@ -1,4 +1,4 @@
-//! The six mutations an op can be, named as the backend's functions, because that
+//! The mutations an op can be, named as the backend's functions, because that
 //! name is what a stored record and an `applyBatch` op carry.
 //!
 //! Invariant: a kind reads back only from its exact name; anything else is a typed
@@ -19,30 +19,42 @@ pub enum OpKind {
     UpdateSessionSettings,
     ReportQualityIssue,
     MarkFailed,
+    MarkReconnecting,
+    MarkReconnected,
+    MarkScreenShare,
+    RateSession,
 }
 
-/// A name that is not one of the six op kinds.
+/// A name that is not one of the op kinds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown op kind {0:?}; expected one of startSession, markConnected, endSession, updateSessionSettings, reportQualityIssue, markFailed")]
+#[error("unknown op kind {0:?}; expected one of startSession, markConnected, endSession, updateSessionSettings, reportQualityIssue, markFailed, markReconnecting, markReconnected, markScreenShare, rateSession")]
 pub struct UnknownOpKind(pub String);
 
 impl OpKind {
-    pub const ALL: [OpKind; 6] = [
+    pub const ALL: [OpKind; 10] = [
         OpKind::StartSession,
         OpKind::MarkConnected,
         OpKind::EndSession,
         OpKind::UpdateSessionSettings,
         OpKind::ReportQualityIssue,
         OpKind::MarkFailed,
+        OpKind::MarkReconnecting,
+        OpKind::MarkReconnected,
+        OpKind::MarkScreenShare,
+        OpKind::RateSession,
     ];
 
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 10] = [
         "startSession",
         "markConnected",
         "endSession",
         "updateSessionSettings",
         "reportQualityIssue",
         "markFailed",
+        "markReconnecting",
+        "markReconnected",
+        "markScreenShare",
+        "rateSession",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,7 +65,9 @@ impl OpKind {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// Lifecycle ops (start/connected/end/failed) are never evicted.
+    /// Only settings and quality reports may be evicted when storage is full: every
+    /// other op changes state or a total (a dropped screen-share stop would count
+    /// the rest of the call as shared), or is the user's own word (a rating).
     pub fn is_lifecycle(self) -> bool {
         !matches!(
             self,
@@ -69,7 +83,12 @@ impl OpKind {
             OpKind::MarkConnected => Some(Transition::Connect),
             OpKind::EndSession => Some(Transition::End),
             OpKind::MarkFailed => Some(Transition::Fail),
-            OpKind::UpdateSessionSettings | OpKind::ReportQualityIssue => Some(Transition::Touch),
+            OpKind::UpdateSessionSettings
+            | OpKind::ReportQualityIssue
+            | OpKind::MarkScreenShare => Some(Transition::Touch),
+            OpKind::MarkReconnecting => Some(Transition::Reconnect),
+            OpKind::MarkReconnected => Some(Transition::Reconnected),
+            OpKind::RateSession => Some(Transition::Rate),
         }
     }
 }

@@ -37,6 +37,17 @@ fn written() -> Vec<(OpKind, &'static str)> {
             r#"{"clientSessionId":"c","reason":"ICE failed"}"#,
         ),
         (OpKind::MarkFailed, r#"{"clientSessionId":"c"}"#),
+        (OpKind::MarkReconnecting, r#"{"clientSessionId":"c"}"#),
+        (OpKind::MarkReconnected, r#"{"sessionId":"k1"}"#),
+        (
+            OpKind::MarkScreenShare,
+            r#"{"active":true,"clientSessionId":"c"}"#,
+        ),
+        (
+            OpKind::RateSession,
+            r#"{"clientSessionId":"c","comment":"Clear audio 👍","rating":5}"#,
+        ),
+        (OpKind::RateSession, r#"{"rating":1,"sessionId":"k1"}"#),
     ]
 }
 
@@ -104,6 +115,13 @@ fn args_that_do_not_fit_their_kind_are_typed_errors() {
         (MarkConnected, json!({"clientSessionId": "c", "sessionId": "k"}), m(MarkConnected, "session", Session)),
         (StartSession, json!({"sessionId": "k", "supportWorkerName": "W"}), m(StartSession, "session", Session)),
         (ReportQualityIssue, json!("issue=x"), m(ReportQualityIssue, "args", NotObject)),
+        (MarkScreenShare, json!({"clientSessionId": "c"}), m(MarkScreenShare, "active", Missing)),
+        (MarkScreenShare, json!({"clientSessionId": "c", "active": 1}), m(MarkScreenShare, "active", WrongType)),
+        (RateSession, json!({"clientSessionId": "c"}), m(RateSession, "rating", Missing)),
+        (RateSession, json!({"clientSessionId": "c", "rating": 4.5}), m(RateSession, "rating", WrongType)),
+        (RateSession, json!({"clientSessionId": "c", "rating": "5"}), m(RateSession, "rating", WrongType)),
+        (RateSession, json!({"clientSessionId": "c", "rating": 5, "comment": 5}), m(RateSession, "comment", WrongType)),
+        (MarkReconnected, json!({"clientSessionId": "c", "active": true}), m(MarkReconnected, "active", Unexpected)),
     ];
     for (kind, args, want) in cases {
         assert_eq!(read(kind, args.clone()), Err(want.clone()), "{kind} {args}");

@@ -4,8 +4,10 @@
 //! refused at once, not dead-lettered minutes later) and the local backend applies
 //! ops by the same table, so the two cannot disagree on what is allowed:
 //! connecting → connected → ended; connecting → failed; connected → failed;
-//! connecting → ended (cancelled before connecting, no duration). Settings and
-//! quality reports leave the state as it is and need an active session.
+//! connecting → ended (cancelled before connecting, no duration); connected ⇄
+//! reconnecting (the media path dropped and came back), and a reconnecting call may
+//! end or fail. Settings, quality reports and screen sharing leave the state as it
+//! is and need an active session; a rating needs a finished one (ended or failed).
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -19,22 +21,27 @@ pub enum SessionStatus {
     Connected,
     Ended,
     Failed,
+    Reconnecting,
 }
 
-/// Text that is not one of the four states (a corrupt row or document).
+/// Text that is not one of the five states (a corrupt row or document).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown session status {0:?}; expected connecting, connected, ended or failed")]
+#[error(
+    "unknown session status {0:?}; expected connecting, connected, ended, failed or reconnecting"
+)]
 pub struct UnknownStatus(pub String);
 
 impl SessionStatus {
-    pub const ALL: [SessionStatus; 4] = [
+    pub const ALL: [SessionStatus; 5] = [
         SessionStatus::Connecting,
         SessionStatus::Connected,
         SessionStatus::Ended,
         SessionStatus::Failed,
+        SessionStatus::Reconnecting,
     ];
 
-    pub const NAMES: [&'static str; 4] = ["connecting", "connected", "ended", "failed"];
+    pub const NAMES: [&'static str; 5] =
+        ["connecting", "connected", "ended", "failed", "reconnecting"];
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[self as usize]
@@ -44,9 +51,12 @@ impl SessionStatus {
         Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
-    /// Connecting or connected: the session can still change.
+    /// Connecting, connected or reconnecting: the call is still going on.
     pub fn is_active(self) -> bool {
-        matches!(self, SessionStatus::Connecting | SessionStatus::Connected)
+        matches!(
+            self,
+            SessionStatus::Connecting | SessionStatus::Connected | SessionStatus::Reconnecting
+        )
     }
 
     /// The state after `t`, or why the backend refuses it.
@@ -54,9 +64,12 @@ impl SessionStatus {
         use SessionStatus::*;
         let to = match (self, t) {
             (Connecting, Transition::Connect) => Some(Connected),
-            (Connecting | Connected, Transition::End) => Some(Ended),
-            (Connecting | Connected, Transition::Fail) => Some(Failed),
-            (Connecting | Connected, Transition::Touch) => Some(self),
+            (Connected, Transition::Reconnect) => Some(Reconnecting),
+            (Reconnecting, Transition::Reconnected) => Some(Connected),
+            (Connecting | Connected | Reconnecting, Transition::End) => Some(Ended),
+            (Connecting | Connected | Reconnecting, Transition::Fail) => Some(Failed),
+            (Connecting | Connected | Reconnecting, Transition::Touch) => Some(self),
+            (Ended | Failed, Transition::Rate) => Some(self),
             _ => None,
         };
         to.ok_or(TransitionRefused {
@@ -87,8 +100,28 @@ pub enum Transition {
     Connect,
     End,
     Fail,
-    /// Settings or quality report: no state change, the session must be active.
+    /// Settings, quality report or screen share: no state change, the session must
+    /// be active.
     Touch,
+    /// connected → reconnecting.
+    Reconnect,
+    /// reconnecting → connected.
+    Reconnected,
+    /// A rating: no state change, the call must be over (ended or failed). Whether
+    /// the session was rated already is the backend's check, not the table's.
+    Rate,
+}
+
+impl Transition {
+    pub const ALL: [Transition; 7] = [
+        Transition::Connect,
+        Transition::End,
+        Transition::Fail,
+        Transition::Touch,
+        Transition::Reconnect,
+        Transition::Reconnected,
+        Transition::Rate,
+    ];
 }
 
 /// A transition the table does not allow from the session's state.
@@ -114,9 +147,16 @@ mod tests {
             (Connected, Fail, Failed),
             (Connecting, Touch, Connecting),
             (Connected, Touch, Connected),
+            (Connected, Reconnect, Reconnecting),
+            (Reconnecting, Reconnected, Connected),
+            (Reconnecting, End, Ended),
+            (Reconnecting, Fail, Failed),
+            (Reconnecting, Touch, Reconnecting),
+            (Ended, Rate, Ended),
+            (Failed, Rate, Failed),
         ];
         for from in SessionStatus::ALL {
-            for t in [Connect, End, Fail, Touch] {
+            for t in Transition::ALL {
                 let want = allowed
                     .iter()
                     .find(|(f, tr, _)| *f == from && *tr == t)

@@ -91,6 +91,14 @@ pub fn format_iso(ms: i64) -> String {
     )
 }
 
+/// Whole seconds from `from_ms` to `to_ms`, never negative: the one rule for a
+/// session's `duration` and for the seconds it spent reconnecting or screen sharing
+/// (each interval counted on its own), so the backends and the SDK's local view
+/// agree to the second.
+pub fn whole_seconds_between(from_ms: i64, to_ms: i64) -> i64 {
+    to_ms.saturating_sub(from_ms).div_euclid(1000).max(0)
+}
+
 /// Normalises a timestamp: parse, then format.
 pub fn normalise(text: &str) -> Result<String, TimeError> {
     parse_iso(text).map(format_iso)
@@ -99,6 +107,14 @@ pub fn normalise(text: &str) -> Result<String, TimeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_seconds_floor_and_never_go_negative() {
+        assert_eq!(whole_seconds_between(0, 59_999), 59);
+        assert_eq!(whole_seconds_between(1_000, 61_000), 60);
+        assert_eq!(whole_seconds_between(5_000, 4_000), 0);
+        assert_eq!(whole_seconds_between(i64::MIN, i64::MAX), i64::MAX / 1000);
+    }
 
     #[test]
     fn parses_and_normalises() {

@@ -78,6 +78,27 @@ pub struct Session {
     pub created_at: String,
     #[serde(default)]
     pub updated_at: String,
+    /// How often the call went from connected to reconnecting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect_count: Option<f64>,
+    /// Whole seconds spent reconnecting, each interval counted like `duration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect_seconds: Option<f64>,
+    /// When the open reconnecting interval began (present only while reconnecting).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnecting_since: Option<String>,
+    /// Whole seconds of screen sharing, each interval counted like `duration`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_share_seconds: Option<f64>,
+    /// When the open screen-share interval began (present only while sharing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_share_since: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rated_at: Option<String>,
 }
 
 impl Session {
@@ -103,6 +124,13 @@ pub struct CallStats {
     pub total_duration: f64,
     pub average_duration: f64,
     pub total_quality_issues: f64,
+    /// Connected → reconnecting transitions over all sessions (0 from a backend that
+    /// predates reconnection).
+    #[serde(default)]
+    pub total_reconnects: f64,
+    /// The mean rating, rounded to two decimals; `null` while nothing is rated.
+    #[serde(default)]
+    pub average_rating: Option<f64>,
 }
 
 impl CallStats {
@@ -114,6 +142,12 @@ impl CallStats {
             0.0
         };
     }
+}
+
+/// `averageRating` from a sum and a count of ratings, as both backends compute it:
+/// the mean rounded half up to two decimals (`Math.round(sum / count * 100) / 100`).
+pub fn average_rating(sum: f64, count: f64) -> Option<f64> {
+    (count > 0.0).then(|| (sum / count * 100.0).round() / 100.0)
 }
 
 /// One op inside an `applyBatch` request.

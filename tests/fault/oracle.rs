@@ -40,12 +40,17 @@ impl Counters {
             "totalSessions": self.total, "completedSessions": self.completed,
             "failedSessions": self.failed, "totalDuration": self.duration,
             "averageDuration": self.average(), "totalQualityIssues": self.issues,
+            // The fault runs make no reconnects and no ratings.
+            "totalReconnects": 0, "averageRating": null,
         })
     }
 
     /// One row of `getSupportWorkerStats`.
     pub fn worker_row(&self, id: &str, name: &str) -> Value {
         let mut row = self.call_stats();
+        let fields = row.as_object_mut().expect("call_stats is an object");
+        fields.remove("totalReconnects");
+        fields.remove("averageRating");
         row["supportWorkerId"] = json!(id);
         row["supportWorkerName"] = json!(name);
         row["failureRate"] = json!(if self.total == 0 {

@@ -59,6 +59,7 @@ impl Session {
             metadata: None,
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
+            ..Default::default()
         };
         let mut value = values::from_wire(&doc);
         if let (Value::Object(map), Some(metadata)) = (&mut value, &self.metadata) {

@@ -83,6 +83,9 @@ pub fn fields(kind: OpKind) -> Fields {
         ]),
         OpKind::ReportQualityIssue => with(vec![("issue", V::String)]),
         OpKind::MarkFailed => with(vec![("reason", opt(V::String))]),
+        OpKind::MarkReconnecting | OpKind::MarkReconnected => reference(),
+        OpKind::MarkScreenShare => with(vec![("active", V::Boolean)]),
+        OpKind::RateSession => with(vec![("rating", V::Number), ("comment", opt(V::String))]),
     }
 }
 
@@ -168,6 +171,15 @@ impl Op {
                 Op::ReportQualityIssue(target, issue.to_string())
             }
             OpKind::MarkFailed => Op::MarkFailed(session_ref(args)?, reason("reason")?),
+            // Refused until the server's slice of #13 applies them.
+            OpKind::MarkReconnecting
+            | OpKind::MarkReconnected
+            | OpKind::MarkScreenShare
+            | OpKind::RateSession => {
+                return Err(FunctionError::invalid(format!(
+                    "{kind} is not supported yet"
+                )))
+            }
         })
     }
 

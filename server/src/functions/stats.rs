@@ -33,6 +33,8 @@ fn call_stats(c: &Counters) -> CallStats {
         total_duration: c.total_duration as f64,
         average_duration: average(c.total_duration, c.total_sessions),
         total_quality_issues: c.total_quality_issues as f64,
+        total_reconnects: 0.0,
+        average_rating: None,
     }
 }
 
@@ -52,6 +54,9 @@ fn worker_value(w: &WorkerStats) -> Value {
     let Value::Object(mut map) = values::from_wire(&call_stats(&w.counters)) else {
         return Value::Null;
     };
+    // Worker rows keep the seed's shape (the leaderboard of issue #13 extends them).
+    map.remove("totalReconnects");
+    map.remove("averageRating");
     map.insert(
         "supportWorkerId".into(),
         Value::String(w.support_worker_id.clone()),
