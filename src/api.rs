@@ -143,6 +143,25 @@ pub struct MarkFailedArgs {
     pub reason: Option<String>,
 }
 
+/// `rateSession`'s argument: a post-call rating of an ended or failed session. A
+/// session is rated once; a second rating is refused (`INVALID_TRANSITION`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RateSessionArgs {
+    /// Default: the session this client most recently ended or failed.
+    #[serde(rename = "sessionId", default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub session: Option<String>,
+    /// A whole number from 1 to 5. Kept as the JS number it was given until the
+    /// check, so 4.5 or 0 is refused with a message that names it.
+    pub rating: f64,
+    /// At most 1000 characters (UTF-16 units); may be empty.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub comment: Option<String>,
+}
+
 /// `getUserSessions`' argument.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]

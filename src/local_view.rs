@@ -28,16 +28,70 @@ pub struct StatsDelta {
     pub failed: f64,
     pub duration: f64,
     pub issues: f64,
+    pub reconnects: f64,
+    /// A rating's value (0 for every other op).
+    pub rating: f64,
+    /// 1 for a rating.
+    pub rated: f64,
 }
 
 impl StatsDelta {
+    /// Adds the counters. A rating is added by [`add_ratings`], once for all the
+    /// ratings folded, so the mean is not rounded at every step.
     pub fn apply(&self, stats: &mut CallStats) {
         stats.total_sessions += self.total;
         stats.completed_sessions += self.completed;
         stats.failed_sessions += self.failed;
         stats.total_duration += self.duration;
         stats.total_quality_issues += self.issues;
+        stats.total_reconnects += self.reconnects;
         stats.recompute_average();
+    }
+}
+
+/// Adds `count` ratings summing to `sum` to `stats.averageRating`. The backend's
+/// stats give the mean but not how many ratings it averages, so the mean is weighted
+/// by `rated_known`, the rated sessions this device knows from the backend (its
+/// snapshot), at least 1: exact while those are all of the user's rated sessions,
+/// an estimate otherwise, until the next answer of `getCallStats` replaces it.
+pub fn add_ratings(stats: &mut CallStats, rated_known: f64, sum: f64, count: f64) {
+    if count <= 0.0 {
+        return;
+    }
+    let (base_sum, base_count) = match stats.average_rating {
+        Some(mean) => {
+            let n = rated_known.max(1.0);
+            (mean * n, n)
+        }
+        None => (0.0, 0.0),
+    };
+    stats.average_rating = protocol::wire::average_rating(base_sum + sum, base_count + count);
+}
+
+/// Rated sessions in a list (what a snapshot's `averageRating` is taken to average).
+fn rated(sessions: &[Session]) -> f64 {
+    sessions.iter().filter(|s| s.rating.is_some()).count() as f64
+}
+
+/// `whole_seconds_between` of two ISO event times; 0 when either does not parse.
+fn whole_seconds(from: Option<&str>, to: &str) -> f64 {
+    match (from.and_then(parse_iso), parse_iso(to)) {
+        (Some(f), Some(t)) => protocol::time::whole_seconds_between(f as i64, t as i64) as f64,
+        _ => 0.0,
+    }
+}
+
+/// Closes the open intervals of a session that ends or fails at `t`: the seconds
+/// of a reconnecting interval and of a screen share still going on are counted up
+/// to `t`, as the backend does.
+fn close_intervals(s: &mut Session, was: SessionStatus, t: &str) {
+    if was == SessionStatus::Reconnecting {
+        let secs = whole_seconds(s.reconnecting_since.take().as_deref(), t);
+        s.reconnect_seconds = Some(s.reconnect_seconds.unwrap_or(0.0) + secs);
+    }
+    if let Some(since) = s.screen_share_since.take() {
+        let secs = whole_seconds(Some(&since), t);
+        s.screen_share_seconds = Some(s.screen_share_seconds.unwrap_or(0.0) + secs);
     }
 }
 
@@ -54,12 +108,21 @@ fn find_mut<'a>(sessions: &'a mut [Session], id: &str) -> Option<&'a mut Session
 }
 
 /// The session `rec` acts on, moved by the op's transition in the one table
-/// (`protocol::status`); `None` when the session is unknown or the table refuses.
-fn moved<'a>(sessions: &'a mut [Session], rec: &OpRecord) -> Option<&'a mut Session> {
+/// (`protocol::status`), with the status it had before; `None` when the session is
+/// unknown or the table refuses.
+fn moved_from<'a>(
+    sessions: &'a mut [Session],
+    rec: &OpRecord,
+) -> Option<(&'a mut Session, SessionStatus)> {
     let s = find_mut(sessions, &rec.client_session_id)?;
-    s.session_status = lifecycle::apply(s.session_status, rec.args.op.transition()?).ok()?;
+    let was = s.session_status;
+    s.session_status = lifecycle::apply(was, rec.args.op.transition()?).ok()?;
     s.updated_at = rec.occurred_at.clone();
-    Some(s)
+    Some((s, was))
+}
+
+fn moved<'a>(sessions: &'a mut [Session], rec: &OpRecord) -> Option<&'a mut Session> {
+    moved_from(sessions, rec).map(|(s, _)| s)
 }
 
 /// Applies one op to a list of sessions as the backend would. Returns the stats delta,
@@ -92,7 +155,8 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
         }
         Op::MarkConnected => moved(sessions, rec)?.connected_at = Some(t),
         Op::EndSession { end_reason } => {
-            let s = moved(sessions, rec)?;
+            let (s, was) = moved_from(sessions, rec)?;
+            close_intervals(s, was, &t);
             s.end_reason = end_reason.clone();
             if let Some(d) = s.connected_at.as_deref().and_then(|c| duration_secs(c, &t)) {
                 s.duration = Some(d as f64);
@@ -102,7 +166,8 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             delta.completed = 1.0;
         }
         Op::MarkFailed { reason } => {
-            let s = moved(sessions, rec)?;
+            let (s, was) = moved_from(sessions, rec)?;
+            close_intervals(s, was, &t);
             s.end_reason = reason.clone();
             s.ended_at = Some(t);
             delta.failed = 1.0;
@@ -126,11 +191,42 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
                 .push(issue.clone());
             delta.issues = 1.0;
         }
-        // Not folded yet: the SDK does not make these ops until its slice of #13.
-        Op::MarkReconnecting
-        | Op::MarkReconnected
-        | Op::MarkScreenShare { .. }
-        | Op::RateSession { .. } => return None,
+        Op::MarkReconnecting => {
+            let s = moved(sessions, rec)?;
+            s.reconnect_count = Some(s.reconnect_count.unwrap_or(0.0) + 1.0);
+            s.reconnecting_since = Some(t);
+            delta.reconnects = 1.0;
+        }
+        Op::MarkReconnected => {
+            let s = moved(sessions, rec)?;
+            let secs = whole_seconds(s.reconnecting_since.take().as_deref(), &t);
+            s.reconnect_seconds = Some(s.reconnect_seconds.unwrap_or(0.0) + secs);
+        }
+        Op::MarkScreenShare { active } => {
+            let s = moved(sessions, rec)?;
+            match (active, s.screen_share_since.take()) {
+                (true, None) => s.screen_share_since = Some(t),
+                (true, since @ Some(_)) => s.screen_share_since = since,
+                (false, Some(since)) => {
+                    let secs = whole_seconds(Some(&since), &t);
+                    s.screen_share_seconds = Some(s.screen_share_seconds.unwrap_or(0.0) + secs);
+                }
+                (false, None) => {}
+            }
+        }
+        Op::RateSession { rating, comment } => {
+            // A second rating is refused by the backend: skipped here, as refused
+            // ops are (checked before `moved` touches the session).
+            if find_mut(sessions, &rec.client_session_id)?.rating.is_some() {
+                return None;
+            }
+            let s = moved(sessions, rec)?;
+            s.rating = Some(*rating as f64);
+            s.rating_comment = comment.clone();
+            s.rated_at = Some(t);
+            delta.rating = *rating as f64;
+            delta.rated = 1.0;
+        }
     }
     Some(delta)
 }
@@ -210,11 +306,15 @@ impl LocalView {
     ) -> CallStats {
         let mut stats = self.stats.clone().unwrap_or_default();
         let mut scratch = self.sessions.clone();
+        let (mut sum, mut count) = (0.0, 0.0);
         for rec in pending {
             if let Some(d) = fold_op(&mut scratch, rec, user_id) {
                 d.apply(&mut stats);
+                sum += d.rating;
+                count += d.rated;
             }
         }
+        add_ratings(&mut stats, rated(&self.sessions), sum, count);
         stats.recompute_average();
         stats
     }
@@ -222,8 +322,11 @@ impl LocalView {
     /// Moves the snapshot forward by an op the backend has applied. `value` is the
     /// batch result's `{sessionId, sessionStatus, duration?}`.
     pub fn apply_delivered(&mut self, rec: &OpRecord, value: &Value, user_id: &str) {
+        let known = rated(&self.sessions);
         if let Some(delta) = fold_op(&mut self.sessions, rec, user_id) {
-            delta.apply(self.stats.get_or_insert_with(CallStats::default));
+            let stats = self.stats.get_or_insert_with(CallStats::default);
+            delta.apply(stats);
+            add_ratings(stats, known, delta.rating, delta.rated);
         }
         if let Some(s) = find_mut(&mut self.sessions, &rec.client_session_id) {
             if let Some(id) = value.get("sessionId").and_then(Value::as_str) {
@@ -403,6 +506,305 @@ mod tests {
             );
         }
         assert_eq!(view.session("nope", |_| ops.iter(), "u"), None);
+    }
+
+    fn started_and_connected(session: &str) -> Vec<OpRecord> {
+        vec![
+            op(
+                Op::StartSession(protocol::StartSession {
+                    support_worker_name: "Dr. Smith".into(),
+                    ..Default::default()
+                }),
+                session,
+                "2024-01-15T10:30:00.000Z",
+            ),
+            op(Op::MarkConnected, session, "2024-01-15T10:30:15.000Z"),
+        ]
+    }
+
+    fn folded_one(ops: &[OpRecord]) -> Session {
+        LocalView::default()
+            .session("s", |_| ops.iter(), "u")
+            .expect("the session")
+    }
+
+    #[test]
+    fn reconnects_count_and_their_seconds_are_whole_seconds_per_interval() {
+        let mut ops = started_and_connected("s");
+        ops.push(op(Op::MarkReconnecting, "s", "2024-01-15T10:31:00.000Z"));
+        let s = folded_one(&ops);
+        assert_eq!(s.session_status, SessionStatus::Reconnecting);
+        assert!(s.is_active(), "a reconnecting call is still active");
+        assert_eq!(s.reconnect_count, Some(1.0));
+        assert_eq!(
+            s.reconnecting_since.as_deref(),
+            Some("2024-01-15T10:31:00.000Z")
+        );
+        assert_eq!(s.reconnect_seconds, None, "absent until an interval closes");
+        // 12.9 s → 12: floored like `duration`.
+        ops.push(op(Op::MarkReconnected, "s", "2024-01-15T10:31:12.900Z"));
+        let s = folded_one(&ops);
+        assert_eq!(s.session_status, SessionStatus::Connected);
+        assert_eq!(s.reconnect_seconds, Some(12.0));
+        assert_eq!(s.reconnecting_since, None);
+        assert_eq!(s.updated_at, "2024-01-15T10:31:12.900Z");
+        // A second drop, ended while still reconnecting: 5.9 s more, each interval
+        // floored on its own (12 + 5, not floor(18.8)).
+        ops.push(op(Op::MarkReconnecting, "s", "2024-01-15T10:40:00.000Z"));
+        ops.push(op(
+            Op::EndSession { end_reason: None },
+            "s",
+            "2024-01-15T10:40:05.900Z",
+        ));
+        let s = folded_one(&ops);
+        assert_eq!(s.session_status, SessionStatus::Ended);
+        assert_eq!(s.reconnect_count, Some(2.0));
+        assert_eq!(s.reconnect_seconds, Some(17.0));
+        assert_eq!(s.reconnecting_since, None, "closed at the end");
+        assert_eq!(s.duration, Some(590.0), "from connectedAt: one call");
+        let stats = LocalView::default().stats_with(ops.iter(), "u");
+        assert_eq!(stats.total_reconnects, 2.0);
+        assert_eq!(stats.completed_sessions, 1.0);
+    }
+
+    #[test]
+    fn refused_reconnects_are_skipped() {
+        let ops = started_and_connected("s");
+        let mut sessions = Vec::new();
+        fold_op(&mut sessions, &ops[0], "u");
+        let at = "2024-01-15T10:30:05.000Z";
+        assert!(
+            fold_op(&mut sessions, &op(Op::MarkReconnecting, "s", at), "u").is_none(),
+            "connecting → reconnecting"
+        );
+        assert!(
+            fold_op(&mut sessions, &op(Op::MarkReconnected, "s", at), "u").is_none(),
+            "not reconnecting"
+        );
+        assert_eq!(sessions[0].session_status, SessionStatus::Connecting);
+        assert_eq!(sessions[0].reconnect_count, None, "nothing half-applied");
+        assert_eq!(sessions[0].updated_at, "2024-01-15T10:30:00.000Z");
+    }
+
+    #[test]
+    fn screen_share_seconds_count_closed_intervals_and_stale_toggles_change_nothing_else() {
+        let mut ops = started_and_connected("s");
+        let share = |active, at| op(Op::MarkScreenShare { active }, "s", at);
+        ops.push(share(false, "2024-01-15T10:30:20.000Z"));
+        let s = folded_one(&ops);
+        assert_eq!(
+            (s.screen_share_seconds, s.screen_share_since.as_deref()),
+            (None, None)
+        );
+        assert_eq!(
+            s.updated_at, "2024-01-15T10:30:20.000Z",
+            "a stale stop only touches"
+        );
+        ops.push(share(true, "2024-01-15T10:31:00.000Z"));
+        ops.push(share(true, "2024-01-15T10:31:30.000Z"));
+        let s = folded_one(&ops);
+        assert_eq!(
+            s.screen_share_since.as_deref(),
+            Some("2024-01-15T10:31:00.000Z"),
+            "a second start keeps the first"
+        );
+        ops.push(share(false, "2024-01-15T10:32:40.500Z"));
+        ops.push(share(false, "2024-01-15T10:33:00.000Z"));
+        let s = folded_one(&ops);
+        assert_eq!(s.screen_share_seconds, Some(100.0));
+        assert_eq!(s.screen_share_since, None);
+        // Sharing while reconnecting, then the call fails: both intervals close.
+        ops.push(share(true, "2024-01-15T10:34:00.000Z"));
+        ops.push(op(Op::MarkReconnecting, "s", "2024-01-15T10:35:00.000Z"));
+        ops.push(share(true, "2024-01-15T10:35:01.000Z"));
+        ops.push(op(
+            Op::MarkFailed { reason: None },
+            "s",
+            "2024-01-15T10:35:30.000Z",
+        ));
+        let s = folded_one(&ops);
+        assert_eq!(s.session_status, SessionStatus::Failed);
+        assert_eq!(s.screen_share_seconds, Some(190.0));
+        assert_eq!(s.reconnect_seconds, Some(30.0));
+        assert_eq!(
+            (
+                s.screen_share_since.as_deref(),
+                s.reconnecting_since.as_deref()
+            ),
+            (None, None)
+        );
+        assert_eq!(s.duration, None, "a failed call has no duration");
+        // An ended call shares nothing more.
+        let mut sessions = vec![s];
+        assert!(fold_op(&mut sessions, &share(true, "2024-01-15T10:36:00.000Z"), "u").is_none());
+    }
+
+    #[test]
+    fn a_finished_session_is_rated_once() {
+        let mut ops = started_and_connected("s");
+        let rate = |rating, comment: Option<&str>, at| {
+            op(
+                Op::RateSession {
+                    rating,
+                    comment: comment.map(str::to_string),
+                },
+                "s",
+                at,
+            )
+        };
+        let mut sessions = Vec::new();
+        for o in &ops {
+            fold_op(&mut sessions, o, "u");
+        }
+        assert!(
+            fold_op(
+                &mut sessions,
+                &rate(5, None, "2024-01-15T10:31:00.000Z"),
+                "u"
+            )
+            .is_none(),
+            "an active call is not rated"
+        );
+        ops.push(op(
+            Op::EndSession { end_reason: None },
+            "s",
+            "2024-01-15T10:45:00.000Z",
+        ));
+        ops.push(rate(4, Some("Clear audio"), "2024-01-15T10:45:10.000Z"));
+        ops.push(rate(1, None, "2024-01-15T10:45:20.000Z"));
+        let s = folded_one(&ops);
+        assert_eq!(s.rating, Some(4.0), "the second rating is refused");
+        assert_eq!(s.rating_comment.as_deref(), Some("Clear audio"));
+        assert_eq!(s.rated_at.as_deref(), Some("2024-01-15T10:45:10.000Z"));
+        assert_eq!(s.updated_at, "2024-01-15T10:45:10.000Z");
+        assert_eq!(s.session_status, SessionStatus::Ended);
+        let stats = LocalView::default().stats_with(ops.iter(), "u");
+        assert_eq!(stats.average_rating, Some(4.0));
+        // Without a comment the field stays absent.
+        ops.truncate(3);
+        ops.push(rate(3, None, "2024-01-15T10:45:10.000Z"));
+        assert_eq!(folded_one(&ops).rating_comment, None);
+    }
+
+    #[test]
+    fn pending_ratings_join_the_backends_mean_weighted_by_the_rated_sessions_known() {
+        let rated_session = |id: &str, rating: f64| Session {
+            id: Some(id.into()),
+            session_status: SessionStatus::Ended,
+            rating: Some(rating),
+            ..Default::default()
+        };
+        let mut view = LocalView {
+            sessions: vec![
+                rated_session("a", 5.0),
+                rated_session("b", 4.0),
+                rated_session("c", 3.0),
+            ],
+            stats: Some(CallStats {
+                total_sessions: 4.0,
+                total_reconnects: 2.0,
+                average_rating: Some(4.0),
+                ..Default::default()
+            }),
+        };
+        view.sessions.push(Session {
+            id: Some("d".into()),
+            session_status: SessionStatus::Failed,
+            ..Default::default()
+        });
+        let pending = [op(
+            Op::RateSession {
+                rating: 2,
+                comment: None,
+            },
+            "d",
+            "2024-01-15T11:00:00.000Z",
+        )];
+        let stats = view.stats_with(pending.iter(), "u");
+        assert_eq!(stats.average_rating, Some(3.5), "(5 + 4 + 3 + 2) / 4");
+        assert_eq!(stats.total_reconnects, 2.0);
+        // Nothing rated yet: the mean of the pending ratings alone, two decimals.
+        let view = LocalView::default();
+        let mut ops = started_and_connected("s");
+        ops.extend(started_and_connected("t").into_iter().map(|mut o| {
+            o.op_id.push('t');
+            o
+        }));
+        for id in ["s", "t"] {
+            ops.push(op(
+                Op::MarkFailed { reason: None },
+                id,
+                "2024-01-15T10:31:00.000Z",
+            ));
+        }
+        ops.push(op(
+            Op::RateSession {
+                rating: 5,
+                comment: None,
+            },
+            "s",
+            "2024-01-15T10:32:00.000Z",
+        ));
+        let before = view.stats_with(ops.iter(), "u");
+        assert_eq!(before.average_rating, Some(5.0));
+        ops.push(op(
+            Op::RateSession {
+                rating: 4,
+                comment: None,
+            },
+            "t",
+            "2024-01-15T10:32:00.000Z",
+        ));
+        ops.push(op(
+            Op::RateSession {
+                rating: 4,
+                comment: None,
+            },
+            "t",
+            "2024-01-15T10:33:00.000Z",
+        ));
+        let stats = view.stats_with(ops.iter(), "u");
+        assert_eq!(
+            stats.average_rating,
+            Some(4.5),
+            "the refused second rating is not counted"
+        );
+        assert_eq!(
+            LocalView::default()
+                .stats_with([].iter(), "u")
+                .average_rating,
+            None
+        );
+    }
+
+    #[test]
+    fn a_delivered_rating_moves_the_snapshots_mean() {
+        let mut view = LocalView {
+            sessions: vec![Session {
+                client_session_id: Some("s".into()),
+                session_status: SessionStatus::Ended,
+                ..Default::default()
+            }],
+            stats: Some(CallStats {
+                total_sessions: 1.0,
+                ..Default::default()
+            }),
+        };
+        let rate = op(
+            Op::RateSession {
+                rating: 3,
+                comment: None,
+            },
+            "s",
+            "2024-01-15T11:00:00.000Z",
+        );
+        view.apply_delivered(
+            &rate,
+            &json!({"sessionId": "k", "sessionStatus": "ended"}),
+            "u",
+        );
+        assert_eq!(view.stats.as_ref().unwrap().average_rating, Some(3.0));
+        assert_eq!(view.sessions[0].rating, Some(3.0));
     }
 
     #[test]

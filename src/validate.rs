@@ -8,7 +8,9 @@ use protocol::limits;
 use protocol::text::{is_blank, utf16_len};
 use serde_json::Value;
 
-use crate::api::{EndSessionArgs, MarkFailedArgs, StartSessionArgs, UpdateSettingsArgs};
+use crate::api::{
+    EndSessionArgs, MarkFailedArgs, RateSessionArgs, StartSessionArgs, UpdateSettingsArgs,
+};
 use crate::error::ApiError;
 
 /// The key Convex's JSON encoding gives a bytes value (`{"$bytes": base64}`).
@@ -199,6 +201,22 @@ pub fn failed(args: &MarkFailedArgs) -> Result<(), ApiError> {
     check_opt("reason", args.reason.as_deref(), limits::REASON)
 }
 
+/// A rating: a whole number from 1 to 5 (NaN, fractions and anything outside are
+/// refused), and a comment of at most 1000 UTF-16 units (empty is allowed). Returns
+/// the rating as the whole number the op carries.
+pub fn rate(args: &RateSessionArgs) -> Result<i64, ApiError> {
+    let (min, max) = (limits::RATING_MIN, limits::RATING_MAX);
+    let r = args.rating;
+    // No float in the message: formatting one would link float printing into the wasm.
+    if !(r.fract() == 0.0 && (min as f64..=max as f64).contains(&r)) {
+        return Err(ApiError::invalid_argument(format!(
+            "rating must be a whole number from {min} to {max}"
+        )));
+    }
+    check_opt("comment", args.comment.as_deref(), limits::COMMENT)?;
+    Ok(r as i64)
+}
+
 /// `getUserSessions` limit: ≥ 1, default 50, clamped to 200.
 pub fn sessions_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit {
@@ -285,6 +303,31 @@ mod tests {
         assert!(sessions_limit(Some(0)).is_err());
         assert!(user_id("").is_err());
         assert!(session_ref(&"s".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn ratings_are_whole_numbers_from_one_to_five_with_a_short_comment() {
+        let rate_of = |rating: f64, comment: Option<String>| {
+            rate(&RateSessionArgs {
+                session: None,
+                rating,
+                comment,
+            })
+        };
+        for good in [1.0, 3.0, 5.0] {
+            assert_eq!(rate_of(good, None), Ok(good as i64));
+        }
+        for bad in [0.0, 6.0, 4.5, -1.0, f64::NAN, f64::INFINITY, 1e300] {
+            let e = rate_of(bad, None).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidArgument, "{bad}");
+            assert!(e.message.contains("rating"), "{bad}: {}", e.message);
+        }
+        assert!(rate_of(4.0, Some(String::new())).is_ok(), "may be empty");
+        assert!(rate_of(4.0, Some("x".repeat(1000))).is_ok());
+        // 500 emoji = 1000 UTF-16 units: ok; one more unit is over.
+        assert!(rate_of(4.0, Some("😀".repeat(500))).is_ok());
+        let e = rate_of(4.0, Some(format!("{}x", "😀".repeat(500)))).unwrap_err();
+        assert!(e.message.contains("comment"), "{}", e.message);
     }
 
     #[test]

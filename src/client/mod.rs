@@ -53,6 +53,9 @@ pub(crate) struct State {
     /// Dead letters by storage key, oldest first.
     dead: DeadLetters,
     current: Option<String>,
+    /// The session this instance most recently ended or failed: what `rateSession`
+    /// without an id rates. In memory only.
+    last_finished: Option<String>,
     handler: Option<Handler>,
     logger: Option<Logger>,
     buffered: Vec<Event>,
@@ -184,6 +187,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             view,
             dead: DeadLetters::default(),
             current,
+            last_finished: None,
             handler: None,
             logger: None,
             buffered: Vec::new(),

@@ -1,4 +1,4 @@
-//! The six mutating calls: validate, check the transition against the local view,
+//! The mutating calls: validate, check the transition against the local view,
 //! write one record, emit `Queued`, resolve. No network I/O.
 //!
 //! Each call builds its typed [`Op`]; the record carries it with the session it
@@ -6,7 +6,8 @@
 
 use super::{Client, State};
 use crate::api::{
-    EndSessionArgs, EndSessionResult, MarkFailedArgs, SettingsArgs, StartSessionArgs,
+    EndSessionArgs, EndSessionResult, MarkFailedArgs, RateSessionArgs, SettingsArgs,
+    StartSessionArgs,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::events::Event;
@@ -76,7 +77,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .map(|_| ())
     }
 
-    /// connecting/connected → ended. The duration is computed here from event times,
+    /// connecting/connected/reconnecting → ended. The duration is computed here from event times,
     /// exactly as the backend will.
     pub async fn end_session(&self, args: EndSessionArgs) -> Result<EndSessionResult, ApiError> {
         validate::end(&args)?;
@@ -95,13 +96,65 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         })
     }
 
-    /// connecting/connected → failed.
+    /// connecting/connected/reconnecting → failed.
     pub async fn mark_failed(&self, args: MarkFailedArgs) -> Result<(), ApiError> {
         validate::failed(&args)?;
         let op = Op::MarkFailed {
             reason: args.reason,
         };
         self.enqueue(op, args.session).await.map(|_| ())
+    }
+
+    /// connected → reconnecting: the media path dropped. Counts a reconnect and opens
+    /// a reconnecting interval at this call's time. The session stays the current
+    /// one (`current_session`), so `mark_reconnected`, `end_session` and the other
+    /// calls without an id still find it.
+    pub async fn mark_reconnecting(&self, session: Option<String>) -> Result<(), ApiError> {
+        self.enqueue(Op::MarkReconnecting, session)
+            .await
+            .map(|_| ())
+    }
+
+    /// reconnecting → connected: closes the reconnecting interval (its whole
+    /// seconds are added to `reconnectSeconds`).
+    pub async fn mark_reconnected(&self, session: Option<String>) -> Result<(), ApiError> {
+        self.enqueue(Op::MarkReconnected, session).await.map(|_| ())
+    }
+
+    /// Screen sharing started (`true`) or stopped (`false`) in an active call
+    /// (connecting, connected or reconnecting). Starting while sharing or stopping
+    /// while not changes nothing but `updatedAt` (a stale toggle is not an error).
+    pub async fn mark_screen_share(
+        &self,
+        active: bool,
+        session: Option<String>,
+    ) -> Result<(), ApiError> {
+        self.enqueue(Op::MarkScreenShare { active }, session)
+            .await
+            .map(|_| ())
+    }
+
+    /// A post-call rating (1–5, optional comment) of an ended or failed session:
+    /// `args.session`, or else the session this client most recently ended or failed
+    /// (the call that just finished; not kept across a reload). A session is rated
+    /// once: a second rating is refused with `INVALID_TRANSITION`, never replaces the
+    /// first.
+    pub async fn rate_session(&self, args: RateSessionArgs) -> Result<(), ApiError> {
+        let rating = validate::rate(&args)?;
+        let session = match args.session {
+            Some(s) => s,
+            None => self.st().last_finished.clone().ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NoActiveSession,
+                    "rateSession needs a session: pass its sessionId, or end or fail a call with this client first",
+                )
+            })?,
+        };
+        let op = Op::RateSession {
+            rating,
+            comment: args.comment,
+        };
+        self.enqueue(op, Some(session)).await.map(|_| ())
     }
 
     /// Builds the record under the state borrow (so the lifecycle check and the key
@@ -157,12 +210,15 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 .collect();
             st.last_enqueue_ms = Some(now);
             let before = st.current.clone();
+            // Only a start, end or failure moves the current session: a reconnecting
+            // call stays current (it is still the call going on).
             match kind {
                 OpKind::StartSession => st.current = Some(session_key),
-                OpKind::EndSession | OpKind::MarkFailed
-                    if st.current.as_deref() == Some(&session_key) =>
-                {
-                    st.current = None
+                OpKind::EndSession | OpKind::MarkFailed => {
+                    if st.current.as_deref() == Some(&session_key) {
+                        st.current = None;
+                    }
+                    st.last_finished = Some(session_key);
                 }
                 _ => {}
             }
@@ -268,6 +324,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         lifecycle::apply(s.session_status, transition)?;
         if let Op::ReportQualityIssue { issue } = op {
             validate::quality_issue(issue, s.quality_issues.as_ref().map_or(0, Vec::len))?;
+        }
+        if matches!(op, Op::RateSession { .. }) && s.rating.is_some() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidTransition,
+                "the session is rated already, and a second rating is refused: a session keeps its first rating",
+            ));
         }
         // A session the backend returned without either id cannot be named in an op.
         let session = match (s.client_session_id, s.id) {

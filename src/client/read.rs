@@ -54,7 +54,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         Ok(st.view.stats_with(st.outbox.records(), &user))
     }
 
-    /// The newest connecting/connected session, with pending ops applied.
+    /// The newest connecting, connected or reconnecting session, with pending ops
+    /// applied.
     pub async fn get_active_session(&self) -> Result<Option<Session>, ApiError> {
         self.recovered().await;
         let user = self.inner.config.user_id.clone();

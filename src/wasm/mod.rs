@@ -280,7 +280,8 @@ impl VideoSessionClient {
         self.call(async move { to_js(&client.get_call_stats().await.map_err(api_error)?) })
     }
 
-    /// The newest connecting/connected session, or null; answers offline too.
+    /// The newest connecting, connected or reconnecting session, or null; answers
+    /// offline too.
     #[wasm_bindgen(js_name = getActiveSession, unchecked_return_type = "Promise<VideoSession | null>")]
     pub fn get_active_session(&self) -> Promise {
         let client = self.client.clone();
