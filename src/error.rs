@@ -15,7 +15,8 @@ pub enum ErrorCode {
     InvalidArgument,
     /// The session is not in a state that allows this call; nothing was stored.
     InvalidTransition,
-    /// No session was given and there is no current session.
+    /// No session was given and there is no current session (for `rateSession`: no
+    /// session this client ended or failed).
     NoActiveSession,
     /// The session is not known on this device.
     NotFound,

@@ -74,25 +74,35 @@ fn rated(sessions: &[Session]) -> f64 {
 }
 
 /// `whole_seconds_between` of two ISO event times; 0 when either does not parse.
-fn whole_seconds(from: Option<&str>, to: &str) -> f64 {
-    match (from.and_then(parse_iso), parse_iso(to)) {
+fn whole_seconds(from: &str, to: &str) -> f64 {
+    match (parse_iso(from), parse_iso(to)) {
         (Some(f), Some(t)) => protocol::time::whole_seconds_between(f as i64, t as i64) as f64,
         _ => 0.0,
     }
 }
 
-/// Closes the open intervals of a session that ends or fails at `t`: the seconds
-/// of a reconnecting interval and of a screen share still going on are counted up
-/// to `t`, as the backend does.
-fn close_intervals(s: &mut Session, was: SessionStatus, t: &str) {
-    if was == SessionStatus::Reconnecting {
-        let secs = whole_seconds(s.reconnecting_since.take().as_deref(), t);
+/// Adds an open reconnecting interval's whole seconds up to `t` to
+/// `reconnectSeconds` and removes `reconnectingSince` (nothing without one).
+fn close_reconnecting(s: &mut Session, t: &str) {
+    if let Some(since) = s.reconnecting_since.take() {
+        let secs = whole_seconds(&since, t);
         s.reconnect_seconds = Some(s.reconnect_seconds.unwrap_or(0.0) + secs);
     }
+}
+
+/// The same for an open screen share.
+fn close_screen_share(s: &mut Session, t: &str) {
     if let Some(since) = s.screen_share_since.take() {
-        let secs = whole_seconds(Some(&since), t);
+        let secs = whole_seconds(&since, t);
         s.screen_share_seconds = Some(s.screen_share_seconds.unwrap_or(0.0) + secs);
     }
+}
+
+/// Closes the open intervals of a session that ends or fails at `t`, as the
+/// backend does.
+fn close_intervals(s: &mut Session, t: &str) {
+    close_reconnecting(s, t);
+    close_screen_share(s, t);
 }
 
 /// `floor((ended − connected) / 1000)`, at least 0, from two ISO event times.
@@ -108,21 +118,12 @@ fn find_mut<'a>(sessions: &'a mut [Session], id: &str) -> Option<&'a mut Session
 }
 
 /// The session `rec` acts on, moved by the op's transition in the one table
-/// (`protocol::status`), with the status it had before; `None` when the session is
-/// unknown or the table refuses.
-fn moved_from<'a>(
-    sessions: &'a mut [Session],
-    rec: &OpRecord,
-) -> Option<(&'a mut Session, SessionStatus)> {
-    let s = find_mut(sessions, &rec.client_session_id)?;
-    let was = s.session_status;
-    s.session_status = lifecycle::apply(was, rec.args.op.transition()?).ok()?;
-    s.updated_at = rec.occurred_at.clone();
-    Some((s, was))
-}
-
+/// (`protocol::status`); `None` when the session is unknown or the table refuses.
 fn moved<'a>(sessions: &'a mut [Session], rec: &OpRecord) -> Option<&'a mut Session> {
-    moved_from(sessions, rec).map(|(s, _)| s)
+    let s = find_mut(sessions, &rec.client_session_id)?;
+    s.session_status = lifecycle::apply(s.session_status, rec.args.op.transition()?).ok()?;
+    s.updated_at = rec.occurred_at.clone();
+    Some(s)
 }
 
 /// Applies one op to a list of sessions as the backend would. Returns the stats delta,
@@ -155,8 +156,8 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
         }
         Op::MarkConnected => moved(sessions, rec)?.connected_at = Some(t),
         Op::EndSession { end_reason } => {
-            let (s, was) = moved_from(sessions, rec)?;
-            close_intervals(s, was, &t);
+            let s = moved(sessions, rec)?;
+            close_intervals(s, &t);
             s.end_reason = end_reason.clone();
             if let Some(d) = s.connected_at.as_deref().and_then(|c| duration_secs(c, &t)) {
                 s.duration = Some(d as f64);
@@ -166,8 +167,8 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             delta.completed = 1.0;
         }
         Op::MarkFailed { reason } => {
-            let (s, was) = moved_from(sessions, rec)?;
-            close_intervals(s, was, &t);
+            let s = moved(sessions, rec)?;
+            close_intervals(s, &t);
             s.end_reason = reason.clone();
             s.ended_at = Some(t);
             delta.failed = 1.0;
@@ -197,21 +198,14 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             s.reconnecting_since = Some(t);
             delta.reconnects = 1.0;
         }
-        Op::MarkReconnected => {
-            let s = moved(sessions, rec)?;
-            let secs = whole_seconds(s.reconnecting_since.take().as_deref(), &t);
-            s.reconnect_seconds = Some(s.reconnect_seconds.unwrap_or(0.0) + secs);
-        }
+        Op::MarkReconnected => close_reconnecting(moved(sessions, rec)?, &t),
         Op::MarkScreenShare { active } => {
             let s = moved(sessions, rec)?;
-            match (active, s.screen_share_since.take()) {
-                (true, None) => s.screen_share_since = Some(t),
-                (true, since @ Some(_)) => s.screen_share_since = since,
-                (false, Some(since)) => {
-                    let secs = whole_seconds(Some(&since), &t);
-                    s.screen_share_seconds = Some(s.screen_share_seconds.unwrap_or(0.0) + secs);
-                }
-                (false, None) => {}
+            match (active, s.screen_share_since.is_some()) {
+                (true, false) => s.screen_share_since = Some(t),
+                (false, true) => close_screen_share(s, &t),
+                // A stale toggle: only updatedAt moves.
+                _ => {}
             }
         }
         Op::RateSession { rating, comment } => {

@@ -17,7 +17,7 @@ use ts_rs::{Config, TS};
 
 use crate::api::{
     DeadLetter, EndSessionArgs, EndSessionResult, FlushReport, GetUserSessionsArgs, MarkFailedArgs,
-    StartSessionArgs, UpdateSettingsArgs,
+    RateSessionArgs, StartSessionArgs, UpdateSettingsArgs,
 };
 use crate::error::{ErrorCode, CLOSED, OUT_OF_MEMORY};
 use crate::events::Event;
@@ -51,6 +51,7 @@ pub fn declarations() -> String {
         (EndSessionResult::docs(), EndSessionResult::decl(&cfg)),
         (MarkFailedArgs::docs(), MarkFailedArgs::decl(&cfg)),
         (GetUserSessionsArgs::docs(), GetUserSessionsArgs::decl(&cfg)),
+        (RateSessionArgs::docs(), RateSessionArgs::decl(&cfg)),
         (Session::docs(), Session::decl(&cfg)),
         (CallStats::docs(), CallStats::decl(&cfg)),
         (FlushReport::docs(), FlushReport::decl(&cfg)),

@@ -340,3 +340,132 @@ async fn a_multi_get_answering_out_of_order_still_reads_each_record() {
         .count();
     assert_eq!(op_reads, 2);
 }
+
+#[wasm_bindgen_test]
+async fn reconnection_screen_sharing_and_rating_through_the_js_surface() {
+    let prefix = format!("{}:", unique("reconnect"));
+    let c = open(options(dead_url(), &unique("u"), &prefix)).await;
+    let id = ok(c.start_session(start("Dr. Smith")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(c.mark_connected(None)).await;
+    ok(c.mark_screen_share(js_sys::Boolean::from(true), None)).await;
+    ok(c.mark_reconnecting(None)).await;
+    assert_eq!(
+        c.current_session_id().as_string().as_deref(),
+        Some(id.as_str()),
+        "a reconnecting call stays the current one"
+    );
+    let active = json(&ok(c.get_active_session()).await);
+    assert_eq!(active["sessionStatus"], "reconnecting", "{active}");
+    assert_eq!(active["reconnectCount"], 1);
+    ok(c.mark_reconnected(Some(js(&id)))).await;
+    let e = err(c.mark_reconnected(None)).await;
+    assert_eq!(code(&e), "INVALID_TRANSITION", "{}", describe(&e));
+    ok(c.mark_screen_share(js_sys::Boolean::from(false), None)).await;
+
+    // Bad input: typed errors, nothing stored, no panic.
+    let stored = || (local_keys(&prefix), local_ops(&prefix));
+    let before = stored();
+    let not_booleans = [
+        s("true"),
+        JsValue::from(1),
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+    ];
+    for bad in not_booleans {
+        let e = err(c.mark_screen_share(bad.clone().unchecked_into(), None)).await;
+        assert_eq!(code(&e), "INVALID_ARGUMENT", "{bad:?}: {}", describe(&e));
+        assert!(describe(&e).contains("boolean"), "{}", describe(&e));
+    }
+    let e = err(c.mark_reconnecting(Some(JsValue::from(7).unchecked_into()))).await;
+    assert_eq!(code(&e), "INVALID_ARGUMENT");
+    let e = err(c.rate_session(obj(&[("rating", JsValue::from(5))]).unchecked_into())).await;
+    assert_eq!(
+        code(&e),
+        "NO_ACTIVE_SESSION",
+        "this client finished no call yet"
+    );
+    let e = err(c.rate_session(
+        obj(&[("rating", JsValue::from(5)), ("sessionId", s(&id))]).unchecked_into(),
+    ))
+    .await;
+    assert_eq!(code(&e), "INVALID_TRANSITION", "the call is still going on");
+    ok(c.end_session(None)).await;
+    let before_rating = stored();
+    assert_eq!(before_rating.1.len(), before.1.len() + 1, "only the end");
+    let bad_ratings = [
+        s("5"),
+        JsValue::from(4.5),
+        JsValue::from(f64::NAN),
+        JsValue::from(f64::INFINITY),
+        JsValue::from(0),
+        JsValue::from(6),
+        JsValue::from(-1),
+        JsValue::NULL,
+        JsValue::TRUE,
+    ];
+    for bad in bad_ratings {
+        let e = err(c.rate_session(obj(&[("rating", bad.clone())]).unchecked_into())).await;
+        assert_eq!(code(&e), "INVALID_ARGUMENT", "{bad:?}: {}", describe(&e));
+    }
+    for args in [
+        JsValue::UNDEFINED,
+        obj(&[]),
+        obj(&[
+            ("rating", JsValue::from(4)),
+            ("comment", s(&"x".repeat(1001))),
+        ]),
+        obj(&[("rating", JsValue::from(4)), ("comment", JsValue::from(42))]),
+        obj(&[
+            ("rating", JsValue::from(4)),
+            ("sessionId", JsValue::from(42)),
+        ]),
+    ] {
+        let e = err(c.rate_session(args.clone().unchecked_into())).await;
+        assert_eq!(code(&e), "INVALID_ARGUMENT", "{args:?}: {}", describe(&e));
+        assert_eq!(
+            get(&e, "name").as_string().as_deref(),
+            Some("VideoSessionError")
+        );
+    }
+    assert_eq!(stored(), before_rating, "no bad call stored anything");
+
+    // Without an id: the call this client just ended. Once.
+    ok(c.rate_session(
+        obj(&[("rating", JsValue::from(5)), ("comment", s("Great 👍"))]).unchecked_into(),
+    ))
+    .await;
+    let e = err(c.rate_session(
+        obj(&[("rating", JsValue::from(1)), ("sessionId", s(&id))]).unchecked_into(),
+    ))
+    .await;
+    assert_eq!(code(&e), "INVALID_TRANSITION", "{}", describe(&e));
+    let ops = local_ops(&prefix);
+    assert_eq!(
+        kinds(&ops),
+        [
+            "startSession",
+            "markConnected",
+            "markScreenShare",
+            "markReconnecting",
+            "markReconnected",
+            "markScreenShare",
+            "endSession",
+            "rateSession"
+        ]
+    );
+    assert_eq!(
+        ops[7]["args"],
+        json!({"clientSessionId": id, "rating": 5, "comment": "Great 👍"})
+    );
+    let stats = json(&ok(c.get_call_stats()).await);
+    assert_eq!(stats["totalReconnects"], 1, "{stats}");
+    assert_eq!(stats["averageRating"], 5, "{stats}");
+    let session = &json(&ok(c.get_user_sessions(None)).await)[0];
+    assert_eq!(session["rating"], 5);
+    assert_eq!(session["ratingComment"], "Great 👍");
+    assert!(session.get("reconnectingSince").is_none(), "{session}");
+    c.close();
+}

@@ -401,3 +401,70 @@ async fn a_user_whose_id_begins_with_anothers_never_touches_their_keys() {
     assert_eq!(local_ops(&format!("vss:{base}%3Aop:")).len(), 1);
     let _ = store.remove_item(&legacy_current);
 }
+
+#[wasm_bindgen_test]
+async fn a_dropped_shared_and_rated_call_arrives_as_the_device_saw_it() {
+    let prefix = format!("{}:", unique("reconnect"));
+    let user = unique("u");
+    let o = options(server_url(), &user, &prefix);
+    set(&o, "debounceMs", 60_000);
+    let c = open(o).await;
+    let id = ok(c.start_session(start("Dr. Smith")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(c.mark_connected(None)).await;
+    ok(c.mark_screen_share(js_sys::Boolean::from(true), None)).await;
+    ok(c.mark_reconnecting(None)).await;
+    sleep(1_100).await;
+    ok(c.mark_reconnected(None)).await;
+    ok(c.end_session(None)).await;
+    ok(c.rate_session(obj(&[("rating", wasm_bindgen::JsValue::from(3))]).unchecked_into())).await;
+    let local = json(&ok(c.get_user_sessions(None)).await)[0].clone();
+    let report = json(&ok(c.flush()).await);
+    assert_eq!(report["applied"], 7, "{report}");
+    assert_eq!(report["rejected"], 0, "{report}");
+    let stored = backend(
+        "query",
+        "videoCallSessions:getUserSessions",
+        json!({"userId": user}),
+    )
+    .await[0]
+        .clone();
+    assert_eq!(stored["clientSessionId"], id.as_str());
+    for k in [
+        "sessionStatus",
+        "duration",
+        "reconnectCount",
+        "reconnectSeconds",
+        "screenShareSeconds",
+        "rating",
+        "ratedAt",
+    ] {
+        assert_eq!(
+            stored[k]
+                .as_f64()
+                .map(Value::from)
+                .unwrap_or(stored[k].clone()),
+            local[k]
+                .as_f64()
+                .map(Value::from)
+                .unwrap_or(local[k].clone()),
+            "{k}: backend {stored} local {local}"
+        );
+    }
+    assert!(stored["reconnectSeconds"].as_f64() >= Some(1.0), "{stored}");
+    assert!(stored.get("reconnectingSince").is_none(), "{stored}");
+    assert!(
+        stored.get("screenShareSince").is_none(),
+        "closed at the end: {stored}"
+    );
+    let stats = backend(
+        "query",
+        "videoCallSessions:getCallStats",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(stats["totalReconnects"].as_f64(), Some(1.0), "{stats}");
+    assert_eq!(stats["averageRating"].as_f64(), Some(3.0), "{stats}");
+}

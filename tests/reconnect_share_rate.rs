@@ -38,33 +38,6 @@ fn rate(session: Option<&str>, rating: f64, comment: Option<&str>) -> RateSessio
     }
 }
 
-/// Asserts `r` is a refusal with `code` whose message mentions `mentions`, and that
-/// the refusal stored nothing, queued nothing and emitted nothing.
-fn refused(
-    r: Result<(), ApiError>,
-    code: ErrorCode,
-    mentions: &str,
-    (disk, before, pending, c, events, seen): (
-        &MemoryStorage,
-        &[(String, String)],
-        usize,
-        &TestClient,
-        &std::cell::RefCell<Vec<video_session_sdk::Event>>,
-        usize,
-    ),
-) {
-    let e = r.expect_err("refused");
-    assert_eq!(e.code, code, "{}", e.message);
-    assert!(
-        e.message.contains(mentions),
-        "{mentions:?} in {}",
-        e.message
-    );
-    assert_eq!(disk.dump(), before, "storage unchanged");
-    assert_eq!(c.pending_count(), pending);
-    assert_eq!(events.borrow().len(), seen, "no event");
-}
-
 /// Start, connect 15 s later; returns the session id.
 fn connected_call(c: &TestClient, env: &FakeEnv) -> String {
     let id = block_on(c.start_session(start_args("Dr. Smith"))).unwrap();
@@ -144,81 +117,79 @@ fn impossible_calls_are_refused_at_once_and_store_nothing() {
     let (disk, t, env) = offline();
     let c = open(disk.clone(), &t, &env);
     let events = record_events(&c);
-    let check = |r, code, mentions: &str| {
-        let before = disk.dump();
-        let seen = events.borrow().len();
-        refused(
-            r,
-            code,
-            mentions,
-            (&disk, &before, c.pending_count(), &c, &events, seen),
+    // The call must be a refusal with `code` whose message mentions `mentions`, and
+    // must have stored, queued and emitted nothing.
+    let check = |call: &dyn Fn() -> Result<(), ApiError>, code, mentions: &str| {
+        let (before, pending, seen) = (disk.dump(), c.pending_count(), events.borrow().len());
+        let e = call().expect_err("refused");
+        assert_eq!(e.code, code, "{}", e.message);
+        assert!(
+            e.message.contains(mentions),
+            "{mentions:?} in {}",
+            e.message
         );
+        assert_eq!(disk.dump(), before, "storage unchanged");
+        assert_eq!(c.pending_count(), pending);
+        assert_eq!(events.borrow().len(), seen, "no event");
     };
     // Nothing started: no current session, no finished one.
-    let before = disk.dump();
-    let seen = events.borrow().len();
-    let ctx = (&disk, before.as_slice(), 0, &c, &*events, seen);
-    refused(
-        block_on(c.mark_reconnecting(None)),
-        ErrorCode::NoActiveSession,
+    use ErrorCode::{InvalidArgument as IA, InvalidTransition as IT, NoActiveSession as NA};
+    check(&|| block_on(c.mark_reconnecting(None)), NA, "startSession");
+    check(
+        &|| block_on(c.mark_screen_share(true, None)),
+        NA,
         "startSession",
-        ctx,
     );
-    refused(
-        block_on(c.mark_screen_share(true, None)),
-        ErrorCode::NoActiveSession,
-        "startSession",
-        ctx,
-    );
-    refused(
-        block_on(c.rate_session(rate(None, 5.0, None))),
-        ErrorCode::NoActiveSession,
+    check(
+        &|| block_on(c.rate_session(rate(None, 5.0, None))),
+        NA,
         "end or fail a call",
-        ctx,
     );
-    refused(
-        block_on(c.mark_reconnected(Some("no-such-session".into()))),
+    check(
+        &|| block_on(c.mark_reconnected(Some("no-such-session".into()))),
         ErrorCode::NotFound,
         "not known",
-        ctx,
     );
 
     let id = block_on(c.start_session(start_args("Dr. Smith"))).unwrap();
-    use ErrorCode::{InvalidArgument as IA, InvalidTransition as IT};
-    check(block_on(c.mark_reconnecting(None)), IT, "connecting");
-    check(block_on(c.mark_reconnected(None)), IT, "connecting");
+    check(&|| block_on(c.mark_reconnecting(None)), IT, "connecting");
+    check(&|| block_on(c.mark_reconnected(None)), IT, "connecting");
     check(
-        block_on(c.rate_session(rate(Some(&id), 5.0, None))),
+        &|| block_on(c.rate_session(rate(Some(&id), 5.0, None))),
         IT,
         "rate it",
     );
     block_on(c.mark_connected(None)).unwrap();
-    check(block_on(c.mark_reconnected(None)), IT, "connected");
+    check(&|| block_on(c.mark_reconnected(None)), IT, "connected");
     block_on(c.mark_reconnecting(None)).unwrap();
-    check(block_on(c.mark_reconnecting(None)), IT, "reconnecting");
+    check(&|| block_on(c.mark_reconnecting(None)), IT, "reconnecting");
     block_on(c.end_session(EndSessionArgs::default())).unwrap();
     check(
-        block_on(c.mark_screen_share(true, Some(id.clone()))),
+        &|| block_on(c.mark_screen_share(true, Some(id.clone()))),
         IT,
         "ended",
     );
-    check(block_on(c.mark_reconnected(Some(id.clone()))), IT, "ended");
+    check(
+        &|| block_on(c.mark_reconnected(Some(id.clone()))),
+        IT,
+        "ended",
+    );
     // Bad ratings and comments, on a session that may be rated.
     for bad in [0.0, 6.0, 4.5, -5.0, f64::NAN, f64::INFINITY] {
         check(
-            block_on(c.rate_session(rate(None, bad, None))),
+            &|| block_on(c.rate_session(rate(None, bad, None))),
             IA,
             "rating",
         );
     }
     let long = "x".repeat(1001);
     check(
-        block_on(c.rate_session(rate(None, 4.0, Some(&long)))),
+        &|| block_on(c.rate_session(rate(None, 4.0, Some(&long)))),
         IA,
         "comment",
     );
     check(
-        block_on(c.rate_session(rate(Some(""), 4.0, None))),
+        &|| block_on(c.rate_session(rate(Some(""), 4.0, None))),
         IA,
         "session id",
     );

@@ -115,6 +115,26 @@ export interface GetUserSessionsArgs {
 }
 
 /**
+ * `rateSession`'s argument: a post-call rating of an ended or failed session. A
+ * session is rated once; a second rating is refused (`INVALID_TRANSITION`).
+ */
+export interface RateSessionArgs {
+  /**
+   * Default: the session this client most recently ended or failed.
+   */
+  sessionId?: string;
+  /**
+   * A whole number from 1 to 5. Kept as the JS number it was given until the
+   * check, so 4.5 or 0 is refused with a message that names it.
+   */
+  rating: number;
+  /**
+   * At most 1000 characters (UTF-16 units); may be empty.
+   */
+  comment?: string;
+}
+
+/**
  * A session document (as the backend stores it; `_id` is absent until delivered).
  * The local view folds the same shape from pending ops, so `_id` and
  * `_creationTime` are absent until the backend has the session.

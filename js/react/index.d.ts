@@ -2,6 +2,7 @@ import type {
   EndSessionArgs,
   EndSessionResult,
   MarkFailedArgs,
+  RateSessionArgs,
   StartSessionArgs,
   UpdateSettingsArgs,
   VideoSessionClient,
@@ -31,6 +32,14 @@ export interface UseVideoSession {
   reportQualityIssue(issue: string): Promise<null>;
   endSession(args?: EndSessionArgs): Promise<EndSessionResult | null>;
   markFailed(args?: MarkFailedArgs): Promise<null>;
+  /** connected → reconnecting; `sessionId` stays (the call goes on). */
+  markReconnecting(sessionId?: string): Promise<null>;
+  /** reconnecting → connected. */
+  markReconnected(sessionId?: string): Promise<null>;
+  /** Screen sharing started (true) or stopped (false). */
+  markScreenShare(active: boolean, sessionId?: string): Promise<null>;
+  /** Rates an ended or failed call once (1–5); default: the one this client just finished. */
+  rateSession(args: RateSessionArgs): Promise<null>;
 }
 
 /** React binding of a VideoSessionClient; pass null while the client is being created. */

@@ -109,6 +109,23 @@ export function useVideoSession(client, options = {}) {
     [run, sessionId],
   );
 
+  // The call stays the current one while it reconnects, so `sessionId` is kept.
+  const markReconnecting = useCallback(
+    (id) => run((c) => c.markReconnecting(id ?? sessionId ?? undefined)),
+    [run, sessionId],
+  );
+  const markReconnected = useCallback(
+    (id) => run((c) => c.markReconnected(id ?? sessionId ?? undefined)),
+    [run, sessionId],
+  );
+  const markScreenShare = useCallback(
+    (active, id) => run((c) => c.markScreenShare(active, id ?? sessionId ?? undefined)),
+    [run, sessionId],
+  );
+  // After endSession the hook's sessionId is null: without an id the client rates
+  // the session it most recently ended or failed (the post-call screen).
+  const rateSession = useCallback((args) => run((c) => c.rateSession(args)), [run]);
+
   return {
     sessionId,
     loading,
@@ -121,5 +138,9 @@ export function useVideoSession(client, options = {}) {
     reportQualityIssue,
     endSession,
     markFailed,
+    markReconnecting,
+    markReconnected,
+    markScreenShare,
+    rateSession,
   };
 }

@@ -80,6 +80,59 @@ test("a whole call through the hook lands on the backend once, with its duration
   client.close();
 });
 
+test("a dropped call reconnects, shares its screen and is rated after it ends", async () => {
+  const client = await open({ debounceMs: 60_000 });
+  const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));
+  let id;
+  await act(async () => {
+    id = await result.current.startSession({ supportWorkerName: "Dr. Reconnect" });
+    await result.current.markConnected();
+    await result.current.markScreenShare(true);
+    await result.current.markReconnecting();
+  });
+  expect(result.current.error).toBe(null);
+  expect(result.current.sessionId).toBe(id);
+  const active = await client.getActiveSession();
+  expect(active).toMatchObject({ clientSessionId: id, sessionStatus: "reconnecting", reconnectCount: 1 });
+  await act(async () => {
+    await result.current.markReconnected();
+    await result.current.markScreenShare(false);
+    await result.current.endSession();
+  });
+  expect(result.current.sessionId).toBe(null);
+  let rated;
+  await act(async () => {
+    rated = await result.current.rateSession({ rating: 4.5 });
+  });
+  expect(rated).toBe(null);
+  expect(result.current.error?.code).toBe("INVALID_ARGUMENT");
+  await act(async () => {
+    await result.current.rateSession({ rating: 4, comment: "Clear audio" });
+  });
+  expect(result.current.error).toBe(null);
+  await act(async () => {
+    await result.current.rateSession({ rating: 5 });
+  });
+  expect(result.current.error?.code).toBe("INVALID_TRANSITION");
+  expect(client.pendingCount()).toBe(8);
+
+  const report = await client.flush();
+  expect(report).toMatchObject({ applied: 8, rejected: 0, pending: 0 });
+  const [s] = await backend.query("videoCallSessions:getUserSessions", { userId: userId() });
+  expect(s).toMatchObject({
+    clientSessionId: id,
+    sessionStatus: "ended",
+    reconnectCount: 1,
+    rating: 4,
+    ratingComment: "Clear audio",
+  });
+  expect(s.reconnectingSince).toBeUndefined();
+  expect(s.screenShareSince).toBeUndefined();
+  const stats = await client.getCallStats();
+  expect(stats).toMatchObject({ totalReconnects: 1, averageRating: 4 });
+  client.close();
+});
+
 test("bad input sets a coded error, resolves to null and queues nothing", async () => {
   const client = await open();
   const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));

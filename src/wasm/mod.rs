@@ -34,7 +34,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::{Function, JsString, Promise};
+use js_sys::{Boolean, Function, JsString, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
@@ -45,8 +45,8 @@ use self::convert::{api_error, from_js, invalid, js_error, to_js, CLOSED};
 use self::fetch_transport::{FetchTransport, TransportControl};
 use self::sender::{Sender, WebClient};
 pub use self::ts_types::{
-    EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, StartSessionArgs, UpdateSettingsArgs,
-    VideoSessionClientOptions,
+    EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, StartSessionArgs,
+    UpdateSettingsArgs, VideoSessionClientOptions,
 };
 use crate::api;
 use crate::client::Client;
@@ -251,6 +251,81 @@ impl VideoSessionClient {
         self.mutate(
             from_js::<api::MarkFailedArgs>(&args, "markFailed").map(|args| async move {
                 client.mark_failed(args).await.map(|()| JsValue::UNDEFINED)
+            }),
+        )
+    }
+
+    /// connected → reconnecting (the media path dropped), for `sessionId` or the
+    /// current session, which stays the current one while it reconnects.
+    #[wasm_bindgen(js_name = markReconnecting, unchecked_return_type = "Promise<void>")]
+    pub fn mark_reconnecting(
+        &self,
+        #[wasm_bindgen(js_name = sessionId)] session_id: Option<JsString>,
+    ) -> Promise {
+        let session_id = optional(session_id);
+        let client = self.client.clone();
+        self.mutate(
+            opt_session(&session_id, "markReconnecting(sessionId)").map(|s| async move {
+                client
+                    .mark_reconnecting(s)
+                    .await
+                    .map(|()| JsValue::UNDEFINED)
+            }),
+        )
+    }
+
+    /// reconnecting → connected, for `sessionId` or the current session.
+    #[wasm_bindgen(js_name = markReconnected, unchecked_return_type = "Promise<void>")]
+    pub fn mark_reconnected(
+        &self,
+        #[wasm_bindgen(js_name = sessionId)] session_id: Option<JsString>,
+    ) -> Promise {
+        let session_id = optional(session_id);
+        let client = self.client.clone();
+        self.mutate(
+            opt_session(&session_id, "markReconnected(sessionId)").map(|s| async move {
+                client
+                    .mark_reconnected(s)
+                    .await
+                    .map(|()| JsValue::UNDEFINED)
+            }),
+        )
+    }
+
+    /// Screen sharing started (`true`) or stopped (`false`) in `sessionId` or the
+    /// current session; a repeated start or stop is accepted and changes nothing.
+    #[wasm_bindgen(js_name = markScreenShare, unchecked_return_type = "Promise<void>")]
+    pub fn mark_screen_share(
+        &self,
+        active: Boolean,
+        #[wasm_bindgen(js_name = sessionId)] session_id: Option<JsString>,
+    ) -> Promise {
+        let session_id = optional(session_id);
+        let client = self.client.clone();
+        // The glue does not check the type: only a real boolean is taken.
+        let args = match JsValue::from(active).as_bool() {
+            Some(active) => opt_session(&session_id, "markScreenShare(active, sessionId)")
+                .map(|s| (active, s)),
+            None => Err(invalid(
+                "markScreenShare(active): active must be a boolean (true: sharing started, false: stopped)",
+            )),
+        };
+        self.mutate(args.map(|(active, s)| async move {
+            client
+                .mark_screen_share(active, s)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        }))
+    }
+
+    /// Rates an ended or failed session, 1–5 with an optional comment: `sessionId`,
+    /// or the session this client most recently ended or failed. Once per session.
+    #[wasm_bindgen(js_name = rateSession, unchecked_return_type = "Promise<void>")]
+    pub fn rate_session(&self, args: RateSessionArgs) -> Promise {
+        let client = self.client.clone();
+        self.mutate(
+            from_js::<api::RateSessionArgs>(&args, "rateSession").map(|args| async move {
+                client.rate_session(args).await.map(|()| JsValue::UNDEFINED)
             }),
         )
     }

@@ -116,4 +116,6 @@ extern "C" {
     pub type MarkFailedArgs;
     #[wasm_bindgen(typescript_type = "GetUserSessionsArgs")]
     pub type GetUserSessionsArgs;
+    #[wasm_bindgen(typescript_type = "RateSessionArgs")]
+    pub type RateSessionArgs;
 }

@@ -34,6 +34,29 @@ async function main() {
       await client.reportQualityIssue("Audio choppy");
       const ended = await client.endSession({ endReason: "user_ended" });
       out.steps.push({ step, id, duration: ended.duration, pending: client.pendingCount(), online: client.isOnline() });
+    } else if (step === "reconnect-flow") {
+      // #13's calls offline: a dropped call that comes back, a screen share, a rating.
+      const codeOf = (p) => p.then(() => null, (e) => e.code);
+      const id = await client.startSession({ supportWorkerName: "Dr. Hermes" });
+      await client.markConnected();
+      await client.markScreenShare(true);
+      await client.markReconnecting();
+      const active = await client.getActiveSession();
+      const current = client.currentSessionId();
+      await client.markReconnected();
+      await client.markScreenShare(false);
+      await client.endSession();
+      const badRating = await codeOf(client.rateSession({ rating: 4.5 }));
+      const badActive = await codeOf(client.markScreenShare("yes"));
+      await client.rateSession({ rating: 5, comment: "Clear audio" });
+      const again = await codeOf(client.rateSession({ rating: 1 }));
+      const stats = await client.getCallStats();
+      const [s] = await client.getUserSessions();
+      out.steps.push({
+        step, id, current, activeStatus: active && active.sessionStatus, badRating, badActive, again,
+        status: s.sessionStatus, rating: s.rating, reconnectCount: s.reconnectCount,
+        totalReconnects: stats.totalReconnects, averageRating: stats.averageRating, pending: client.pendingCount(),
+      });
     } else if (step === "flush") {
       const r = await client.flush();
       out.steps.push({ step, applied: r.applied, rejected: r.rejected, pending: r.pending, online: client.isOnline() });
