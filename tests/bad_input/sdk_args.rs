@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use video_session_sdk::native::SystemEnv;
 use video_session_sdk::{
     ApiError, Client, Config, EndSessionArgs, ErrorCode, Event, MarkFailedArgs, MemoryStorage,
-    StartSessionArgs, UpdateSettingsArgs,
+    RateSessionArgs, StartSessionArgs, UpdateSettingsArgs,
 };
 
 use super::server::{Server, Shared};
@@ -29,6 +29,10 @@ pub enum Pre {
     Ended,
     Failed,
     FiftyIssues,
+    /// Connected, then the line dropped (reconnecting).
+    Dropped,
+    /// Ended and rated 4.
+    Rated,
 }
 
 /// Which session a call names.
@@ -54,6 +58,11 @@ pub enum Call {
     End(Option<String>, Target),
     Fail(Option<String>, Target),
     Sessions(Option<u32>),
+    Reconnecting(Target),
+    Reconnected(Target),
+    ScreenShare(bool, Target),
+    /// rating, comment; `Current` rates the session this client last finished.
+    Rate(f64, Option<String>, Target),
 }
 
 /// `Some(code)`: an error with that code whose message contains `mentions`;
@@ -165,6 +174,33 @@ pub fn cases() -> Vec<Case> {
         c("control: supportWorkerName of 100 emoji (200 units) is accepted", Nothing, Start(start(&"😀".repeat(100))), ACCEPT),
         c("control: metadata of exactly 4096 JSON chars is accepted", Nothing, Start(start_with(|a| a.metadata = Some(metadata_of_len(4096)))), ACCEPT),
         c("control: a 500-char issue is accepted", Connected, Issue("x".repeat(500), Current), ACCEPT),
+        c("markReconnecting: a connecting call", Connecting, Reconnecting(Current), err(InvalidTransition, "connecting")),
+        c("markReconnecting twice", Dropped, Reconnecting(Current), err(InvalidTransition, "reconnecting")),
+        c("markReconnecting: another user's real session id", Connected, Reconnecting(Foreign), err(NotFound, "not known")),
+        c("markReconnecting: session id of 101 chars", Connected, Reconnecting(Id("s".repeat(101))), err(ia, "session id")),
+        c("markReconnected: a connected call", Connected, Reconnected(Current), err(InvalidTransition, "connected")),
+        c("markReconnected: an ended call", Ended, Reconnected(Mine), err(InvalidTransition, "ended")),
+        c("markScreenShare: no session and no current session", Nothing, ScreenShare(true, Current), err(NoActiveSession, "startSession")),
+        c("markScreenShare: an ended call", Ended, ScreenShare(true, Mine), err(InvalidTransition, "ended")),
+        c("rateSession: an active call", Connected, Rate(5.0, None, Mine), err(InvalidTransition, "connected")),
+        c("rateSession: a reconnecting call", Dropped, Rate(5.0, None, Mine), err(InvalidTransition, "reconnecting")),
+        c("rateSession: no session and no call finished by this client", Connected, Rate(5.0, None, Current), err(NoActiveSession, "end or fail")),
+        c("rateSession: rating 0", Ended, Rate(0.0, None, Current), err(ia, "rating")),
+        c("rateSession: rating 6", Ended, Rate(6.0, None, Current), err(ia, "rating")),
+        c("rateSession: rating 4.5", Ended, Rate(4.5, None, Current), err(ia, "rating")),
+        c("rateSession: rating -1", Ended, Rate(-1.0, None, Current), err(ia, "rating")),
+        c("rateSession: rating NaN", Ended, Rate(f64::NAN, None, Current), err(ia, "rating")),
+        c("rateSession: rating Infinity", Ended, Rate(f64::INFINITY, None, Current), err(ia, "rating")),
+        c("rateSession: comment of 1001 chars", Ended, Rate(4.0, Some("c".repeat(1001)), Current), err(ia, "comment")),
+        c("rateSession: comment 500 emoji + 1 char (1001 units)", Ended, Rate(4.0, Some(format!("{}c", "😀".repeat(500))), Current), err(ia, "comment")),
+        c("rateSession: a second rating (refused, never replaces)", Rated, Rate(1.0, None, Mine), err(InvalidTransition, "rated already")),
+        c("rateSession: a second rating without an id", Rated, Rate(5.0, Some("again".into()), Current), err(InvalidTransition, "rated already")),
+        c("rateSession: another user's real session id", Ended, Rate(4.0, None, Foreign), err(NotFound, "not known")),
+        c("control: rating a failed call with an empty comment is accepted", Failed, Rate(1.0, Some(String::new()), Current), ACCEPT),
+        c("control: a comment of 500 emoji (1000 units) is accepted", Ended, Rate(5.0, Some("😀".repeat(500)), Mine), ACCEPT),
+        c("control: stopping a screen share that never started is accepted", Connected, ScreenShare(false, Current), ACCEPT),
+        c("control: a quality issue while reconnecting is accepted", Dropped, Issue("Video frozen".into(), Current), ACCEPT),
+        c("control: ending a reconnecting call is accepted", Dropped, End(None, Current), ACCEPT),
     ]
 }
 
@@ -208,9 +244,28 @@ async fn prepare(c: &SdkClient, pre: Pre) -> Result<Option<(String, &'static str
                 .map_err(api("fail"))?;
             shape.1 = "failed";
         }
-        Pre::Connected | Pre::Ended | Pre::FiftyIssues => {
+        Pre::Connected | Pre::Ended | Pre::FiftyIssues | Pre::Dropped | Pre::Rated => {
             c.mark_connected(None).await.map_err(api("connect"))?;
             shape.1 = "connected";
+            if let Pre::Dropped = pre {
+                c.mark_reconnecting(None)
+                    .await
+                    .map_err(api("reconnecting"))?;
+                shape.1 = "reconnecting";
+            }
+            if let Pre::Rated = pre {
+                c.end_session(EndSessionArgs::default())
+                    .await
+                    .map_err(api("end"))?;
+                c.rate_session(RateSessionArgs {
+                    session: None,
+                    rating: 4.0,
+                    comment: None,
+                })
+                .await
+                .map_err(api("rate"))?;
+                shape.1 = "ended";
+            }
             if let Pre::Ended = pre {
                 c.end_session(EndSessionArgs::default())
                     .await
@@ -271,6 +326,17 @@ async fn perform(
             .await
         }
         Call::Sessions(l) => c.get_user_sessions(*l).await.map(drop),
+        Call::Reconnecting(x) => c.mark_reconnecting(t(x)).await,
+        Call::Reconnected(x) => c.mark_reconnected(t(x)).await,
+        Call::ScreenShare(active, x) => c.mark_screen_share(*active, t(x)).await,
+        Call::Rate(rating, comment, x) => {
+            c.rate_session(RateSessionArgs {
+                session: t(x),
+                rating: *rating,
+                comment: comment.clone(),
+            })
+            .await
+        }
     }
 }
 
