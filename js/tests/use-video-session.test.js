@@ -114,10 +114,10 @@ test("a dropped call reconnects, shares its screen and is rated after it ends", 
     await result.current.rateSession({ rating: 5 });
   });
   expect(result.current.error?.code).toBe("INVALID_TRANSITION");
-  expect(client.pendingCount()).toBe(8);
-
+  // The sender's first round may already have delivered some: the backend is checked.
   const report = await client.flush();
-  expect(report).toMatchObject({ applied: 8, rejected: 0, pending: 0 });
+  expect(report).toMatchObject({ rejected: 0, pending: 0 });
+  expect(client.deadLetters()).toEqual([]);
   const [s] = await backend.query("videoCallSessions:getUserSessions", { userId: userId() });
   expect(s).toMatchObject({
     clientSessionId: id,
