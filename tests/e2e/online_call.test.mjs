@@ -59,6 +59,9 @@ test("an online call is recorded on the backend as it happened", { timeout: 90_0
     totalDuration: session.duration,
     averageDuration: session.duration,
     totalQualityIssues: 1,
+    // #13: no reconnects and no ratings in this call.
+    totalReconnects: 0,
+    averageRating: null,
   });
 
   await drained(page);

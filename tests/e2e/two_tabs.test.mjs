@@ -66,6 +66,9 @@ test("two tabs at once: every call counted exactly once", { timeout: 120_000 }, 
     totalDuration: durations[0] + durations[1],
     averageDuration: Math.round((durations[0] + durations[1]) / 3),
     totalQualityIssues: 3,
+    // #13: no reconnects and no ratings in these calls.
+    totalReconnects: 0,
+    averageRating: null,
   });
   const workers = await query(h.server.url, "videoCallSessions:getSupportWorkerStats", {});
   const smith = workers.find((w) => w.supportWorkerId === "worker456");
