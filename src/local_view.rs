@@ -221,6 +221,8 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             delta.rating = *rating as f64;
             delta.rated = 1.0;
         }
+        // Not folded yet (this branch's next commit).
+        Op::ReportNetworkStats(_) => return None,
     }
     Some(delta)
 }
