@@ -162,6 +162,29 @@ pub struct RateSessionArgs {
     pub comment: Option<String>,
 }
 
+/// `reportNetworkStats`' argument: one sample of a call's network, as an app reads
+/// it from `RTCPeerConnection.getStats()` every few seconds. At least one metric;
+/// each a finite number from 0 to its ceiling (`rttMs`, `jitterMs` ≤ 60,000;
+/// `packetLossPct` ≤ 100; `bitrateKbps` ≤ 100,000). The sample is folded on the
+/// device into the session's pending report, so a call of any length stores and
+/// delivers one summary per metric, not one record per sample.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReportNetworkStatsArgs {
+    /// Default: the current session.
+    #[serde(rename = "sessionId")]
+    pub session: Option<String>,
+    /// Round-trip time, ms.
+    pub rtt_ms: Option<f64>,
+    /// Jitter, ms.
+    pub jitter_ms: Option<f64>,
+    /// Packets lost, % (0–100).
+    pub packet_loss_pct: Option<f64>,
+    /// Bitrate, kbit/s.
+    pub bitrate_kbps: Option<f64>,
+}
+
 /// `getUserSessions`' argument.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(optional_fields))]

@@ -36,8 +36,8 @@ pub mod wasm;
 
 pub use api::{
     Config, DeadLetter, DeliveryStep, EndSessionArgs, EndSessionResult, FlushReport,
-    GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, SettingsArgs, StartSessionArgs,
-    UpdateSettingsArgs,
+    GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs, SettingsArgs,
+    StartSessionArgs, UpdateSettingsArgs,
 };
 pub use client::Client;
 pub use error::{ApiError, ErrorCode};

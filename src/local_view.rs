@@ -10,6 +10,7 @@
 
 use std::cmp::Ordering;
 
+use protocol::network::NetworkStats;
 use serde_json::Value;
 
 use crate::lifecycle::{self, SessionStatus};
@@ -117,11 +118,49 @@ fn find_mut<'a>(sessions: &'a mut [Session], id: &str) -> Option<&'a mut Session
         .find(|s| s.client_session_id.as_deref() == Some(id) || s.id.as_deref() == Some(id))
 }
 
+/// The status `op` is judged by: a session the backend closed as abandoned
+/// (`timedOutFrom`) is judged as the status it had, by every op but `rateSession`,
+/// because such an op undoes the timeout first (docs/contract.md, "Abandoned
+/// sessions"). So a device back after a timeout can still end its call.
+pub fn judged_status(s: &Session, op: &Op) -> SessionStatus {
+    match s.timed_out_from {
+        Some(from) if !matches!(op, Op::RateSession { .. }) => from,
+        _ => s.session_status,
+    }
+}
+
+/// Undoes a timeout as the backend does before a late op: back to the status the
+/// session had, without `endedAt`, `endReason` and `timedOutFrom`, no longer counted
+/// as completed; a session that was reconnecting gets `reconnectingSince` back at
+/// `updatedAt` (where the sweep closed its interval).
+fn undo_timeout(s: &mut Session, delta: &mut StatsDelta) {
+    let Some(from) = s.timed_out_from.take() else {
+        return;
+    };
+    s.session_status = from;
+    s.ended_at = None;
+    s.end_reason = None;
+    if from == SessionStatus::Reconnecting {
+        s.reconnecting_since = Some(s.updated_at.clone());
+    }
+    delta.completed -= 1.0;
+}
+
 /// The session `rec` acts on, moved by the op's transition in the one table
-/// (`protocol::status`); `None` when the session is unknown or the table refuses.
-fn moved<'a>(sessions: &'a mut [Session], rec: &OpRecord) -> Option<&'a mut Session> {
+/// (`protocol::status`); `None` when the session is unknown or the table refuses
+/// (checked before anything changes). A timed-out session is restored first (see
+/// [`judged_status`]), which `delta` records.
+fn moved<'a>(
+    sessions: &'a mut [Session],
+    rec: &OpRecord,
+    delta: &mut StatsDelta,
+) -> Option<&'a mut Session> {
     let s = find_mut(sessions, &rec.client_session_id)?;
-    s.session_status = lifecycle::apply(s.session_status, rec.args.op.transition()?).ok()?;
+    let next = lifecycle::apply(judged_status(s, &rec.args.op), rec.args.op.transition()?).ok()?;
+    if !matches!(rec.args.op, Op::RateSession { .. }) {
+        undo_timeout(s, delta);
+    }
+    s.session_status = next;
     s.updated_at = rec.occurred_at.clone();
     Some(s)
 }
@@ -154,9 +193,9 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             });
             delta.total = 1.0;
         }
-        Op::MarkConnected => moved(sessions, rec)?.connected_at = Some(t),
+        Op::MarkConnected => moved(sessions, rec, &mut delta)?.connected_at = Some(t),
         Op::EndSession { end_reason } => {
-            let s = moved(sessions, rec)?;
+            let s = moved(sessions, rec, &mut delta)?;
             close_intervals(s, &t);
             s.end_reason = end_reason.clone();
             if let Some(d) = s.connected_at.as_deref().and_then(|c| duration_secs(c, &t)) {
@@ -164,17 +203,17 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
                 delta.duration = d as f64;
             }
             s.ended_at = Some(t);
-            delta.completed = 1.0;
+            delta.completed += 1.0;
         }
         Op::MarkFailed { reason } => {
-            let s = moved(sessions, rec)?;
+            let s = moved(sessions, rec, &mut delta)?;
             close_intervals(s, &t);
             s.end_reason = reason.clone();
             s.ended_at = Some(t);
             delta.failed = 1.0;
         }
         Op::UpdateSessionSettings(new) => {
-            let s = moved(sessions, rec)?;
+            let s = moved(sessions, rec, &mut delta)?;
             if new.camera_enabled.is_some() {
                 s.camera_enabled = new.camera_enabled;
             }
@@ -186,21 +225,21 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             }
         }
         Op::ReportQualityIssue { issue } => {
-            moved(sessions, rec)?
+            moved(sessions, rec, &mut delta)?
                 .quality_issues
                 .get_or_insert_with(Vec::new)
                 .push(issue.clone());
             delta.issues = 1.0;
         }
         Op::MarkReconnecting => {
-            let s = moved(sessions, rec)?;
+            let s = moved(sessions, rec, &mut delta)?;
             s.reconnect_count = Some(s.reconnect_count.unwrap_or(0.0) + 1.0);
             s.reconnecting_since = Some(t);
             delta.reconnects = 1.0;
         }
-        Op::MarkReconnected => close_reconnecting(moved(sessions, rec)?, &t),
+        Op::MarkReconnected => close_reconnecting(moved(sessions, rec, &mut delta)?, &t),
         Op::MarkScreenShare { active } => {
-            let s = moved(sessions, rec)?;
+            let s = moved(sessions, rec, &mut delta)?;
             match (active, s.screen_share_since.is_some()) {
                 (true, false) => s.screen_share_since = Some(t),
                 (false, true) => close_screen_share(s, &t),
@@ -214,15 +253,24 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
             if find_mut(sessions, &rec.client_session_id)?.rating.is_some() {
                 return None;
             }
-            let s = moved(sessions, rec)?;
+            let s = moved(sessions, rec, &mut delta)?;
             s.rating = Some(*rating as f64);
             s.rating_comment = comment.clone();
             s.rated_at = Some(t);
             delta.rating = *rating as f64;
             delta.rated = 1.0;
         }
-        // Not folded yet (this branch's next commit).
-        Op::ReportNetworkStats(_) => return None,
+        Op::ReportNetworkStats(report) => {
+            let s = moved(sessions, rec, &mut delta)?;
+            // As the backend merges it: the session's summaries, then the report's.
+            let mut network = s
+                .network
+                .as_ref()
+                .and_then(|v| NetworkStats::from_session_value(v).ok())
+                .unwrap_or_default();
+            network.merge(report);
+            s.network = Some(network.to_session_value());
+        }
     }
     Some(delta)
 }
@@ -832,5 +880,113 @@ mod tests {
         let mut got = list;
         sort_newest_first(&mut got);
         assert_eq!(got, expected);
+    }
+
+    /// A session the backend closed as abandoned while it was reconnecting.
+    fn timed_out() -> LocalView {
+        LocalView {
+            sessions: vec![Session {
+                id: Some("k1".into()),
+                client_session_id: Some("s".into()),
+                session_status: SessionStatus::Ended,
+                end_reason: Some("timeout".into()),
+                ended_at: Some("2024-01-15T10:40:00.000Z".into()),
+                updated_at: "2024-01-15T10:40:00.000Z".into(),
+                connected_at: Some("2024-01-15T10:30:15.000Z".into()),
+                reconnect_count: Some(1.0),
+                reconnect_seconds: Some(30.0),
+                timed_out_from: Some(SessionStatus::Reconnecting),
+                ..Default::default()
+            }],
+            stats: Some(CallStats {
+                total_sessions: 1.0,
+                completed_sessions: 1.0,
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_late_op_undoes_a_timeout_as_the_backend_does_but_a_rating_does_not() {
+        let view = timed_out();
+        let s = &view.sessions[0];
+        assert_eq!(
+            judged_status(s, &Op::MarkReconnected),
+            SessionStatus::Reconnecting
+        );
+        let rate = Op::RateSession {
+            rating: 4,
+            comment: None,
+        };
+        assert_eq!(judged_status(s, &rate), SessionStatus::Ended);
+        // Back from reconnecting: the interval restarts at updatedAt.
+        let back = [op(Op::MarkReconnected, "s", "2024-01-15T14:00:00.000Z")];
+        let s = view.session("s", |_| back.iter(), "u").unwrap();
+        assert_eq!(s.session_status, SessionStatus::Connected);
+        assert_eq!(
+            (s.ended_at, s.end_reason, s.timed_out_from),
+            (None, None, None)
+        );
+        assert_eq!(s.reconnect_seconds, Some(30.0 + 12_000.0));
+        assert_eq!(view.stats_with(back.iter(), "u").completed_sessions, 0.0);
+        // The real end: completed once, with its duration and reason.
+        let end = [op(
+            Op::EndSession {
+                end_reason: Some("user_ended".into()),
+            },
+            "s",
+            "2024-01-15T10:45:30.000Z",
+        )];
+        let s = view.session("s", |_| end.iter(), "u").unwrap();
+        assert_eq!(s.session_status, SessionStatus::Ended);
+        assert_eq!(s.duration, Some(915.0));
+        assert_eq!(s.end_reason.as_deref(), Some("user_ended"));
+        assert_eq!(s.ended_at.as_deref(), Some("2024-01-15T10:45:30.000Z"));
+        assert_eq!(s.timed_out_from, None);
+        let stats = view.stats_with(end.iter(), "u");
+        assert_eq!(
+            (stats.completed_sessions, stats.total_duration),
+            (1.0, 915.0)
+        );
+        // A rating rates it as it is; an op the restored status refuses undoes
+        // nothing.
+        for ops in [
+            vec![op(rate.clone(), "s", "2024-01-15T14:00:00.000Z")],
+            vec![op(Op::MarkConnected, "s", "2024-01-15T14:00:00.000Z")],
+        ] {
+            let s = view.session("s", |_| ops.iter(), "u").unwrap();
+            assert_eq!(s.session_status, SessionStatus::Ended);
+            assert_eq!(s.timed_out_from, Some(SessionStatus::Reconnecting));
+            assert_eq!(view.stats_with(ops.iter(), "u").completed_sessions, 1.0);
+        }
+    }
+
+    #[test]
+    fn reports_fold_into_the_sessions_network() {
+        use protocol::network::{Metric, Summary};
+        let report = |v: f64| {
+            let mut n = NetworkStats::default();
+            n.add(Metric::RttMs, &Summary::of(Metric::RttMs, v));
+            Op::ReportNetworkStats(Box::new(n))
+        };
+        let mut ops = started_and_connected("s");
+        ops.push(op(report(80.0), "s", "2024-01-15T10:31:00.000Z"));
+        ops.push(op(report(300.0), "s", "2024-01-15T10:32:00.000Z"));
+        let s = folded_one(&ops);
+        let mut want = NetworkStats::default();
+        want.add(Metric::RttMs, &Summary::of(Metric::RttMs, 80.0));
+        want.add(Metric::RttMs, &Summary::of(Metric::RttMs, 300.0));
+        assert_eq!(s.network, Some(want.to_session_value()));
+        assert_eq!(s.network.as_ref().unwrap()["rttMs"]["mean"], json!(190));
+        assert_eq!(s.updated_at, "2024-01-15T10:32:00.000Z");
+        // Not from an ended call.
+        ops.push(op(
+            Op::EndSession { end_reason: None },
+            "s",
+            "2024-01-15T10:33:00.000Z",
+        ));
+        ops.push(op(report(1.0), "s", "2024-01-15T10:34:00.000Z"));
+        let s = folded_one(&ops);
+        assert_eq!(s.network, Some(want.to_session_value()));
     }
 }

@@ -17,6 +17,10 @@
 //! - lifecycle ops (start/connected/end/failed) are never evicted; over the cap the
 //!   oldest settings/quality ops go first;
 //! - an op in flight is never coalesced, evicted or dropped by a re-sync;
+//! - a network sample folds in place into its session's report only while this
+//!   instance made it and never sent it ([`Entry::foldable`]): one stored report per
+//!   session between deliveries, and a folded report keeps its key, `opId` and `seq`
+//!   (no backend has seen them), so a storage rewrite is one atomic `set`;
 //! - a record that is not durable yet (storage full) stays in memory and is written
 //!   again later.
 
@@ -49,6 +53,12 @@ pub struct Entry {
     pub in_flight: bool,
     /// Size of the stored JSON.
     pub bytes: usize,
+    /// A network report this instance made and has never put in a batch, so no
+    /// backend can have seen its `opId`: new samples of its session may be folded
+    /// into it, in place (same key, `opId` and `seq`). Records read from storage
+    /// (which another instance may be sending, or which may have been sent before a
+    /// restart) are never foldable; a record that goes in flight stops being so.
+    pub foldable: bool,
 }
 
 /// The ordered set of pending records.
@@ -204,6 +214,7 @@ impl Outbox {
                 durable,
                 in_flight: false,
                 bytes,
+                foldable: false,
             },
         );
     }
@@ -323,6 +334,17 @@ impl Outbox {
             Op::UpdateSessionSettings(s) => Some((key, s)),
             _ => None,
         }
+    }
+
+    /// The session's pending network report a new sample folds into: its foldable
+    /// report (see [`Entry::foldable`]), never one in flight. At most one per session.
+    pub fn report_target(&self, session: &str) -> Option<(String, &OpRecord)> {
+        let slot = self.session_slot(session).ok()?;
+        self.by_session[slot].1.iter().rev().find_map(|k| {
+            let e = self.entries.get(k)?;
+            let report = matches!(e.rec.args.op, Op::ReportNetworkStats(_));
+            (report && e.foldable && !e.in_flight).then(|| (k.clone(), &e.rec))
+        })
     }
 
     /// Oldest evictable records to drop so the outbox fits `max_records`/`max_bytes`.

@@ -5,11 +5,13 @@
 //! Lengths are UTF-16 code units, as JS `.length` and the backend count them.
 
 use protocol::limits;
+use protocol::network::{Metric, NetworkStats, Summary};
 use protocol::text::{is_blank, utf16_len};
 use serde_json::Value;
 
 use crate::api::{
-    EndSessionArgs, MarkFailedArgs, RateSessionArgs, StartSessionArgs, UpdateSettingsArgs,
+    EndSessionArgs, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs, StartSessionArgs,
+    UpdateSettingsArgs,
 };
 use crate::error::ApiError;
 
@@ -215,6 +217,33 @@ pub fn rate(args: &RateSessionArgs) -> Result<i64, ApiError> {
     }
     check_opt("comment", args.comment.as_deref(), limits::COMMENT)?;
     Ok(r as i64)
+}
+
+/// A network sample: each metric given checked by `Metric::check_sample` (a finite
+/// number from 0 to the metric's ceiling; the message names the metric), at least one
+/// given. Returns the sample as the report it folds into (one sample per metric).
+pub fn network(args: &ReportNetworkStatsArgs) -> Result<NetworkStats, ApiError> {
+    let given = [
+        (Metric::RttMs, args.rtt_ms),
+        (Metric::JitterMs, args.jitter_ms),
+        (Metric::PacketLossPct, args.packet_loss_pct),
+        (Metric::BitrateKbps, args.bitrate_kbps),
+    ];
+    let mut stats = NetworkStats::default();
+    for (metric, value) in given {
+        let Some(value) = value else { continue };
+        // No float in the message: formatting one would link float printing into the wasm.
+        metric.check_sample(value).map_err(|why| {
+            ApiError::invalid_argument(format!("reportNetworkStats: {} {why}", metric.name()))
+        })?;
+        stats.add(metric, &Summary::of(metric, value));
+    }
+    if stats.is_empty() {
+        return Err(ApiError::invalid_argument(
+            "reportNetworkStats needs at least one of rttMs, jitterMs, packetLossPct, bitrateKbps",
+        ));
+    }
+    Ok(stats)
 }
 
 /// `getUserSessions` limit: ≥ 1, default 50, clamped to 200.

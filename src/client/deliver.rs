@@ -138,6 +138,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             for k in &keys {
                 let e = st.outbox.get_mut(k).expect("planned keys are pending");
                 e.in_flight = true;
+                // Sent once, a report may reach the backend under its opId whatever
+                // the reply: later samples start the next report.
+                e.foldable = false;
                 let r = &e.rec;
                 ops.push(BatchOp {
                     op_id: r.op_id.clone(),

@@ -6,8 +6,8 @@
 
 use super::{Client, State};
 use crate::api::{
-    EndSessionArgs, EndSessionResult, MarkFailedArgs, RateSessionArgs, SettingsArgs,
-    StartSessionArgs,
+    EndSessionArgs, EndSessionResult, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs,
+    SettingsArgs, StartSessionArgs,
 };
 use crate::error::{ApiError, ErrorCode};
 use crate::events::Event;
@@ -73,6 +73,21 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     ) -> Result<(), ApiError> {
         validate::quality_issue(&issue, 0)?;
         self.enqueue(Op::ReportQualityIssue { issue }, session)
+            .await
+            .map(|_| ())
+    }
+
+    /// One network sample of an active call (connecting, connected or reconnecting):
+    /// each metric checked at once (a bad one is `INVALID_ARGUMENT` naming it, and
+    /// nothing is folded or stored), then folded into the session's pending report —
+    /// the report this client made and has not sent yet — rewritten in place, or a
+    /// new report when there is none (the last one is in flight or delivered). So
+    /// storage holds one report per session between deliveries however many samples
+    /// come, and a delivery round sends one op per session. Reports may be evicted
+    /// when the outbox is full, like quality issues.
+    pub async fn report_network_stats(&self, args: ReportNetworkStatsArgs) -> Result<(), ApiError> {
+        let stats = validate::network(&args)?;
+        self.enqueue(Op::ReportNetworkStats(Box::new(stats)), args.session)
             .await
             .map(|_| ())
     }
@@ -170,10 +185,33 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 connected_at,
             } = self.resolve(&st, &op, session)?;
             let session_key = session.name().to_string();
-            let key = st.outbox.next_key(now);
-            let (client_id, seq) = st.outbox.next_seq();
-            let op_id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
             let mut op = op;
+            // A network sample folds into the session's pending report in place: the
+            // same key, opId and seq (no backend has seen them), one atomic rewrite.
+            let folded = match &mut op {
+                Op::ReportNetworkStats(sample) => {
+                    st.outbox.report_target(&session_key).and_then(|(k, old)| {
+                        let Op::ReportNetworkStats(pending) = &old.args.op else {
+                            return None;
+                        };
+                        let mut merged = (**pending).clone();
+                        merged.merge(sample);
+                        **sample = merged;
+                        Some((k, old.op_id.clone(), old.client_id.clone(), old.seq))
+                    })
+                }
+                _ => None,
+            };
+            let (key, op_id, client_id, seq) = match folded {
+                Some((key, op_id, client_id, seq)) => (key, op_id, client_id, seq),
+                None => {
+                    let key = st.outbox.next_key(now);
+                    let (client_id, seq) = st.outbox.next_seq();
+                    let op_id = uuid_v4(self.inner.env.random_u64(), self.inner.env.random_u64());
+                    (key, op_id, Some(client_id), Some(seq))
+                }
+            };
+            let report = kind == OpKind::ReportNetworkStats;
             let mut replaced = None;
             if let Op::UpdateSessionSettings(newer) = op {
                 op = match st.outbox.take_coalesce_target(&session_key) {
@@ -192,8 +230,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 // follow a stored key a little ahead of this clock).
                 occurred_at: format_iso(now),
                 user_id: Some(self.inner.config.user_id.clone()),
-                client_id: Some(client_id),
-                seq: Some(seq),
+                client_id,
+                seq,
                 attempts: 0,
                 next_attempt_at: None,
                 last_error: None,
@@ -201,6 +239,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             let json = rec.to_json();
             st.outbox
                 .insert(key.clone(), rec.clone(), json.len(), false);
+            if report {
+                if let Some(e) = st.outbox.get_mut(&key) {
+                    e.foldable = true;
+                }
+            }
             let cfg = &self.inner.config;
             let evicted: Vec<(String, OpRecord)> = st
                 .outbox
@@ -321,7 +364,9 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             .view
             .session(&id, |names| st.outbox.records_of(names), user)
             .ok_or_else(not_known)?;
-        lifecycle::apply(s.session_status, transition)?;
+        // A session the backend timed out is judged as it was before, by every op
+        // but a rating: the late op undoes the timeout (docs/contract.md).
+        lifecycle::apply(crate::local_view::judged_status(&s, op), transition)?;
         if let Op::ReportQualityIssue { issue } = op {
             validate::quality_issue(issue, s.quality_issues.as_ref().map_or(0, Vec::len))?;
         }

@@ -1,0 +1,713 @@
+//! Network quality (#13 item 2) and abandoned sessions (#13 item 1) in the SDK core.
+//!
+//! `reportNetworkStats` folds each sample into the session's pending report, in
+//! place, so storage holds one report record per session however many samples come,
+//! and what it holds is `protocol::network`'s fold of those samples. A report that
+//! has been sent is never changed: the next sample starts a new one. Bad samples are
+//! refused at the call and store nothing. The last tests run against the real local
+//! backend (`target/debug/video-session-server`, or `$VSS_SERVER_BIN`): reports merge
+//! into the session exactly once (a lost reply and a resend; a sample while a report
+//! is in flight), and a call the backend closed as abandoned can still be ended by
+//! the device, leaving the real end time and duration.
+// Native only: fake clocks, tokio and the server process do not build for wasm32.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use protocol::network::{Metric, NetworkStats, Summary};
+use serde_json::{json, Value};
+use support::*;
+use video_session_sdk::{
+    ApiError, EndSessionArgs, ErrorCode, MemoryStorage, ReportNetworkStatsArgs, SessionStatus,
+};
+
+fn offline() -> (MemoryStorage, ScriptedTransport, FakeEnv) {
+    let t = ScriptedTransport::new();
+    t.set_offline(true);
+    (MemoryStorage::new(), t, FakeEnv::new(13))
+}
+
+/// A sample of `session` (the current one when `None`) with the metrics given.
+fn sample(session: Option<&str>, m: [Option<f64>; 4]) -> ReportNetworkStatsArgs {
+    ReportNetworkStatsArgs {
+        session: session.map(str::to_string),
+        rtt_ms: m[0],
+        jitter_ms: m[1],
+        packet_loss_pct: m[2],
+        bitrate_kbps: m[3],
+    }
+}
+
+/// The `i`th of a deterministic run of samples: values over every bucket of each
+/// metric, in quarters (so sums are exact in any order), some metrics left out.
+fn nth(i: u64) -> [Option<f64>; 4] {
+    let x = i.wrapping_mul(2_654_435_761) % 10_007;
+    let q = |range: u64| (x % (range * 4)) as f64 / 4.0;
+    [
+        Some(q(2_500)),
+        (i % 3 != 0).then(|| q(600)),
+        (i % 5 != 1).then(|| q(60)),
+        (i % 7 != 2).then(|| q(25_000)),
+    ]
+}
+
+/// What `protocol::network` folds the samples into, one by one, in order.
+fn fold(samples: &[[Option<f64>; 4]]) -> NetworkStats {
+    let mut out = NetworkStats::default();
+    for s in samples {
+        for (m, v) in Metric::ALL.into_iter().zip(s) {
+            if let Some(v) = v {
+                out.add(m, &Summary::of(m, *v));
+            }
+        }
+    }
+    out
+}
+
+/// The report records on disk, by session.
+fn reports_on_disk(disk: &MemoryStorage) -> Vec<Value> {
+    ops_on_disk(disk)
+        .into_iter()
+        .filter(|o| o["kind"] == "reportNetworkStats")
+        .collect()
+}
+
+/// A report record's metrics as the protocol reads them.
+fn report_stats(rec: &Value) -> NetworkStats {
+    let mut args = rec["args"].as_object().unwrap().clone();
+    args.remove("clientSessionId");
+    args.remove("sessionId");
+    NetworkStats::from_args(&args).unwrap()
+}
+
+fn connected_call(c: &TestClient, env: &FakeEnv, name: &str) -> String {
+    let id = block_on(c.start_session(start_args(name))).unwrap();
+    env.advance(15_000.0);
+    block_on(c.mark_connected(Some(id.clone()))).unwrap();
+    id
+}
+
+#[test]
+fn a_thousand_samples_are_one_stored_report_per_session_and_their_fold() {
+    let (disk, t, env) = offline();
+    let c = open(disk.clone(), &t, &env);
+    let a = connected_call(&c, &env, "Dr. Smith");
+    let b = connected_call(&c, &env, "Dr. Jones");
+    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+    let mut first_report: Option<Value> = None;
+    for i in 0..1_000 {
+        env.advance(3_000.0);
+        let (id, list) = if i % 4 == 3 {
+            (&b, &mut of_b)
+        } else {
+            (&a, &mut of_a)
+        };
+        let s = nth(i);
+        block_on(c.report_network_stats(sample(Some(id), s))).unwrap();
+        list.push(s);
+        if i == 0 {
+            first_report = reports_on_disk(&disk).pop();
+        }
+        // Storage never holds more than one report per session.
+        if i % 97 == 0 {
+            assert!(reports_on_disk(&disk).len() <= 2, "after sample {i}");
+        }
+    }
+    let reports = reports_on_disk(&disk);
+    assert_eq!(reports.len(), 2, "one record per session");
+    assert_eq!(
+        ops_on_disk(&disk).len(),
+        6,
+        "two starts, two connects, two reports"
+    );
+    assert_eq!(c.pending_count(), 6);
+    for (id, samples) in [(&a, &of_a), (&b, &of_b)] {
+        let rec = reports
+            .iter()
+            .find(|r| r["args"]["clientSessionId"] == json!(id))
+            .expect("a report per session");
+        assert_eq!(
+            report_stats(rec),
+            fold(samples),
+            "the stored report is the fold of every sample"
+        );
+        // Its args are the summaries exactly as the protocol writes them.
+        let mut args = serde_json::Map::new();
+        for (k, v) in fold(samples).to_args() {
+            args.insert(k.into(), v);
+        }
+        args.insert("clientSessionId".into(), json!(id));
+        assert_eq!(rec["args"], Value::Object(args));
+        // The local view shows mean and p95 before delivery.
+        let s = block_on(c.get_user_sessions(None))
+            .unwrap()
+            .into_iter()
+            .find(|s| s.client_session_id.as_deref() == Some(id))
+            .unwrap();
+        assert_eq!(s.network, Some(fold(samples).to_session_value()));
+    }
+    // Folded in place: the first sample's record keeps its key, opId and seq; its
+    // event time is the last sample's.
+    let first = first_report.unwrap();
+    let a_now = reports
+        .iter()
+        .find(|r| r["args"]["clientSessionId"] == json!(a))
+        .unwrap();
+    for k in ["opId", "clientId", "seq"] {
+        assert_eq!(a_now[k], first[k], "{k}");
+    }
+    assert_ne!(a_now["occurredAt"], first["occurredAt"]);
+    let active = block_on(c.get_active_session()).unwrap().unwrap();
+    assert!(active.network.is_some());
+    let rtt = &active.network.as_ref().unwrap()["rttMs"];
+    let want = fold(&of_b);
+    let want = want.get(Metric::RttMs).unwrap();
+    if active.client_session_id.as_deref() == Some(b.as_str()) {
+        assert_eq!(rtt["mean"], json!(want.mean()));
+        assert_eq!(rtt["p95"], json!(want.p95(Metric::RttMs)));
+    }
+}
+
+#[test]
+fn a_report_once_sent_is_never_changed_and_the_next_sample_starts_a_new_one() {
+    let (disk, t, env) = offline();
+    let c = open(disk.clone(), &t, &env);
+    let id = connected_call(&c, &env, "Dr. Smith");
+    for i in 0..10 {
+        env.advance(2_000.0);
+        block_on(c.report_network_stats(sample(None, nth(i)))).unwrap();
+    }
+    let sent = reports_on_disk(&disk);
+    assert_eq!(sent.len(), 1);
+    // Sent, and the reply lost: the backend may have applied it under its opId.
+    t.set_offline(false);
+    t.push([Fault::DropAfter]);
+    block_on(c.flush());
+    assert_eq!(t.batches(), 1);
+    t.set_offline(true);
+    env.advance(2_000.0);
+    block_on(c.report_network_stats(sample(None, nth(10)))).unwrap();
+    let reports = reports_on_disk(&disk);
+    assert_eq!(reports.len(), 2, "a new record");
+    let old = reports
+        .iter()
+        .find(|r| r["opId"] == sent[0]["opId"])
+        .unwrap();
+    assert_eq!(
+        report_stats(old),
+        report_stats(&sent[0]),
+        "the sent one is unchanged"
+    );
+    let new = reports
+        .iter()
+        .find(|r| r["opId"] != sent[0]["opId"])
+        .unwrap();
+    assert_eq!(report_stats(new), fold(&[nth(10)]));
+    assert!(new["seq"].as_u64() > old["seq"].as_u64(), "a new seq");
+    // Later samples fold into the new one.
+    env.advance(2_000.0);
+    block_on(c.report_network_stats(sample(None, nth(11)))).unwrap();
+    assert_eq!(reports_on_disk(&disk).len(), 2);
+    // The local view counts every sample once.
+    let all: Vec<_> = (0..12).map(nth).collect();
+    let s = block_on(c.get_active_session()).unwrap().unwrap();
+    let mut want = fold(&all[..10]);
+    want.merge(&fold(&all[10..]));
+    assert_eq!(s.network, Some(want.to_session_value()));
+    // After a restart no stored report is folded into (another instance may be
+    // sending it, or it may have been sent before): a third record, then one again.
+    drop(c);
+    let c = open(disk.clone(), &t, &env);
+    block_on(c.report_network_stats(sample(Some(&id), nth(12)))).unwrap();
+    block_on(c.report_network_stats(sample(Some(&id), nth(13)))).unwrap();
+    assert_eq!(reports_on_disk(&disk).len(), 3);
+}
+
+#[test]
+fn bad_samples_are_refused_at_the_call_and_store_nothing() {
+    let (disk, t, env) = offline();
+    let c = open(disk.clone(), &t, &env);
+    let events = record_events(&c);
+    let check = |call: &dyn Fn() -> Result<(), ApiError>, code, mentions: &str| {
+        let (before, pending, seen) = (disk.dump(), c.pending_count(), events.borrow().len());
+        let e = call().expect_err("refused");
+        assert_eq!(e.code, code, "{}", e.message);
+        assert!(
+            e.message.contains(mentions),
+            "{mentions:?} in {}",
+            e.message
+        );
+        assert_eq!(disk.dump(), before, "storage unchanged");
+        assert_eq!(c.pending_count(), pending);
+        assert_eq!(events.borrow().len(), seen, "no event");
+    };
+    use ErrorCode::{InvalidArgument as IA, InvalidTransition as IT, NoActiveSession as NA};
+    let good = [Some(80.0), None, None, None];
+    check(
+        &|| block_on(c.report_network_stats(sample(None, good))),
+        NA,
+        "startSession",
+    );
+    let id = connected_call(&c, &env, "Dr. Smith");
+    block_on(c.report_network_stats(sample(None, good))).unwrap();
+    let ceilings = [60_000.0, 60_000.0, 100.0, 100_000.0];
+    for (i, m) in Metric::ALL.into_iter().enumerate() {
+        for bad in [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1.0,
+            -1e-9,
+            ceilings[i] + 0.5,
+        ] {
+            let mut s = [None; 4];
+            s[i] = Some(bad);
+            check(
+                &|| block_on(c.report_network_stats(sample(None, s))),
+                IA,
+                m.name(),
+            );
+            // With a good metric beside it: still nothing folded.
+            let mut s = [Some(10.0); 4];
+            s[i] = Some(bad);
+            check(
+                &|| block_on(c.report_network_stats(sample(Some(&id), s))),
+                IA,
+                m.name(),
+            );
+        }
+        // The ceiling itself and 0 are samples.
+        let mut s = [None; 4];
+        s[i] = Some(ceilings[i]);
+        block_on(c.report_network_stats(sample(None, s))).unwrap();
+        s[i] = Some(0.0);
+        block_on(c.report_network_stats(sample(None, s))).unwrap();
+    }
+    check(
+        &|| block_on(c.report_network_stats(sample(None, [None; 4]))),
+        IA,
+        "at least one of rttMs",
+    );
+    check(
+        &|| block_on(c.report_network_stats(sample(Some("nope"), good))),
+        ErrorCode::NotFound,
+        "nope",
+    );
+    assert_eq!(reports_on_disk(&disk).len(), 1);
+    // Only an active call takes samples.
+    block_on(c.end_session(EndSessionArgs::default())).unwrap();
+    check(
+        &|| block_on(c.report_network_stats(sample(Some(&id), good))),
+        IT,
+        "ended",
+    );
+    // Reconnecting is active.
+    let other = connected_call(&c, &env, "Dr. Jones");
+    block_on(c.mark_reconnecting(None)).unwrap();
+    block_on(c.report_network_stats(sample(Some(&other), good))).unwrap();
+    let s = block_on(c.get_active_session()).unwrap().unwrap();
+    assert_eq!(s.session_status, SessionStatus::Reconnecting);
+    assert_eq!(s.network.unwrap()["rttMs"]["count"], json!(1));
+}
+
+#[test]
+fn reports_are_evicted_like_quality_issues_and_lifecycle_ops_are_kept() {
+    let (disk, t, env) = offline();
+    let mut cfg = config();
+    cfg.max_records = 3;
+    let c = block_on(video_session_sdk::Client::open(
+        cfg,
+        disk.clone(),
+        t.clone(),
+        env.clone(),
+    ))
+    .unwrap();
+    let events = record_events(&c);
+    let a = connected_call(&c, &env, "Dr. Smith");
+    block_on(c.report_network_stats(sample(Some(&a), nth(1)))).unwrap();
+    assert_eq!(c.pending_count(), 3);
+    block_on(c.end_session(EndSessionArgs::default())).unwrap();
+    let kinds: Vec<_> = ops_on_disk(&disk)
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["startSession", "markConnected", "endSession"]);
+    assert!(events.borrow().iter().any(|e| matches!(
+        e,
+        video_session_sdk::Event::Evicted {
+            kind: video_session_sdk::OpKind::ReportNetworkStats,
+            ..
+        }
+    )));
+}
+
+/// Against the real local backend.
+mod real_backend {
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::io::{BufRead, BufReader};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use serde_json::{json, Value};
+    use video_session_sdk::native::{ReqwestTransport, SystemEnv};
+    use video_session_sdk::platform::{CallKind, Env, Transport, TransportError};
+    use video_session_sdk::{
+        Client, Config, EndSessionArgs, MemoryStorage, Session, SessionStatus, StartSessionArgs,
+    };
+
+    use super::{fold, nth, reports_on_disk, sample};
+    use protocol::network::{Metric, NetworkStats};
+
+    /// A session's `network` as the protocol reads it (the summaries; `mean` and
+    /// `p95` are derived from them), after checking the derived two agree with the
+    /// summaries to the last bits a JSON round trip may change.
+    fn summaries(network: &Option<Value>) -> NetworkStats {
+        let v = network.as_ref().expect("a network value");
+        let stats = NetworkStats::from_session_value(v).unwrap();
+        for m in Metric::ALL {
+            if let Some(s) = stats.get(m) {
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+                assert!(
+                    close(v[m.name()]["mean"].as_f64().unwrap(), s.mean()),
+                    "{v}"
+                );
+                assert!(close(v[m.name()]["p95"].as_f64().unwrap(), s.p95(m)), "{v}");
+            }
+        }
+        stats
+    }
+
+    /// The system clock moved by an offset the test sets, so a call can "last"
+    /// minutes without sleeping (the backend shifts event times by the skew it sees
+    /// in `sentAt`, keeping the seconds between them).
+    #[derive(Clone)]
+    struct ShiftedEnv(Rc<Cell<f64>>);
+
+    impl ShiftedEnv {
+        fn advance(&self, ms: f64) {
+            self.0.set(self.0.get() + ms);
+        }
+    }
+
+    impl Env for ShiftedEnv {
+        fn now_ms(&self) -> f64 {
+            SystemEnv.now_ms() + self.0.get()
+        }
+        fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
+            SystemEnv.sleep(ms)
+        }
+        fn random_u64(&self) -> u64 {
+            SystemEnv.random_u64()
+        }
+    }
+
+    /// The real transport, which can lose the reply of the next `applyBatch` (after
+    /// the backend applied it) or hold a batch for a while before sending it.
+    #[derive(Clone)]
+    struct Lossy {
+        inner: Rc<ReqwestTransport>,
+        lose_next_reply: Rc<Cell<bool>>,
+        hold_ms: Rc<Cell<u64>>,
+    }
+
+    impl Transport for Lossy {
+        fn call(
+            &self,
+            kind: CallKind,
+            path: &str,
+            args: Value,
+        ) -> impl Future<Output = Result<Value, TransportError>> {
+            let this = self.clone();
+            let path = path.to_string();
+            async move {
+                let batch = kind == CallKind::Mutation;
+                if batch && this.hold_ms.get() > 0 {
+                    tokio::time::sleep(Duration::from_millis(this.hold_ms.get())).await;
+                }
+                let r = this.inner.call(kind, &path, args).await;
+                if batch && this.lose_next_reply.replace(false) {
+                    r?;
+                    return Err(TransportError::Network("reply lost".into()));
+                }
+                r
+            }
+        }
+    }
+
+    struct Server {
+        child: Child,
+        dir: PathBuf,
+        url: String,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn start_server() -> Server {
+        let bin = std::env::var_os("VSS_SERVER_BIN").map_or_else(
+            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/video-session-server"),
+            PathBuf::from,
+        );
+        assert!(
+            bin.exists(),
+            "{} is missing: cargo build -p video-session-server",
+            bin.display()
+        );
+        let dir = std::env::temp_dir().join(format!(
+            "vss-network-{}-{}",
+            std::process::id(),
+            SystemEnv.random_u64()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(&bin)
+            .args(["--port", "0", "--test-hooks", "--db"])
+            .arg(dir.join("db.sqlite3"))
+            .env_remove("VSS_JWT_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server starts");
+        let stdout = child.stdout.take().unwrap();
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = send.send(line);
+            }
+            for _ in lines {}
+        });
+        let line = receive
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server prints its address");
+        let url = line.strip_prefix("listening on ").unwrap().to_string();
+        Server { child, dir, url }
+    }
+
+    async fn sessions_on_server(url: &str, user: &str) -> Vec<Session> {
+        let v = ReqwestTransport::new(url)
+            .call(
+                CallKind::Query,
+                "videoCallSessions:getUserSessions",
+                json!({ "userId": user }),
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    type RealClient = Client<MemoryStorage, Lossy, ShiftedEnv>;
+
+    async fn open(
+        server: &Server,
+        user: &str,
+        disk: MemoryStorage,
+    ) -> (RealClient, Lossy, ShiftedEnv) {
+        let env = ShiftedEnv(Rc::new(Cell::new(0.0)));
+        let t = Lossy {
+            inner: Rc::new(ReqwestTransport::new(&server.url)),
+            lose_next_reply: Rc::default(),
+            hold_ms: Rc::default(),
+        };
+        let mut config = Config::new(user);
+        config.debounce_ms = 60_000;
+        let c = Client::open(config, disk, t.clone(), env.clone())
+            .await
+            .unwrap();
+        (c, t, env)
+    }
+
+    async fn connected(c: &RealClient, env: &ShiftedEnv) -> String {
+        let id = c
+            .start_session(StartSessionArgs {
+                support_worker_name: "Dr. Smith".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        env.advance(2_000.0);
+        c.mark_connected(None).await.unwrap();
+        id
+    }
+
+    #[test]
+    fn reports_merge_into_the_session_exactly_once_through_a_lost_reply_and_a_resend() {
+        let server = start_server();
+        runtime().block_on(async {
+            let user = "network-user";
+            let disk = MemoryStorage::new();
+            let (c, t, env) = open(&server, user, disk.clone()).await;
+            let id = connected(&c, &env).await;
+            let samples: Vec<_> = (0..300).map(nth).collect();
+            for s in &samples[..200] {
+                env.advance(3_000.0);
+                c.report_network_stats(sample(None, *s)).await.unwrap();
+            }
+            let local = c.get_active_session().await.unwrap().unwrap();
+            // The backend applies the batch; its reply is lost.
+            t.lose_next_reply.set(true);
+            let r = c.flush().await;
+            assert!(r.error.is_some(), "{r:?}");
+            assert_eq!(r.pending, 3);
+            let on_server = sessions_on_server(&server.url, user).await;
+            assert_eq!(
+                summaries(&on_server[0].network),
+                fold(&samples[..200]),
+                "applied once already"
+            );
+            assert_eq!(
+                summaries(&on_server[0].network),
+                summaries(&local.network),
+                "the local view before delivery"
+            );
+            // Later samples start a new report; the sent one is resent as it was.
+            for s in &samples[200..] {
+                env.advance(3_000.0);
+                c.report_network_stats(sample(Some(&id), *s)).await.unwrap();
+            }
+            assert_eq!(reports_on_disk(&disk).len(), 2);
+            let r = c.flush().await;
+            assert_eq!((r.pending, r.rejected), (0, 0), "{r:?}");
+            let on_server = sessions_on_server(&server.url, user).await;
+            let s = &on_server[0];
+            assert_eq!(s.client_session_id.as_deref(), Some(id.as_str()));
+            assert_eq!(
+                summaries(&s.network),
+                fold(&samples),
+                "every sample merged exactly once"
+            );
+            assert!(c.dead_letters().is_empty());
+        });
+    }
+
+    #[test]
+    fn a_sample_while_the_report_is_in_flight_starts_the_next_report() {
+        let server = start_server();
+        runtime().block_on(async {
+            let user = "network-flight";
+            let disk = MemoryStorage::new();
+            let (c, t, env) = open(&server, user, disk.clone()).await;
+            connected(&c, &env).await;
+            let samples: Vec<_> = (0..40).map(nth).collect();
+            for s in &samples[..30] {
+                env.advance(2_000.0);
+                c.report_network_stats(sample(None, *s)).await.unwrap();
+            }
+            let in_flight = reports_on_disk(&disk);
+            assert_eq!(in_flight.len(), 1);
+            t.hold_ms.set(300);
+            let during = async {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                for s in &samples[30..] {
+                    env.advance(2_000.0);
+                    c.report_network_stats(sample(None, *s)).await.unwrap();
+                }
+                let reports = reports_on_disk(&disk);
+                let sent = reports
+                    .iter()
+                    .find(|r| r["opId"] == in_flight[0]["opId"])
+                    .expect("the report in flight is still stored");
+                assert_eq!(sent, &in_flight[0], "never changed in flight");
+                reports.len()
+            };
+            let (first, stored_during) = tokio::join!(c.flush(), during);
+            assert_eq!(stored_during, 2, "the next samples are a new report");
+            t.hold_ms.set(0);
+            let second = c.flush().await;
+            assert_eq!(
+                (first.rejected, second.rejected, second.pending),
+                (0, 0, 0),
+                "{first:?} {second:?}"
+            );
+            let on_server = sessions_on_server(&server.url, user).await;
+            assert_eq!(summaries(&on_server[0].network), fold(&samples));
+        });
+    }
+
+    /// The backend closes a call the device went silent on (endReason "timeout");
+    /// the device comes back, sees it, and still ends its call: the backend keeps
+    /// the real end time and duration.
+    #[test]
+    fn a_call_the_backend_timed_out_can_still_be_ended_by_the_device() {
+        let server = start_server();
+        runtime().block_on(async {
+            let user = "abandoned-user";
+            let (c, _t, env) = open(&server, user, MemoryStorage::new()).await;
+            let id = connected(&c, &env).await;
+            env.advance(10_000.0);
+            c.report_network_stats(sample(None, nth(1))).await.unwrap();
+            assert_eq!(c.flush().await.pending, 0);
+            // The sweep, as if 5 hours had passed since.
+            let now = video_session_sdk::time::format_iso(SystemEnv.now_ms() + 5.0 * 3_600_000.0);
+            let reply = reqwest::Client::new()
+                .post(format!("{}/test/sweepAbandoned", server.url))
+                .json(&json!({ "now": now }))
+                .send()
+                .await
+                .unwrap();
+            assert!(reply.status().is_success());
+            let closed: Value = reply.json().await.unwrap();
+            assert_eq!(closed["closed"], json!(1));
+            // The device reads it back (online reads refresh its view).
+            let seen = c.get_user_sessions(None).await.unwrap();
+            let s = &seen[0];
+            assert_eq!(s.session_status, SessionStatus::Ended);
+            assert_eq!(s.end_reason.as_deref(), Some("timeout"));
+            assert_eq!(s.timed_out_from, Some(SessionStatus::Connected));
+            assert!(c.get_active_session().await.unwrap().is_none());
+            // The app still holds its call: it ends it (the late op undoes the
+            // timeout), 95 s after connecting.
+            env.advance(85_000.0);
+            let end = c
+                .end_session(EndSessionArgs {
+                    session: Some(id.clone()),
+                    end_reason: Some("user_ended".into()),
+                })
+                .await
+                .unwrap();
+            assert_eq!(end.duration, Some(95));
+            let local = c.get_user_sessions(None).await.unwrap();
+            assert_eq!(
+                local[0].timed_out_from, None,
+                "the local fold restores it too"
+            );
+            assert_eq!(local[0].end_reason.as_deref(), Some("user_ended"));
+            assert_eq!(c.flush().await.pending, 0);
+            let on_server = sessions_on_server(&server.url, user).await;
+            let s = &on_server[0];
+            assert_eq!(s.session_status, SessionStatus::Ended);
+            assert_eq!(s.end_reason.as_deref(), Some("user_ended"));
+            assert_eq!(s.timed_out_from, None);
+            assert_eq!(s.duration, Some(95.0));
+            // No skew shift (the device clock is < 2 min ahead): the backend's times
+            // are the device's, and the end is the real one, not the timeout's.
+            assert_eq!(s.ended_at, local[0].ended_at, "the real end time");
+            let ms = |t: &Option<String>| {
+                video_session_sdk::time::parse_iso(t.as_deref().unwrap()).unwrap()
+            };
+            let call_ms = ms(&s.ended_at) - ms(&s.connected_at);
+            assert!((95_000.0..96_000.0).contains(&call_ms), "{call_ms}");
+            assert_eq!(summaries(&s.network), summaries(&local[0].network));
+            let stats = c.get_call_stats().await.unwrap();
+            assert_eq!(
+                (stats.completed_sessions, stats.total_duration),
+                (1.0, 95.0),
+                "counted once, with its duration"
+            );
+        });
+    }
+}
