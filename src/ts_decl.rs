@@ -17,7 +17,7 @@ use ts_rs::{Config, TS};
 
 use crate::api::{
     DeadLetter, EndSessionArgs, EndSessionResult, FlushReport, GetUserSessionsArgs, MarkFailedArgs,
-    RateSessionArgs, StartSessionArgs, UpdateSettingsArgs,
+    RateSessionArgs, ReportNetworkStatsArgs, StartSessionArgs, UpdateSettingsArgs,
 };
 use crate::error::{ErrorCode, CLOSED, OUT_OF_MEMORY};
 use crate::events::Event;
@@ -52,6 +52,10 @@ pub fn declarations() -> String {
         (MarkFailedArgs::docs(), MarkFailedArgs::decl(&cfg)),
         (GetUserSessionsArgs::docs(), GetUserSessionsArgs::decl(&cfg)),
         (RateSessionArgs::docs(), RateSessionArgs::decl(&cfg)),
+        (
+            ReportNetworkStatsArgs::docs(),
+            ReportNetworkStatsArgs::decl(&cfg),
+        ),
         (Session::docs(), Session::decl(&cfg)),
         (CallStats::docs(), CallStats::decl(&cfg)),
         (FlushReport::docs(), FlushReport::decl(&cfg)),

@@ -472,3 +472,112 @@ async fn a_dropped_shared_and_rated_call_arrives_as_the_device_saw_it() {
     assert_eq!(stats["totalReconnects"].as_f64(), Some(1.0), "{stats}");
     assert_eq!(stats["averageRating"].as_f64(), Some(3.0), "{stats}");
 }
+
+#[wasm_bindgen_test]
+async fn network_samples_fold_into_one_stored_report_and_arrive_once() {
+    use protocol::network::{Metric, NetworkStats, Summary};
+    use wasm_bindgen::JsValue;
+    let prefix = format!("{}:", unique("network"));
+    let user = unique("u");
+    let o = options(server_url(), &user, &prefix);
+    set(&o, "debounceMs", 60_000);
+    let c = open(o).await;
+    let id = ok(c.start_session(start("Dr. Smith")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(c.mark_connected(None)).await;
+    let mut want = NetworkStats::default();
+    for i in 0..60u32 {
+        let (rtt, loss) = (f64::from(i * 7 % 400) + 0.5, f64::from(i % 9) * 0.25);
+        let mut pairs = vec![
+            ("rttMs", JsValue::from(rtt)),
+            ("packetLossPct", JsValue::from(loss)),
+        ];
+        want.add(Metric::RttMs, &Summary::of(Metric::RttMs, rtt));
+        want.add(
+            Metric::PacketLossPct,
+            &Summary::of(Metric::PacketLossPct, loss),
+        );
+        if i % 2 == 0 {
+            pairs.push(("sessionId", s(&id)));
+        }
+        ok(c.report_network_stats(obj(&pairs).unchecked_into())).await;
+    }
+    let reports = || {
+        local_ops(&prefix)
+            .into_iter()
+            .filter(|o| o["kind"] == "reportNetworkStats")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(reports().len(), 1, "one stored record for 60 samples");
+    assert_eq!(reports()[0]["args"]["rttMs"]["count"], 60);
+    // Summaries compared as the protocol reads them (mean and p95 derive from them).
+    let read = |v: &Value| NetworkStats::from_session_value(v).unwrap();
+    let local = json(&ok(c.get_active_session()).await);
+    assert_eq!(read(&local["network"]), want, "{local}");
+    assert_eq!(local["network"]["rttMs"]["count"], 60);
+
+    // Bad samples: typed errors naming the metric, nothing folded or stored.
+    let before = (local_keys(&prefix), local_ops(&prefix));
+    let bad = [
+        ("rttMs", JsValue::from(f64::NAN)),
+        ("jitterMs", JsValue::from(-1)),
+        ("packetLossPct", JsValue::from(100.5)),
+        ("bitrateKbps", JsValue::from(100_001)),
+        ("rttMs", JsValue::from(f64::INFINITY)),
+        ("rttMs", s("80")),
+        ("jitterMs", JsValue::TRUE),
+        ("bitrateKbps", obj(&[("count", JsValue::from(1))])),
+    ];
+    for (metric, value) in bad {
+        let args = obj(&[(metric, value.clone()), ("bitrateKbps", JsValue::from(500))]);
+        let args = if metric == "bitrateKbps" {
+            obj(&[(metric, value.clone())])
+        } else {
+            args
+        };
+        let e = err(c.report_network_stats(args.unchecked_into())).await;
+        assert_eq!(code(&e), "INVALID_ARGUMENT", "{metric} {value:?}");
+        assert!(describe(&e).contains(metric), "{}", describe(&e));
+    }
+    for args in [
+        JsValue::UNDEFINED,
+        JsValue::from(42),
+        obj(&[]),
+        obj(&[("sessionId", s(&id))]),
+        obj(&[
+            ("rttMs", JsValue::from(80)),
+            ("sessionId", JsValue::from(7)),
+        ]),
+    ] {
+        let e = err(c.report_network_stats(args.clone().unchecked_into())).await;
+        assert_eq!(code(&e), "INVALID_ARGUMENT", "{args:?}: {}", describe(&e));
+    }
+    assert_eq!((local_keys(&prefix), local_ops(&prefix)), before);
+
+    // The sender may have sent some of them already: what counts is the backend.
+    let report = json(&ok(c.flush()).await);
+    assert_eq!(
+        (report["pending"].clone(), report["rejected"].clone()),
+        (json!(0), json!(0)),
+        "{report}"
+    );
+    let stored = backend(
+        "query",
+        "videoCallSessions:getUserSessions",
+        json!({"userId": user}),
+    )
+    .await[0]
+        .clone();
+    assert_eq!(stored["clientSessionId"], id.as_str());
+    assert_eq!(read(&stored["network"]), want, "{stored}");
+    // A sample of a finished call is refused.
+    ok(c.end_session(None)).await;
+    let e = err(c.report_network_stats(
+        obj(&[("rttMs", JsValue::from(80)), ("sessionId", s(&id))]).unchecked_into(),
+    ))
+    .await;
+    assert_eq!(code(&e), "INVALID_TRANSITION", "{}", describe(&e));
+    c.close();
+}

@@ -136,6 +136,37 @@ export interface RateSessionArgs {
 }
 
 /**
+ * `reportNetworkStats`' argument: one sample of a call's network, as an app reads
+ * it from `RTCPeerConnection.getStats()` every few seconds. At least one metric;
+ * each a finite number from 0 to its ceiling (`rttMs`, `jitterMs` ≤ 60,000;
+ * `packetLossPct` ≤ 100; `bitrateKbps` ≤ 100,000). The sample is folded on the
+ * device into the session's pending report, so a call of any length stores and
+ * delivers one summary per metric, not one record per sample.
+ */
+export interface ReportNetworkStatsArgs {
+  /**
+   * Default: the current session.
+   */
+  sessionId?: string;
+  /**
+   * Round-trip time, ms.
+   */
+  rttMs?: number;
+  /**
+   * Jitter, ms.
+   */
+  jitterMs?: number;
+  /**
+   * Packets lost, % (0–100).
+   */
+  packetLossPct?: number;
+  /**
+   * Bitrate, kbit/s.
+   */
+  bitrateKbps?: number;
+}
+
+/**
  * A session document (as the backend stores it; `_id` is absent until delivered).
  * The local view folds the same shape from pending ops, so `_id` and
  * `_creationTime` are absent until the backend has the session.

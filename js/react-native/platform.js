@@ -47,6 +47,7 @@ const VSS_ASYNC_METHODS = [
   "markReconnected",
   "markScreenShare",
   "rateSession",
+  "reportNetworkStats",
   "getUserSessions",
   "getCallStats",
   "getActiveSession",

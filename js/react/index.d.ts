@@ -3,6 +3,7 @@ import type {
   EndSessionResult,
   MarkFailedArgs,
   RateSessionArgs,
+  ReportNetworkStatsArgs,
   StartSessionArgs,
   UpdateSettingsArgs,
   VideoSessionClient,
@@ -40,6 +41,8 @@ export interface UseVideoSession {
   markScreenShare(active: boolean, sessionId?: string): Promise<null>;
   /** Rates an ended or failed call once (1–5); default: the one this client just finished. */
   rateSession(args: RateSessionArgs): Promise<null>;
+  /** One network sample (rttMs, jitterMs, packetLossPct, bitrateKbps) of the hook's call, folded on the device. */
+  reportNetworkStats(sample: ReportNetworkStatsArgs): Promise<null>;
 }
 
 /** React binding of a VideoSessionClient; pass null while the client is being created. */

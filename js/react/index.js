@@ -122,6 +122,11 @@ export function useVideoSession(client, options = {}) {
     (active, id) => run((c) => c.markScreenShare(active, id ?? sessionId ?? undefined)),
     [run, sessionId],
   );
+  // A sample of the hook's call (or `sessionId` given in it), folded on the device.
+  const reportNetworkStats = useCallback(
+    (sample) => run((c) => c.reportNetworkStats({ ...sample, sessionId: sample?.sessionId ?? sessionId ?? undefined })),
+    [run, sessionId],
+  );
   // After endSession the hook's sessionId is null: without an id the client rates
   // the session it most recently ended or failed (the post-call screen).
   const rateSession = useCallback((args) => run((c) => c.rateSession(args)), [run]);
@@ -142,5 +147,6 @@ export function useVideoSession(client, options = {}) {
     markReconnected,
     markScreenShare,
     rateSession,
+    reportNetworkStats,
   };
 }

@@ -133,6 +133,48 @@ test("a dropped call reconnects, shares its screen and is rated after it ends", 
   client.close();
 });
 
+test("network samples of the hook's call fold into one stored report and reach the backend", async () => {
+  const client = await open({ debounceMs: 60_000 });
+  const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));
+  let id;
+  await act(async () => {
+    id = await result.current.startSession({ supportWorkerName: "Dr. Network" });
+    await result.current.markConnected();
+  });
+  const rtts = [40, 80, 120, 160, 400];
+  await act(async () => {
+    for (const rttMs of rtts) await result.current.reportNetworkStats({ rttMs, packetLossPct: 0.5 });
+  });
+  expect(result.current.error).toBe(null);
+  const reports = Object.keys(localStorage)
+    .filter((k) => k.includes(":op:"))
+    .map((k) => JSON.parse(localStorage.getItem(k)))
+    .filter((op) => op.kind === "reportNetworkStats");
+  expect(reports).toHaveLength(1);
+  expect(reports[0].args.rttMs).toMatchObject({ count: 5, min: 40, max: 400, sum: 800 });
+  const active = await client.getActiveSession();
+  expect(active.network.rttMs).toMatchObject({ count: 5, mean: 160, p95: 400 });
+  // A bad sample: a coded error, nothing folded.
+  let r;
+  await act(async () => {
+    r = await result.current.reportNetworkStats({ rttMs: -1 });
+  });
+  expect(r).toBe(null);
+  expect(result.current.error?.code).toBe("INVALID_ARGUMENT");
+  expect(result.current.error?.message).toContain("rttMs");
+  await act(async () => {
+    await result.current.reportNetworkStats({});
+  });
+  expect(result.current.error?.code).toBe("INVALID_ARGUMENT");
+  const report = await client.flush();
+  expect(report).toMatchObject({ rejected: 0, pending: 0 });
+  const [s] = await backend.query("videoCallSessions:getUserSessions", { userId: userId() });
+  expect(s.clientSessionId).toBe(id);
+  expect(s.network.rttMs).toMatchObject({ count: 5, min: 40, max: 400, sum: 800, mean: 160, p95: 400 });
+  expect(s.network.packetLossPct).toMatchObject({ count: 5, mean: 0.5 });
+  client.close();
+});
+
 test("bad input sets a coded error, resolves to null and queues nothing", async () => {
   const client = await open();
   const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));

@@ -45,8 +45,8 @@ use self::convert::{api_error, from_js, invalid, js_error, to_js, CLOSED};
 use self::fetch_transport::{FetchTransport, TransportControl};
 use self::sender::{Sender, WebClient};
 pub use self::ts_types::{
-    EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, StartSessionArgs,
-    UpdateSettingsArgs, VideoSessionClientOptions,
+    EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs,
+    StartSessionArgs, UpdateSettingsArgs, VideoSessionClientOptions,
 };
 use crate::api;
 use crate::client::Client;
@@ -328,6 +328,21 @@ impl VideoSessionClient {
                 client.rate_session(args).await.map(|()| JsValue::UNDEFINED)
             }),
         )
+    }
+
+    /// One network sample (`{sessionId?, rttMs?, jitterMs?, packetLossPct?,
+    /// bitrateKbps?}`) of `sessionId` or the current session, which must be active:
+    /// folded on the device into the session's pending report (one stored record per
+    /// session, however many samples). A bad metric, or none, is `INVALID_ARGUMENT`.
+    #[wasm_bindgen(js_name = reportNetworkStats, unchecked_return_type = "Promise<void>")]
+    pub fn report_network_stats(&self, args: ReportNetworkStatsArgs) -> Promise {
+        let client = self.client.clone();
+        self.mutate(args::network_args(&args).map(|args| async move {
+            client
+                .report_network_stats(args)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        }))
     }
 
     /// The user's sessions, newest first: from the backend when it answers, else from

@@ -118,4 +118,6 @@ extern "C" {
     pub type GetUserSessionsArgs;
     #[wasm_bindgen(typescript_type = "RateSessionArgs")]
     pub type RateSessionArgs;
+    #[wasm_bindgen(typescript_type = "ReportNetworkStatsArgs")]
+    pub type ReportNetworkStatsArgs;
 }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use video_session_sdk::native::SystemEnv;
 use video_session_sdk::{
     ApiError, Client, Config, EndSessionArgs, ErrorCode, Event, MarkFailedArgs, MemoryStorage,
-    RateSessionArgs, StartSessionArgs, UpdateSettingsArgs,
+    RateSessionArgs, ReportNetworkStatsArgs, StartSessionArgs, UpdateSettingsArgs,
 };
 
 use super::server::{Server, Shared};
@@ -63,6 +63,8 @@ pub enum Call {
     ScreenShare(bool, Target),
     /// rating, comment; `Current` rates the session this client last finished.
     Rate(f64, Option<String>, Target),
+    /// A network sample: rttMs, jitterMs, packetLossPct, bitrateKbps.
+    NetworkSample([Option<f64>; 4], Target),
 }
 
 /// `Some(code)`: an error with that code whose message contains `mentions`;
@@ -201,6 +203,18 @@ pub fn cases() -> Vec<Case> {
         c("control: stopping a screen share that never started is accepted", Connected, ScreenShare(false, Current), ACCEPT),
         c("control: a quality issue while reconnecting is accepted", Dropped, Issue("Video frozen".into(), Current), ACCEPT),
         c("control: ending a reconnecting call is accepted", Dropped, End(None, Current), ACCEPT),
+        c("reportNetworkStats: rttMs NaN", Connected, NetworkSample([Some(f64::NAN), None, None, None], Current), err(ia, "rttMs")),
+        c("reportNetworkStats: jitterMs -1", Connected, NetworkSample([None, Some(-1.0), None, None], Current), err(ia, "jitterMs")),
+        c("reportNetworkStats: packetLossPct 100.01 (above the ceiling)", Connected, NetworkSample([None, None, Some(100.01), None], Current), err(ia, "packetLossPct")),
+        c("reportNetworkStats: bitrateKbps 100001 (above the ceiling)", Connected, NetworkSample([None, None, None, Some(100_001.0)], Current), err(ia, "bitrateKbps")),
+        c("reportNetworkStats: rttMs Infinity beside a good jitterMs", Connected, NetworkSample([Some(f64::INFINITY), Some(10.0), None, None], Current), err(ia, "rttMs")),
+        c("reportNetworkStats: rttMs 60001 (above the ceiling)", Dropped, NetworkSample([Some(60_001.0), None, None, None], Mine), err(ia, "rttMs")),
+        c("reportNetworkStats: no metric", Connected, NetworkSample([None; 4], Current), err(ia, "at least one")),
+        c("reportNetworkStats: an ended call", Ended, NetworkSample([Some(80.0), None, None, None], Mine), err(InvalidTransition, "ended")),
+        c("reportNetworkStats: no session and no current session", Nothing, NetworkSample([Some(80.0), None, None, None], Current), err(NoActiveSession, "startSession")),
+        c("reportNetworkStats: another user's real session id", Connected, NetworkSample([Some(80.0), None, None, None], Foreign), err(NotFound, "not known")),
+        c("control: a sample at every ceiling while reconnecting is accepted", Dropped, NetworkSample([Some(60_000.0), Some(60_000.0), Some(100.0), Some(100_000.0)], Current), ACCEPT),
+        c("control: zero samples of every metric while connecting are accepted", Connecting, NetworkSample([Some(0.0); 4], Current), ACCEPT),
     ]
 }
 
@@ -329,6 +343,16 @@ async fn perform(
         Call::Reconnecting(x) => c.mark_reconnecting(t(x)).await,
         Call::Reconnected(x) => c.mark_reconnected(t(x)).await,
         Call::ScreenShare(active, x) => c.mark_screen_share(*active, t(x)).await,
+        Call::NetworkSample(m, x) => {
+            c.report_network_stats(ReportNetworkStatsArgs {
+                session: t(x),
+                rtt_ms: m[0],
+                jitter_ms: m[1],
+                packet_loss_pct: m[2],
+                bitrate_kbps: m[3],
+            })
+            .await
+        }
         Call::Rate(rating, comment, x) => {
             c.rate_session(RateSessionArgs {
                 session: t(x),

@@ -79,7 +79,7 @@ test("Hermes 0.12: the seed's flow offline, a restart over its storage, delivery
   t.diagnostic(`create() in Hermes 0.12: ${first.createMs} ms empty, ${second.createMs} ms over 5 stored ops`);
 });
 
-test("Hermes 0.12: reconnection, screen sharing and a rating (#13) work offline, typed errors included", { timeout: 300_000 }, async () => {
+test("Hermes 0.12: reconnection, screen sharing, network samples and a rating (#13) work offline, typed errors included", { timeout: 300_000 }, async () => {
   const offline = await runInHermes(legacy.dir, legacy.bundle, { url: server.url, userId: "hermes-reconnect", storage: {}, steps: ["reconnect-flow"] });
   const [flow] = offline.steps;
   assert.equal(flow.activeStatus, "reconnecting", "getActiveSession returns the reconnecting call");
@@ -91,8 +91,10 @@ test("Hermes 0.12: reconnection, screen sharing and a rating (#13) work offline,
     { status: flow.status, rating: flow.rating, reconnectCount: flow.reconnectCount, totalReconnects: flow.totalReconnects, averageRating: flow.averageRating },
     { status: "ended", rating: 5, reconnectCount: 1, totalReconnects: 1, averageRating: 5 },
   );
-  assert.equal(flow.pending, 8, "start, connected, share, reconnecting, reconnected, share, end, rating");
-  assert.equal(opKeys(offline.storage).length, 8);
+  assert.equal(flow.badSample, "INVALID_ARGUMENT", "a NaN sample");
+  assert.deepEqual({ count: flow.rttCount, mean: flow.rttMean }, { count: 3, mean: 200 }, "three samples folded");
+  assert.equal(flow.pending, 9, "start, connected, share, reconnecting, one network report, reconnected, share, end, rating");
+  assert.equal(opKeys(offline.storage).length, 9);
 });
 
 test("the current Hermes compiler compiles the bundle as written (no down-levelling)", { timeout: 120_000 }, async (t) => {

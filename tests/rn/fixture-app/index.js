@@ -41,6 +41,9 @@ async function main() {
       await client.markConnected();
       await client.markScreenShare(true);
       await client.markReconnecting();
+      // Network samples of the dropped call fold into one stored report.
+      for (const rttMs of [100, 200, 300]) await client.reportNetworkStats({ rttMs });
+      const badSample = await codeOf(client.reportNetworkStats({ rttMs: NaN }));
       const active = await client.getActiveSession();
       const current = client.currentSessionId();
       await client.markReconnected();
@@ -53,7 +56,8 @@ async function main() {
       const stats = await client.getCallStats();
       const [s] = await client.getUserSessions();
       out.steps.push({
-        step, id, current, activeStatus: active && active.sessionStatus, badRating, badActive, again,
+        step, id, current, activeStatus: active && active.sessionStatus, badRating, badActive, again, badSample,
+        rttCount: s.network && s.network.rttMs.count, rttMean: s.network && s.network.rttMs.mean,
         status: s.sessionStatus, rating: s.rating, reconnectCount: s.reconnectCount,
         totalReconnects: stats.totalReconnects, averageRating: stats.averageRating, pending: client.pendingCount(),
       });
