@@ -285,3 +285,57 @@ export function countKinds(prefix) {
   }
   return kinds;
 }
+
+/** Every stored key under `prefix` and the UTF-16 units of keys plus values. */
+function storedUnder(prefix) {
+  let keys = 0;
+  let units = 0;
+  let reports = 0;
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (!k.startsWith(prefix)) continue;
+    const v = localStorage.getItem(k);
+    keys += 1;
+    units += k.length + v.length;
+    if (k.startsWith(`${prefix}op:`) && JSON.parse(v).kind === "reportNetworkStats") reports += 1;
+  }
+  return { keys, units, reports };
+}
+
+/**
+ * reportNetworkStats (#13 item 7): one connected call offline, one untimed sample (the
+ * session's report exists), then `samples` awaited samples of all four metrics, each
+ * timed. Returns the times and what storage under the prefix held after the first
+ * sample and after the last: a sample folds into the one stored report, so the
+ * record count stays and only the summary's numbers grow.
+ */
+export async function networkStats({ userId, samples }) {
+  const prefix = `net${Date.now()}:`;
+  const { client, events } = await open({ url: UNREACHABLE, userId, storagePrefix: prefix, debounceMs: 60_000 });
+  await client.startSession({ supportWorkerName: "Bench Worker" });
+  await client.markConnected();
+  const sample = (i) => ({
+    rttMs: 20 + ((i * 37) % 480),
+    jitterMs: (i * 13) % 90,
+    packetLossPct: ((i * 7) % 40) / 10,
+    bitrateKbps: 300 + ((i * 101) % 2500),
+  });
+  await client.reportNetworkStats(sample(0));
+  const afterFirst = storedUnder(prefix);
+  const times = [];
+  for (let i = 1; i <= samples; i++) {
+    const s = sample(i);
+    const t0 = performance.now();
+    await client.reportNetworkStats(s);
+    times.push(performance.now() - t0);
+  }
+  const afterAll = storedUnder(prefix);
+  const active = await client.getActiveSession();
+  const pending = client.pendingCount();
+  shut(client);
+  for (let i = localStorage.length - 1; i >= 0; i--) {
+    const k = localStorage.key(i);
+    if (k.startsWith(prefix)) localStorage.removeItem(k);
+  }
+  return { times, afterFirst, afterAll, pending, count: active?.network?.rttMs?.count ?? 0, events };
+}

@@ -38,6 +38,10 @@ const ENQUEUE_LEVELS = [10, Math.round(1_000 * SCALE), DRAIN_OPS];
 const ENQUEUE_SAMPLES = Math.round(200 * Math.min(1, SCALE * 2));
 const COLD_RUNS = 5;
 const PER_OP_OPS = Math.round(1_000 * SCALE);
+const NETWORK_SAMPLES = Math.round(1_000 * SCALE);
+// VSS_BENCH_ONLY=network measures only the reportNetworkStats row (a loaded machine,
+// or a check of that figure alone); results.json is not written then.
+const ONLY = process.env.VSS_BENCH_ONLY || "";
 const stamp = Date.now();
 
 /** Copies pkg/ to `dest`, retrying while another engineer is rebuilding it. */
@@ -168,7 +172,48 @@ async function browserFigures(context, pageUrl, backendUrl, errors) {
   });
   out.drainPerOp = await verifiedDrain(backendUrl, perUser, perOp, PER_OP_OPS);
   await drainPage.close();
+  out.network = await networkFigure(context, pageUrl, errors);
   return out;
+}
+
+/** reportNetworkStats p50 in Chromium and the storage its samples add (#13 item 7). */
+async function networkFigure(context, pageUrl, errors) {
+  console.error(`bench: reportNetworkStats, ${NETWORK_SAMPLES} samples`);
+  const page = await openPage(context, pageUrl, errors);
+  const r = await page.evaluate((a) => window.bench.networkStats(a), { userId: `bench-net-${stamp}`, samples: NETWORK_SAMPLES });
+  await page.close();
+  check(r.count === NETWORK_SAMPLES + 1, `the session folded ${r.count} samples, not ${NETWORK_SAMPLES + 1}`);
+  check(r.events.evicted === 0 && r.events.storageFull === 0, `network samples: ${JSON.stringify(r.events)}`);
+  return {
+    samples: r.times.length,
+    p50: p50(r.times),
+    p99: p99(r.times),
+    afterFirst: r.afterFirst,
+    afterAll: r.afterAll,
+    pending: r.pending,
+    // UTF-16 units of keys + values added per sample after the first.
+    unitsPerSample: (r.afterAll.units - r.afterFirst.units) / r.times.length,
+  };
+}
+
+function networkRows(n) {
+  const growth = n.afterAll.units - n.afterFirst.units;
+  // None beyond the summary: still one report record, whose numbers grew a few digits.
+  const flat = n.afterAll.keys === n.afterFirst.keys && n.afterAll.reports === 1 && growth < 200;
+  return [
+    row(
+      `reportNetworkStats p50 / p99 (${n.samples.toLocaleString("en")} samples of 4 metrics, one call, offline)`,
+      `${ms(n.p50)} / ${ms(n.p99)}`,
+      "—",
+      null,
+    ),
+    row(
+      "reportNetworkStats: storage added per sample",
+      `${n.afterFirst.reports} report record, ${n.afterFirst.units} chars of keys + values after 1 sample → ${n.afterAll.reports} record, ${n.afterAll.units} after ${(n.samples + 1).toLocaleString("en")} (+${growth} chars in all, ${n.unitsPerSample.toFixed(3)} per sample)`,
+      "none beyond the summary (one record per session)",
+      flat,
+    ),
+  ];
 }
 
 /** Refuses a drain that did not deliver every op, or whose ops the backend does not count. */
@@ -227,6 +272,7 @@ function table(res) {
     `speed-up ≥ ${GOALS.speedup}×`,
     speedup >= GOALS.speedup,
   ));
+  rows.push(...networkRows(res.network));
   const st = res.callStats;
   rows.push(row(
     "getCallStats p50, 10 vs 10,000 sessions in history",
@@ -266,6 +312,18 @@ async function main() {
 
     const pageServer = await serveStatic(www);
     cleanup.unshift(pageServer.close);
+    if (ONLY === "network") {
+      const browser = await launchBrowser();
+      cleanup.unshift(() => browser.close());
+      results.browser = browser.version();
+      results.network = await networkFigure(await browser.newContext(), pageServer.url, errors);
+      check(errors.length === 0, `page errors: ${errors.join("; ")}`);
+      results.machine.loadavgAtEnd = loadavg();
+      printTable(networkRows(results.network));
+      console.error(`bench: ${JSON.stringify({ network: results.network, machine: results.machine, browser: results.browser })}`);
+      return;
+    }
+    check(ONLY === "", `VSS_BENCH_ONLY=${ONLY}: only "network" is known`);
     const backend = await startServer();
     cleanup.unshift(backend.stop);
     const browser = await launchBrowser();
