@@ -20,7 +20,10 @@
 //! - a network sample folds in place into its session's report only while this
 //!   instance made it and never sent it ([`Entry::foldable`]): one stored report per
 //!   session between deliveries, and a folded report keeps its key, `opId` and `seq`
-//!   (no backend has seen them), so a storage rewrite is one atomic `set`;
+//!   (no backend has seen them), so a storage rewrite is one atomic `set`. After a
+//!   failed attempt the sender holds such a report back (with everything after it,
+//!   keeping `seq` order) unless it is first in line, so an outage adds at most the
+//!   report sent when it began (client/deliver.rs);
 //! - a record that is not durable yet (storage full) stays in memory and is written
 //!   again later.
 

@@ -14,6 +14,8 @@
 
 mod support;
 
+use proptest::prelude::{prop_assert, prop_assert_eq};
+use proptest::test_runner::TestCaseError;
 use protocol::network::{Metric, NetworkStats, Summary};
 use serde_json::{json, Value};
 use support::*;
@@ -339,6 +341,155 @@ fn reports_are_evicted_like_quality_issues_and_lifecycle_ops_are_kept() {
             ..
         }
     )));
+}
+
+/// What happens between samples in the property below.
+#[derive(Debug, Clone)]
+enum Step {
+    /// The `n`th sample of session 0 or 1.
+    Sample(usize, u64),
+    /// Advance the clock, then one delivery step under this fault.
+    Deliver(u32, Fault),
+    Flush(Fault),
+    /// The process dies and restarts on the same storage.
+    Crash,
+    /// The backend forgets every opId record (the 14-day sweep).
+    Sweep,
+}
+
+fn any_fault() -> impl proptest::strategy::Strategy<Value = Fault> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => Just(Fault::Ok),
+        1 => Just(Fault::DropBefore),
+        2 => Just(Fault::DropAfter),
+        1 => Just(Fault::TimeoutAfter),
+        1 => Just(Fault::TimeoutBefore),
+        1 => Just(Fault::Http(503, None)),
+    ]
+}
+
+fn any_step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        8 => (0usize..2, any::<u64>()).prop_map(|(s, n)| Step::Sample(s, n)),
+        3 => (0u32..70_000, any_fault()).prop_map(|(ms, f)| Step::Deliver(ms, f)),
+        1 => any_fault().prop_map(Step::Flush),
+        1 => Just(Step::Crash),
+        1 => Just(Step::Sweep),
+    ]
+}
+
+/// Samples of two calls under any schedule of lost requests, lost replies, timeouts,
+/// 503s, restarts and opId sweeps reach the backend exactly once each — the
+/// session's merged network equals protocol's fold of every sample — and storage
+/// never holds more than two reports per call (the one sent when an outage began,
+/// whose fate is unknown, and the one still taking samples), plus two per restart (a
+/// report read back from storage is never folded into, as another instance may be
+/// sending it; and a restarted client, knowing no failed attempt, sends what it has).
+fn samples_arrive_once(
+    steps: Vec<Step>,
+    batch_size: usize,
+    seed: u64,
+) -> Result<(), TestCaseError> {
+    let (disk, t, env) = (
+        MemoryStorage::new(),
+        ScriptedTransport::new(),
+        FakeEnv::new(seed),
+    );
+    let mut cfg = config();
+    cfg.batch_size = batch_size;
+    cfg.max_attempts = 10_000;
+    let open_client = || {
+        block_on(video_session_sdk::Client::open(
+            cfg.clone(),
+            disk.clone(),
+            t.clone(),
+            env.clone(),
+        ))
+        .unwrap()
+    };
+    let mut c = open_client();
+    let ids = [
+        connected_call(&c, &env, "Dr. Smith"),
+        connected_call(&c, &env, "Dr. Jones"),
+    ];
+    let mut sent: [Vec<[Option<f64>; 4]>; 2] = Default::default();
+    let (mut most, mut restarts) = (0, 0);
+    for step in steps {
+        match step {
+            Step::Sample(i, n) => {
+                env.advance(2_000.0);
+                let m = nth(n % 100_000);
+                block_on(c.report_network_stats(sample(Some(&ids[i]), m))).unwrap();
+                sent[i].push(m);
+            }
+            Step::Deliver(ms, f) => {
+                env.advance(ms as f64);
+                t.push([f]);
+                block_on(c.deliver_due());
+                t.script.borrow_mut().faults.clear();
+            }
+            Step::Flush(f) => {
+                t.push([f]);
+                block_on(c.flush());
+                t.script.borrow_mut().faults.clear();
+            }
+            Step::Crash => {
+                drop(c);
+                c = open_client();
+                restarts += 1;
+            }
+            Step::Sweep => t.oracle.borrow_mut().sweep(),
+        }
+        for id in &ids {
+            let n = reports_on_disk(&disk)
+                .iter()
+                .filter(|r| r["args"]["clientSessionId"] == json!(id))
+                .count();
+            most = most.max(n.saturating_sub(2 * restarts));
+        }
+    }
+    for _ in 0..200 {
+        if c.pending_count() == 0 {
+            break;
+        }
+        env.advance(61_000.0);
+        block_on(c.flush());
+    }
+    prop_assert_eq!(c.pending_count(), 0);
+    prop_assert!(c.dead_letters().is_empty(), "{:?}", c.dead_letters());
+    let o = t.oracle.borrow();
+    prop_assert!(o.mistaken.is_empty(), "taken for replays: {:?}", o.mistaken);
+    prop_assert!(
+        o.overtaken.is_empty(),
+        "out of seq order: {:?}",
+        o.overtaken
+    );
+    for (i, id) in ids.iter().enumerate() {
+        let got = o.session(id).and_then(|s| s.network.clone());
+        let want = (!sent[i].is_empty()).then(|| fold(&sent[i]));
+        prop_assert_eq!(got, want, "session {}", i);
+    }
+    prop_assert!(
+        most <= 2,
+        "{} report records for one call beyond two per restart",
+        most
+    );
+    Ok(())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 150, ..Default::default() })]
+
+    #[test]
+    fn samples_reach_the_backend_exactly_once_whatever_the_faults(
+        steps in proptest::collection::vec(any_step(), 1..120),
+        batch_size in 1usize..5,
+        seed in proptest::prelude::any::<u64>(),
+    ) {
+        samples_arrive_once(steps, batch_size, seed)?;
+    }
 }
 
 /// Against the real local backend.

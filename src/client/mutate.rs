@@ -81,10 +81,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// each metric checked at once (a bad one is `INVALID_ARGUMENT` naming it, and
     /// nothing is folded or stored), then folded into the session's pending report —
     /// the report this client made and has not sent yet — rewritten in place, or a
-    /// new report when there is none (the last one is in flight or delivered). So
-    /// storage holds one report per session between deliveries however many samples
-    /// come, and a delivery round sends one op per session. Reports may be evicted
-    /// when the outbox is full, like quality issues.
+    /// new report when there is none (the last one was sent, or was read back from
+    /// storage). So storage holds one report per session between deliveries however
+    /// many samples come (during an outage also the one sent when it began: the
+    /// sender holds a report taking samples back after a failed attempt), and a
+    /// delivery round sends one op per session. Reports may be evicted when the
+    /// outbox is full, like quality issues.
     pub async fn report_network_stats(&self, args: ReportNetworkStatsArgs) -> Result<(), ApiError> {
         let stats = validate::network(&args)?;
         self.enqueue(Op::ReportNetworkStats(Box::new(stats)), args.session)

@@ -42,6 +42,8 @@ pub struct OSession {
     pub end_reason: Option<String>,
     pub updated_at: String,
     pub creation_time: f64,
+    /// The merged network reports (`protocol::network`), as the backends keep them.
+    pub network: Option<protocol::network::NetworkStats>,
 }
 
 impl OSession {
@@ -63,6 +65,10 @@ impl OSession {
             (
                 "qualityIssues",
                 (!self.quality_issues.is_empty()).then(|| json!(self.quality_issues)),
+            ),
+            (
+                "network",
+                self.network.as_ref().map(|n| n.to_session_value()),
             ),
         ] {
             if let Some(v) = v {
@@ -273,11 +279,22 @@ impl Oracle {
                 sess.quality_issues
                     .push(s(args, "issue").unwrap_or_default());
             }
+            "reportNetworkStats" if active => {
+                let mut metrics = args.as_object().cloned().unwrap_or_default();
+                metrics.remove("sessionId");
+                metrics.remove("clientSessionId");
+                let report = protocol::network::NetworkStats::from_args(&metrics)
+                    .map_err(|(f, why)| ("INVALID_ARGUMENT", format!("{f} {why}")))?;
+                sess.network
+                    .get_or_insert_with(Default::default)
+                    .merge(&report);
+            }
             "markConnected"
             | "endSession"
             | "markFailed"
             | "updateSessionSettings"
-            | "reportQualityIssue" => return bad(),
+            | "reportQualityIssue"
+            | "reportNetworkStats" => return bad(),
             _ => return Err(("INVALID_ARGUMENT", format!("unknown kind {kind}"))),
         }
         sess.updated_at = t;
