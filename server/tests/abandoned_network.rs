@@ -371,3 +371,44 @@ fn metric_values_json_cannot_spell_are_refused_in_both_paths() {
                "buckets": [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]})
     );
 }
+
+#[test]
+fn a_refused_report_names_its_metric() {
+    let server = Server::start();
+    connected_at(&server, "s", "2024-01-15T10:00:00Z");
+    let summary = |count: u64| {
+        json!({"count": count, "min": 40, "max": 80, "sum": 120,
+               "buckets": [0, 1, 1, 0, 0, 0, 0, 0, 0, 0]})
+    };
+    let cases = [
+        ("rttMs", json!(-1)),
+        ("jitterMs", json!(60_001)),
+        ("packetLossPct", json!(100.5)),
+        ("bitrateKbps", summary(3)),
+        ("rttMs", json!("80")),
+    ];
+    for (metric, value) in cases {
+        let mut args = json!({"clientSessionId": "s", "rttMs": 50});
+        args[metric] = value.clone();
+        if metric != "rttMs" {
+            // A valid metric beside the bad one: the message still names the bad one.
+            assert_eq!(args["rttMs"], 50);
+        }
+        let reply = server.call("mutation", &vcs("reportNetworkStats"), args, None);
+        assert_eq!(reply["errorData"]["code"], "INVALID_ARGUMENT", "{reply}");
+        let message = reply["errorMessage"].as_str().unwrap();
+        assert!(message.starts_with(metric), "{metric} {value}: {message}");
+    }
+    let reply = server.call(
+        "mutation",
+        &vcs("reportNetworkStats"),
+        json!({"clientSessionId": "s"}),
+        None,
+    );
+    assert_eq!(reply["errorData"]["code"], "INVALID_ARGUMENT", "{reply}");
+    let message = reply["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("a report needs at least one of rttMs, jitterMs"),
+        "{message}"
+    );
+}

@@ -226,8 +226,13 @@ impl Op {
                         metrics.insert(m.name().to_string(), metric_json(v));
                     }
                 }
-                let stats = NetworkStats::from_args(&metrics)
-                    .map_err(|(field, why)| FunctionError::invalid(format!("{field} {why}")))?;
+                let stats = NetworkStats::from_args(&metrics).map_err(|(field, why)| {
+                    // Named by its metric; `args` when no metric was given at all.
+                    FunctionError::invalid(match field {
+                        "args" => why.to_string(),
+                        metric => format!("{metric} {why}"),
+                    })
+                })?;
                 Op::ReportNetworkStats(target, Box::new(stats))
             }
         })
