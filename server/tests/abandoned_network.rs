@@ -412,3 +412,25 @@ fn a_refused_report_names_its_metric() {
         "{message}"
     );
 }
+
+#[test]
+fn a_summary_sum_is_stored_as_the_exact_float_sent() {
+    // 416.59999999999997 is 416.6's neighbour; serde_json without float_roundtrip
+    // reads its 17 digits as 416.6, and the backends would then disagree on `sum`.
+    let server = Server::start();
+    connected_at(&server, "f", "2024-01-15T10:00:00Z");
+    let sum = 416.599_999_999_999_97_f64;
+    assert_ne!(sum, 416.6);
+    let doc = server.mutation(
+        &vcs("reportNetworkStats"),
+        json!({"clientSessionId": "f", "rttMs": {"count": 5, "min": 80, "max": 90, "sum": sum,
+               "buckets": [0, 0, 5, 0, 0, 0, 0, 0, 0, 0]}}),
+    );
+    assert_eq!(doc["network"]["rttMs"]["sum"].as_f64(), Some(sum), "{doc}");
+    let read = server.query(&vcs("getSession"), json!({"clientSessionId": "f"}));
+    assert_eq!(
+        read["network"]["rttMs"]["sum"].as_f64(),
+        Some(sum),
+        "{read}"
+    );
+}
