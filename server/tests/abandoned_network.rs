@@ -371,3 +371,66 @@ fn metric_values_json_cannot_spell_are_refused_in_both_paths() {
                "buckets": [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]})
     );
 }
+
+#[test]
+fn a_refused_report_names_its_metric() {
+    let server = Server::start();
+    connected_at(&server, "s", "2024-01-15T10:00:00Z");
+    let summary = |count: u64| {
+        json!({"count": count, "min": 40, "max": 80, "sum": 120,
+               "buckets": [0, 1, 1, 0, 0, 0, 0, 0, 0, 0]})
+    };
+    let cases = [
+        ("rttMs", json!(-1)),
+        ("jitterMs", json!(60_001)),
+        ("packetLossPct", json!(100.5)),
+        ("bitrateKbps", summary(3)),
+        ("rttMs", json!("80")),
+    ];
+    for (metric, value) in cases {
+        let mut args = json!({"clientSessionId": "s", "rttMs": 50});
+        args[metric] = value.clone();
+        if metric != "rttMs" {
+            // A valid metric beside the bad one: the message still names the bad one.
+            assert_eq!(args["rttMs"], 50);
+        }
+        let reply = server.call("mutation", &vcs("reportNetworkStats"), args, None);
+        assert_eq!(reply["errorData"]["code"], "INVALID_ARGUMENT", "{reply}");
+        let message = reply["errorMessage"].as_str().unwrap();
+        assert!(message.starts_with(metric), "{metric} {value}: {message}");
+    }
+    let reply = server.call(
+        "mutation",
+        &vcs("reportNetworkStats"),
+        json!({"clientSessionId": "s"}),
+        None,
+    );
+    assert_eq!(reply["errorData"]["code"], "INVALID_ARGUMENT", "{reply}");
+    let message = reply["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("a report needs at least one of rttMs, jitterMs"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_summary_sum_is_stored_as_the_exact_float_sent() {
+    // 416.59999999999997 is 416.6's neighbour; serde_json without float_roundtrip
+    // reads its 17 digits as 416.6, and the backends would then disagree on `sum`.
+    let server = Server::start();
+    connected_at(&server, "f", "2024-01-15T10:00:00Z");
+    let sum = 416.599_999_999_999_97_f64;
+    assert_ne!(sum, 416.6);
+    let doc = server.mutation(
+        &vcs("reportNetworkStats"),
+        json!({"clientSessionId": "f", "rttMs": {"count": 5, "min": 80, "max": 90, "sum": sum,
+               "buckets": [0, 0, 5, 0, 0, 0, 0, 0, 0, 0]}}),
+    );
+    assert_eq!(doc["network"]["rttMs"]["sum"].as_f64(), Some(sum), "{doc}");
+    let read = server.query(&vcs("getSession"), json!({"clientSessionId": "f"}));
+    assert_eq!(
+        read["network"]["rttMs"]["sum"].as_f64(),
+        Some(sum),
+        "{read}"
+    );
+}
