@@ -132,16 +132,17 @@ pub fn judged_status(s: &Session, op: &Op) -> SessionStatus {
 /// Undoes a timeout as the backend does before a late op: back to the status the
 /// session had, without `endedAt`, `endReason` and `timedOutFrom`, no longer counted
 /// as completed; a session that was reconnecting gets `reconnectingSince` back at
-/// `updatedAt` (where the sweep closed its interval).
+/// `endedAt`, where the sweep closed its interval (not `updatedAt`, which a rating of
+/// the timed-out session moves).
 fn undo_timeout(s: &mut Session, delta: &mut StatsDelta) {
     let Some(from) = s.timed_out_from.take() else {
         return;
     };
     s.session_status = from;
-    s.ended_at = None;
+    let closed_at = s.ended_at.take();
     s.end_reason = None;
     if from == SessionStatus::Reconnecting {
-        s.reconnecting_since = Some(s.updated_at.clone());
+        s.reconnecting_since = Some(closed_at.unwrap_or_else(|| s.updated_at.clone()));
     }
     delta.completed -= 1.0;
 }
@@ -919,8 +920,12 @@ mod tests {
             comment: None,
         };
         assert_eq!(judged_status(s, &rate), SessionStatus::Ended);
-        // Back from reconnecting: the interval restarts at updatedAt.
-        let back = [op(Op::MarkReconnected, "s", "2024-01-15T14:00:00.000Z")];
+        // Back from reconnecting: the interval restarts at endedAt, where the sweep
+        // closed it, even after a rating of the timed-out session moved updatedAt.
+        let back = [
+            op(rate.clone(), "s", "2024-01-15T13:00:00.000Z"),
+            op(Op::MarkReconnected, "s", "2024-01-15T14:00:00.000Z"),
+        ];
         let s = view.session("s", |_| back.iter(), "u").unwrap();
         assert_eq!(s.session_status, SessionStatus::Connected);
         assert_eq!(
@@ -928,6 +933,7 @@ mod tests {
             (None, None, None)
         );
         assert_eq!(s.reconnect_seconds, Some(30.0 + 12_000.0));
+        assert_eq!(s.rating, Some(4.0));
         assert_eq!(view.stats_with(back.iter(), "u").completed_sessions, 0.0);
         // The real end: completed once, with its duration and reason.
         let end = [op(

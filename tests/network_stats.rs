@@ -861,4 +861,74 @@ mod real_backend {
             );
         });
     }
+    /// The sweep closes a call that was reconnecting; the device, back, rates it (a
+    /// rating judges it as it is: ended) and then ends it (which undoes the timeout:
+    /// the reconnecting interval reopens where the sweep closed it, not at the
+    /// rating's time). The local view folds it the same way as the backend.
+    #[test]
+    fn a_timed_out_reconnecting_call_rated_then_ended_matches_the_local_view() {
+        let server = start_server();
+        runtime().block_on(async {
+            let user = "abandoned-reconnecting";
+            let (c, _t, env) = open(&server, user, MemoryStorage::new()).await;
+            let id = connected(&c, &env).await;
+            env.advance(10_000.0);
+            c.mark_reconnecting(None).await.unwrap();
+            assert_eq!(c.flush().await.pending, 0);
+            let now = video_session_sdk::time::format_iso(SystemEnv.now_ms() + 5.0 * 3_600_000.0);
+            let reply = reqwest::Client::new()
+                .post(format!("{}/test/sweepAbandoned", server.url))
+                .json(&json!({ "now": now }))
+                .send()
+                .await
+                .unwrap();
+            assert!(reply.status().is_success());
+            let seen = c.get_user_sessions(None).await.unwrap();
+            assert_eq!(seen[0].timed_out_from, Some(SessionStatus::Reconnecting));
+            env.advance(5_000.0);
+            c.rate_session(video_session_sdk::RateSessionArgs {
+                session: Some(id.clone()),
+                rating: 4.0,
+                comment: None,
+            })
+            .await
+            .unwrap();
+            let rated = c.get_user_sessions(None).await.unwrap();
+            assert_eq!(
+                rated[0].session_status,
+                SessionStatus::Ended,
+                "rated as it is"
+            );
+            assert_eq!(rated[0].timed_out_from, Some(SessionStatus::Reconnecting));
+            env.advance(30_000.0);
+            let end = c
+                .end_session(EndSessionArgs {
+                    session: Some(id.clone()),
+                    end_reason: None,
+                })
+                .await
+                .unwrap();
+            assert_eq!(end.duration, Some(45));
+            let local = c.get_user_sessions(None).await.unwrap();
+            assert_eq!(c.flush().await.pending, 0);
+            let s = &sessions_on_server(&server.url, user).await[0];
+            let fields = |s: &Session| {
+                (
+                    s.session_status,
+                    s.duration,
+                    s.reconnect_count,
+                    s.reconnect_seconds,
+                    s.reconnecting_since.clone(),
+                    s.rating,
+                    s.timed_out_from,
+                    s.ended_at.clone(),
+                )
+            };
+            assert_eq!(fields(s), fields(&local[0]), "backend and local view");
+            assert_eq!(s.reconnect_seconds, Some(35.0), "from the drop to the end");
+            assert_eq!(s.duration, Some(45.0));
+            assert_eq!(s.rating, Some(4.0));
+            assert!(c.dead_letters().is_empty());
+        });
+    }
 }
