@@ -17,6 +17,8 @@ export const sessionStatus = v.union(
   v.literal("connected"),
   v.literal("ended"),
   v.literal("failed"),
+  // connected ⇄ reconnecting: the media path dropped and came back (issue #13).
+  v.literal("reconnecting"),
 );
 
 const counters = {
@@ -47,6 +49,18 @@ export default defineSchema({
     createdAt: v.string(),
     updatedAt: v.string(),
     clientSessionId: v.optional(v.string()),
+    // Issue #13 (docs/contract.md "Reconnection, screen sharing, ratings"). All
+    // optional and absent until first set: sessions written before these fields
+    // existed must still validate. The `…Since` fields are present only while their
+    // interval is open.
+    reconnectCount: v.optional(v.number()),
+    reconnectSeconds: v.optional(v.number()),
+    reconnectingSince: v.optional(v.string()),
+    screenShareSeconds: v.optional(v.number()),
+    screenShareSince: v.optional(v.string()),
+    rating: v.optional(v.number()),
+    ratingComment: v.optional(v.string()),
+    ratedAt: v.optional(v.string()),
   })
     .index("by_user", ["userId"])
     .index("by_appointment", ["appointmentId"])
@@ -89,7 +103,15 @@ export default defineSchema({
     updatedAt: v.number(),
   }).index("by_client", ["userId", "clientId"]),
 
-  userStats: defineTable({ userId: v.string(), ...counters }).index("by_user", ["userId"]),
+  // The user's counters; those of issue #13 are optional (rows written before it
+  // lack them) and read as 0 when absent (lib/stats.ts).
+  userStats: defineTable({
+    userId: v.string(),
+    ...counters,
+    totalReconnects: v.optional(v.number()),
+    ratingSum: v.optional(v.number()),
+    ratingCount: v.optional(v.number()),
+  }).index("by_user", ["userId"]),
 
   workerStats: defineTable({
     supportWorkerId: v.string(),

@@ -33,6 +33,12 @@
  * - getSupportWorkerStats: `failureRate` is 0 for a worker with no sessions; anyone
  *   may read it. appointments:create takes `opId`/`occurredAt` like every mutation;
  *   appointments:get refuses another signed-in user's appointment (FORBIDDEN).
+ * - Issue #13 (reconnection, screen sharing, ratings): `rating` is `v.number()`, so a
+ *   string is a validator error on the single mutation and INVALID_ARGUMENT in a
+ *   batch, like every other ill-typed argument; NaN, fractions and values outside
+ *   1–5 are INVALID_ARGUMENT on both paths. A second rating is INVALID_TRANSITION,
+ *   checked after the status. Worker stats keep the seed's shape: ratings and
+ *   reconnects count for the user only.
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
@@ -137,6 +143,42 @@ export const markFailed = mutation({
   },
 });
 
+export const markReconnecting = mutation({
+  args: { ...common, ...ref },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "markReconnecting" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const markReconnected = mutation({
+  args: { ...common, ...ref },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "markReconnected" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const markScreenShare = mutation({
+  args: { ...common, ...ref, active: v.boolean() },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "markScreenShare" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const rateSession = mutation({
+  args: { ...common, ...ref, rating: v.number(), comment: v.optional(v.string()) },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "rateSession" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
 export const applyBatch = mutation({
   args: {
     userId: v.optional(v.string()),
@@ -207,15 +249,21 @@ export const getActiveSession = query({
   args: { userId: v.optional(v.string()) },
   handler: async (ctx, args): Promise<Session | null> => {
     const userId = await caller(ctx, args.userId);
-    const newest = async (status: "connecting" | "connected") =>
+    // The newest of each active status (one index read each), then the newest of those.
+    const newest = async (status: "connecting" | "connected" | "reconnecting") =>
       await ctx.db
         .query("videoCallSessions")
         .withIndex("by_user_and_status", (q) => q.eq("userId", userId).eq("sessionStatus", status))
         .order("desc")
         .first();
-    const [connecting, connected] = [await newest("connecting"), await newest("connected")];
-    if (connecting === null || connected === null) return connecting ?? connected;
-    return connecting._creationTime > connected._creationTime ? connecting : connected;
+    let active: Session | null = null;
+    for (const status of ["connecting", "connected", "reconnecting"] as const) {
+      const session = await newest(status);
+      if (session !== null && (active === null || session._creationTime > active._creationTime)) {
+        active = session;
+      }
+    }
+    return active;
   },
 });
 

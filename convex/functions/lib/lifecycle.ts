@@ -2,6 +2,13 @@
  * The session lifecycle: which op may follow which status, and what each op writes.
  *
  *   connecting → connected → ended | failed;  connecting → ended (cancelled) | failed
+ *   connected ⇄ reconnecting → ended | failed;  ended | failed → rated (once)
+ *
+ * (`protocol/src/status.rs` is the one table; docs/contract.md "Reconnection, screen
+ * sharing, ratings".) Reconnecting and screen sharing are intervals: each opens at
+ * an event time (`reconnectingSince`, `screenShareSince`) and, when it closes, adds
+ * its whole seconds to the session's total — on its own closing op, or on the
+ * `endSession`/`markFailed` that ends the call while it is open.
  *
  * Every op checks everything (limits, existence, ownership, transition) before its
  * first write, so a refused op changes nothing even inside a batch that goes on.
@@ -10,7 +17,7 @@
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { fail } from "./errors";
+import { fail, invalid } from "./errors";
 import { assertOwner } from "./identity";
 import type { OpKind, Session } from "./ops";
 import { type SessionRef, findByClientSessionId, requireSession } from "./sessionRef";
@@ -36,6 +43,8 @@ export type SettingsArgs = SessionRef & {
 };
 export type IssueArgs = SessionRef & { issue: string };
 export type FailArgs = SessionRef & { reason?: string };
+export type ScreenShareArgs = SessionRef & { active: boolean };
+export type RateArgs = SessionRef & { rating: number; comment?: string };
 
 /** One op, already shaped (by a validator or by hand) but not yet checked. */
 export type Op =
@@ -44,15 +53,54 @@ export type Op =
   | { kind: "endSession"; args: EndArgs }
   | { kind: "updateSessionSettings"; args: SettingsArgs }
   | { kind: "reportQualityIssue"; args: IssueArgs }
-  | { kind: "markFailed"; args: FailArgs };
+  | { kind: "markFailed"; args: FailArgs }
+  | { kind: "markReconnecting"; args: SessionRef }
+  | { kind: "markReconnected"; args: SessionRef }
+  | { kind: "markScreenShare"; args: ScreenShareArgs }
+  | { kind: "rateSession"; args: RateArgs };
+
+const ACTIVE: readonly Status[] = ["connecting", "connected", "reconnecting"];
 
 const ALLOWED_FROM: Record<Exclude<OpKind, "startSession">, readonly Status[]> = {
   markConnected: ["connecting"],
-  endSession: ["connecting", "connected"],
-  updateSessionSettings: ["connecting", "connected"],
-  reportQualityIssue: ["connecting", "connected"],
-  markFailed: ["connecting", "connected"],
+  endSession: ACTIVE,
+  updateSessionSettings: ACTIVE,
+  reportQualityIssue: ACTIVE,
+  markFailed: ACTIVE,
+  markReconnecting: ["connected"],
+  markReconnected: ["reconnecting"],
+  markScreenShare: ACTIVE,
+  rateSession: ["ended", "failed"],
 };
+
+/** Whole seconds from `from` to `to`, never negative (the rule `duration` uses). */
+export function wholeSecondsBetween(from: string, to: string): number {
+  return Math.max(0, Math.floor((Date.parse(to) - Date.parse(from)) / 1000));
+}
+
+/**
+ * The fields that close the session's open intervals at `t` (an ending op): an open
+ * reconnecting interval adds to `reconnectSeconds`, an open screen share to
+ * `screenShareSeconds`, and their `…Since` fields are removed.
+ */
+function closeIntervals(session: Session, t: string): Partial<Session> {
+  return {
+    ...(session.reconnectingSince === undefined
+      ? {}
+      : {
+          reconnectSeconds:
+            (session.reconnectSeconds ?? 0) + wholeSecondsBetween(session.reconnectingSince, t),
+          reconnectingSince: undefined,
+        }),
+    ...(session.screenShareSince === undefined
+      ? {}
+      : {
+          screenShareSeconds:
+            (session.screenShareSeconds ?? 0) + wholeSecondsBetween(session.screenShareSince, t),
+          screenShareSince: undefined,
+        }),
+  };
+}
 
 /**
  * Runs one op at event time `t` and returns the session as it left it.
@@ -96,13 +144,77 @@ export async function runOp(
     case "markFailed": {
       await bumpStats(ctx, session, { failedSessions: 1 });
       return await update(ctx, session, {
+        ...closeIntervals(session, t),
         sessionStatus: "failed",
         endedAt: t,
         updatedAt: t,
         ...(op.args.reason === undefined ? {} : { endReason: op.args.reason }),
       });
     }
+    case "markReconnecting": {
+      await bumpStats(ctx, session, { totalReconnects: 1 });
+      return await update(ctx, session, {
+        sessionStatus: "reconnecting",
+        reconnectingSince: t,
+        reconnectCount: (session.reconnectCount ?? 0) + 1,
+        updatedAt: t,
+      });
+    }
+    case "markReconnected": {
+      // Status reconnecting always has reconnectingSince; a row without it (written
+      // by hand) comes back with no time added rather than a refusal.
+      const since = session.reconnectingSince;
+      const seconds = since === undefined ? 0 : wholeSecondsBetween(since, t);
+      return await update(ctx, session, {
+        sessionStatus: "connected",
+        reconnectSeconds: (session.reconnectSeconds ?? 0) + seconds,
+        reconnectingSince: undefined,
+        updatedAt: t,
+      });
+    }
+    case "markScreenShare":
+      return await update(ctx, session, screenSharePatch(session, op.args.active, t));
+    case "rateSession": {
+      if (session.rating !== undefined) {
+        fail("INVALID_TRANSITION", "this session is rated already; a rating is never replaced");
+      }
+      const { rating, comment } = op.args;
+      await bumpStats(ctx, session, { ratingSum: rating, ratingCount: 1 });
+      return await update(ctx, session, {
+        rating,
+        ...(comment === undefined ? {} : { ratingComment: comment }),
+        ratedAt: t,
+        updatedAt: t,
+      });
+    }
   }
+}
+
+/**
+ * Screen sharing: a start opens the interval, a stop closes it. A start while
+ * sharing or a stop while not (a stale UI toggling twice) changes only `updatedAt`.
+ */
+function screenSharePatch(session: Session, active: boolean, t: string): Partial<Session> {
+  const since = session.screenShareSince;
+  if (active && since === undefined) return { screenShareSince: t, updatedAt: t };
+  if (!active && since !== undefined) {
+    return {
+      screenShareSeconds: (session.screenShareSeconds ?? 0) + wholeSecondsBetween(since, t),
+      screenShareSince: undefined,
+      updatedAt: t,
+    };
+  }
+  return { updatedAt: t };
+}
+
+/** A rating: a whole number from ratingMin to ratingMax (NaN and fractions refused). */
+export function checkRating(rating: number): number {
+  if (!Number.isInteger(rating) || rating < LIMITS.ratingMin || rating > LIMITS.ratingMax) {
+    invalid(
+      `rating must be a whole number from ${LIMITS.ratingMin} to ${LIMITS.ratingMax} (got ${rating})`,
+    );
+  }
+  return rating;
 }
 
 function checkArgs(op: Exclude<Op, { kind: "startSession" }>): void {
@@ -119,7 +231,14 @@ function checkArgs(op: Exclude<Op, { kind: "startSession" }>): void {
     case "markFailed":
       checkOptional("reason", op.args.reason, LIMITS.reason);
       return;
+    case "rateSession":
+      checkRating(op.args.rating);
+      checkOptional("comment", op.args.comment, LIMITS.comment);
+      return;
     case "markConnected":
+    case "markReconnecting":
+    case "markReconnected":
+    case "markScreenShare":
       return;
   }
 }
@@ -130,7 +249,10 @@ async function update(
   patch: Partial<Doc<"videoCallSessions">>,
 ): Promise<Session> {
   await ctx.db.patch("videoCallSessions", session._id, patch);
-  return { ...session, ...patch };
+  // A patch removes a field it sets to undefined; the document returned lacks it too.
+  const next: Record<string, unknown> = { ...session, ...patch };
+  for (const key of Object.keys(patch)) if (next[key] === undefined) delete next[key];
+  return next as Session;
 }
 
 function settingsPatch(args: SettingsArgs, t: string): Partial<Session> {
@@ -143,10 +265,11 @@ function settingsPatch(args: SettingsArgs, t: string): Partial<Session> {
 }
 
 async function end(ctx: MutationCtx, session: Session, args: EndArgs, t: string): Promise<Session> {
+  // From connectedAt, also from reconnecting: a call that dropped and came back is
+  // one call.
   let duration: number | undefined;
-  if (session.sessionStatus === "connected" && session.connectedAt !== undefined) {
-    const ms = Date.parse(t) - Date.parse(session.connectedAt);
-    duration = Math.max(0, Math.floor(ms / 1000));
+  if (session.sessionStatus !== "connecting" && session.connectedAt !== undefined) {
+    duration = wholeSecondsBetween(session.connectedAt, t);
   }
   if (session.appointmentId !== undefined) {
     const appointment = await ctx.db.get("appointments", session.appointmentId);
@@ -156,6 +279,7 @@ async function end(ctx: MutationCtx, session: Session, args: EndArgs, t: string)
   }
   await bumpStats(ctx, session, { completedSessions: 1, totalDuration: duration ?? 0 });
   return await update(ctx, session, {
+    ...closeIntervals(session, t),
     sessionStatus: "ended",
     endedAt: t,
     updatedAt: t,

@@ -26,7 +26,11 @@ export type OpKind =
   | "endSession"
   | "updateSessionSettings"
   | "reportQualityIssue"
-  | "markFailed";
+  | "markFailed"
+  | "markReconnecting"
+  | "markReconnected"
+  | "markScreenShare"
+  | "rateSession";
 
 /** The protocol crate's op kinds, in its order (tests/protocol.test.ts checks). */
 export const OP_KINDS: readonly OpKind[] = [
@@ -36,6 +40,10 @@ export const OP_KINDS: readonly OpKind[] = [
   "updateSessionSettings",
   "reportQualityIssue",
   "markFailed",
+  "markReconnecting",
+  "markReconnected",
+  "markScreenShare",
+  "rateSession",
 ];
 
 export type Session = Doc<"videoCallSessions">;
