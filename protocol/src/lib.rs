@@ -16,6 +16,7 @@
 )]
 
 pub mod limits;
+pub mod network;
 pub mod op;
 pub mod op_kind;
 pub mod status;

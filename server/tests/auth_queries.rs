@@ -281,7 +281,8 @@ fn call_stats_are_zero_for_an_unknown_user_and_average_rounds() {
     assert_eq!(
         server.query(&vcs("getCallStats"), json!({"userId": "ghost"})),
         json!({"totalSessions": 0, "completedSessions": 0, "failedSessions": 0,
-               "totalDuration": 0, "averageDuration": 0, "totalQualityIssues": 0})
+               "totalDuration": 0, "averageDuration": 0, "totalQualityIssues": 0,
+               "totalReconnects": 0, "averageRating": null})
     );
     // Durations 10 s and 11 s over 2 sessions: 10.5 rounds up to 11.
     for (i, secs) in [10, 11].into_iter().enumerate() {

@@ -122,7 +122,8 @@ fn apply_batch_applies_in_order_and_rejects_without_stopping() {
     assert_eq!(
         before,
         json!({"totalSessions": 1, "completedSessions": 1, "failedSessions": 0,
-        "totalDuration": 915, "averageDuration": 915, "totalQualityIssues": 1})
+        "totalDuration": 915, "averageDuration": 915, "totalQualityIssues": 1,
+        "totalReconnects": 0, "averageRating": null})
     );
 
     // Replaying the whole batch: same outcomes, nothing changes.

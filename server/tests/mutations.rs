@@ -98,7 +98,8 @@ fn the_seed_flow_gives_915_seconds_and_completes_the_appointment() {
     assert_eq!(
         stats,
         json!({"totalSessions": 1, "completedSessions": 1, "failedSessions": 0,
-               "totalDuration": 915, "averageDuration": 915, "totalQualityIssues": 1})
+               "totalDuration": 915, "averageDuration": 915, "totalQualityIssues": 1,
+               "totalReconnects": 0, "averageRating": null})
     );
 }
 

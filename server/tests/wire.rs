@@ -340,7 +340,7 @@ fn session_documents_and_stats_keep_their_exact_text() {
     let stats = server.query("videoCallSessions:getCallStats", json!({"userId": "u"}));
     assert_eq!(
         serde_json::to_string(&stats).unwrap(),
-        r#"{"averageDuration":915,"completedSessions":1,"failedSessions":0,"totalDuration":915,"totalQualityIssues":1,"totalSessions":1}"#
+        r#"{"averageDuration":915,"averageRating":null,"completedSessions":1,"failedSessions":0,"totalDuration":915,"totalQualityIssues":1,"totalReconnects":0,"totalSessions":1}"#
     );
     let workers = server.query(
         "videoCallSessions:getSupportWorkerStats",

@@ -105,10 +105,23 @@ const TABLES: [&str; 5] = [
 ];
 
 /// Columns added to existing tables since the first release, with their type: a
-/// file written by an older server gains them at open (as NULL in its old rows).
-const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+/// file written by an older server gains them at open (as NULL in its old rows, read
+/// as absent session fields and as 0 by the stats counters).
+const ADDED_COLUMNS: [(&str, &str, &str); 13] = [
     ("processed_ops", "client_id", "TEXT"),
     ("processed_ops", "seq", "INTEGER"),
+    // Reconnection, screen sharing and ratings (issue #13).
+    ("video_call_sessions", "reconnect_count", "INTEGER"),
+    ("video_call_sessions", "reconnect_seconds", "INTEGER"),
+    ("video_call_sessions", "reconnecting_since", "TEXT"),
+    ("video_call_sessions", "screen_share_seconds", "INTEGER"),
+    ("video_call_sessions", "screen_share_since", "TEXT"),
+    ("video_call_sessions", "rating", "INTEGER"),
+    ("video_call_sessions", "rating_comment", "TEXT"),
+    ("video_call_sessions", "rated_at", "TEXT"),
+    ("user_stats", "total_reconnects", "INTEGER"),
+    ("user_stats", "rating_sum", "INTEGER"),
+    ("user_stats", "rating_count", "INTEGER"),
 ];
 
 /// Indexes over added columns, created once the columns exist.

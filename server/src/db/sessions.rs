@@ -31,6 +31,24 @@ pub struct Session {
     pub client_session_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Reconnection, screen sharing and rating (issue #13): absent until first set.
+    pub extra: CallExtras,
+}
+
+/// The session fields of issue #13, every one optional (a row written before them
+/// reads back with all of them `None`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CallExtras {
+    pub reconnect_count: Option<i64>,
+    pub reconnect_seconds: Option<i64>,
+    /// Start of the open reconnecting interval (only while reconnecting).
+    pub reconnecting_since: Option<String>,
+    pub screen_share_seconds: Option<i64>,
+    /// Start of the open screen-share interval (only while sharing).
+    pub screen_share_since: Option<String>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<String>,
 }
 
 impl Session {
@@ -59,7 +77,14 @@ impl Session {
             metadata: None,
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
-            ..Default::default()
+            reconnect_count: self.extra.reconnect_count.map(|n| n as f64),
+            reconnect_seconds: self.extra.reconnect_seconds.map(|n| n as f64),
+            reconnecting_since: self.extra.reconnecting_since.clone(),
+            screen_share_seconds: self.extra.screen_share_seconds.map(|n| n as f64),
+            screen_share_since: self.extra.screen_share_since.clone(),
+            rating: self.extra.rating.map(|n| n as f64),
+            rating_comment: self.extra.rating_comment.clone(),
+            rated_at: self.extra.rated_at.clone(),
         };
         let mut value = values::from_wire(&doc);
         if let (Value::Object(map), Some(metadata)) = (&mut value, &self.metadata) {
@@ -72,7 +97,7 @@ impl Session {
         let issues: Option<String> = row.get("quality_issues")?;
         let metadata: Option<String> = row.get("metadata")?;
         let status: String = row.get("session_status")?;
-        // A row whose state is not one of the four is corrupt: reading it as some
+        // A row whose state is not one of the five is corrupt: reading it as some
         // state (it used to become `connecting`) would let ops run on a guess.
         let session_status = status.parse::<SessionStatus>().map_err(|e| {
             let column = row.as_ref().column_index("session_status").unwrap_or(0);
@@ -103,6 +128,16 @@ impl Session {
             client_session_id: row.get("client_session_id")?,
             created_at: row.get("created_at")?,
             updated_at: row.get("updated_at")?,
+            extra: CallExtras {
+                reconnect_count: row.get("reconnect_count")?,
+                reconnect_seconds: row.get("reconnect_seconds")?,
+                reconnecting_since: row.get("reconnecting_since")?,
+                screen_share_seconds: row.get("screen_share_seconds")?,
+                screen_share_since: row.get("screen_share_since")?,
+                rating: row.get("rating")?,
+                rating_comment: row.get("rating_comment")?,
+                rated_at: row.get("rated_at")?,
+            },
         })
     }
 }
@@ -115,13 +150,16 @@ fn decode_value(text: &str) -> Option<Value> {
 const COLUMNS: &str = "id, creation_us, appointment_id, user_id, support_worker_name, \
     support_worker_id, session_status, joined_at, connected_at, ended_at, duration, \
     audio_option, camera_enabled, mic_enabled, quality_issues, end_reason, metadata, \
-    client_session_id, created_at, updated_at";
+    client_session_id, created_at, updated_at, reconnect_count, reconnect_seconds, \
+    reconnecting_since, screen_share_seconds, screen_share_since, rating, rating_comment, \
+    rated_at";
 
 /// Writes the whole row (insert or replace).
 pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
     let sql = format!(
         "INSERT OR REPLACE INTO video_call_sessions ({COLUMNS}) \
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,\
+         ?21,?22,?23,?24,?25,?26,?27,?28)"
     );
     let issues = s
         .quality_issues
@@ -149,6 +187,14 @@ pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
         s.client_session_id,
         s.created_at,
         s.updated_at,
+        s.extra.reconnect_count,
+        s.extra.reconnect_seconds,
+        s.extra.reconnecting_since,
+        s.extra.screen_share_seconds,
+        s.extra.screen_share_since,
+        s.extra.rating,
+        s.extra.rating_comment,
+        s.extra.rated_at,
     ])?;
     Ok(())
 }
@@ -218,15 +264,15 @@ pub fn by_user_down_to(
     rows.collect()
 }
 
-/// The user's newest `connecting` or `connected` session (index
-/// `by_user_and_status`).
+/// The user's newest active (`connecting`, `connected` or `reconnecting`) session
+/// (index `by_user_and_status`, one lookup per active status).
 pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Session>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM video_call_sessions INDEXED BY by_user_and_status \
          WHERE user_id = ?1 AND session_status = ?2 ORDER BY creation_us DESC LIMIT 1"
     );
     let mut newest: Option<Session> = None;
-    for status in [SessionStatus::Connecting, SessionStatus::Connected] {
+    for status in SessionStatus::ALL.into_iter().filter(|s| s.is_active()) {
         let found = conn
             .prepare_cached(&sql)?
             .query_row(params![user_id, status.as_str()], Session::from_row)
@@ -269,6 +315,7 @@ mod tests {
             client_session_id: None,
             created_at: "2024-01-15T10:30:00.000Z".into(),
             updated_at: "2024-01-15T10:30:00.000Z".into(),
+            extra: CallExtras::default(),
         }
     }
 

@@ -15,6 +15,24 @@ pub struct Counters {
     pub failed_sessions: i64,
     pub total_duration: i64,
     pub total_quality_issues: i64,
+    /// User stats only (issue #13): reconnects, and the sum and count of ratings.
+    /// Their columns are nullable (files of older servers), read as 0; worker rows
+    /// do not keep them.
+    pub total_reconnects: i64,
+    pub rating_sum: i64,
+    pub rating_count: i64,
+}
+
+impl Counters {
+    /// Whether `self` (a change) touches a counter that worker rows keep.
+    pub fn touches_worker(&self) -> bool {
+        Counters {
+            total_reconnects: 0,
+            rating_sum: 0,
+            rating_count: 0,
+            ..*self
+        } != Counters::default()
+    }
 }
 
 /// One `workerStats` row.
@@ -28,6 +46,10 @@ pub struct WorkerStats {
 const COUNTERS: &str =
     "total_sessions, completed_sessions, failed_sessions, total_duration, total_quality_issues";
 
+/// The user-only counters, 0 where a row of an older server has NULL.
+const USER_COUNTERS: &str =
+    "COALESCE(total_reconnects, 0), COALESCE(rating_sum, 0), COALESCE(rating_count, 0)";
+
 fn counters_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counters> {
     Ok(Counters {
         total_sessions: r.get(first)?,
@@ -35,15 +57,24 @@ fn counters_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Counters
         failed_sessions: r.get(first + 2)?,
         total_duration: r.get(first + 3)?,
         total_quality_issues: r.get(first + 4)?,
+        ..Counters::default()
     })
 }
 
 /// A user's counters (`None` for a user with no sessions).
 pub fn user(conn: &Connection, user_id: &str) -> rusqlite::Result<Option<Counters>> {
     conn.prepare_cached(&format!(
-        "SELECT {COUNTERS} FROM user_stats WHERE user_id = ?1 ORDER BY creation_us LIMIT 1"
+        "SELECT {COUNTERS}, {USER_COUNTERS} FROM user_stats WHERE user_id = ?1 \
+         ORDER BY creation_us LIMIT 1"
     ))?
-    .query_row([user_id], |r| counters_at(r, 0))
+    .query_row([user_id], |r| {
+        Ok(Counters {
+            total_reconnects: r.get(5)?,
+            rating_sum: r.get(6)?,
+            rating_count: r.get(7)?,
+            ..counters_at(r, 0)?
+        })
+    })
     .optional()
 }
 
@@ -54,7 +85,10 @@ pub fn bump_user(tx: &mut Tx<'_>, user_id: &str, delta: Counters) -> rusqlite::R
         .prepare_cached(
             "UPDATE user_stats SET total_sessions = total_sessions + ?2, \
              completed_sessions = completed_sessions + ?3, failed_sessions = failed_sessions + ?4, \
-             total_duration = total_duration + ?5, total_quality_issues = total_quality_issues + ?6 \
+             total_duration = total_duration + ?5, total_quality_issues = total_quality_issues + ?6, \
+             total_reconnects = COALESCE(total_reconnects, 0) + ?7, \
+             rating_sum = COALESCE(rating_sum, 0) + ?8, \
+             rating_count = COALESCE(rating_count, 0) + ?9 \
              WHERE user_id = ?1",
         )?
         .execute(params![
@@ -63,14 +97,18 @@ pub fn bump_user(tx: &mut Tx<'_>, user_id: &str, delta: Counters) -> rusqlite::R
             delta.completed_sessions,
             delta.failed_sessions,
             delta.total_duration,
-            delta.total_quality_issues
+            delta.total_quality_issues,
+            delta.total_reconnects,
+            delta.rating_sum,
+            delta.rating_count
         ])?;
     if updated == 0 {
         let (id, creation_us) = tx.new_doc(Table::UserStats);
         tx.conn
             .prepare_cached(&format!(
-                "INSERT INTO user_stats (id, creation_us, user_id, {COUNTERS}) \
-                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+                "INSERT INTO user_stats (id, creation_us, user_id, {COUNTERS}, \
+                 total_reconnects, rating_sum, rating_count) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
             ))?
             .execute(params![
                 id,
@@ -80,7 +118,10 @@ pub fn bump_user(tx: &mut Tx<'_>, user_id: &str, delta: Counters) -> rusqlite::R
                 delta.completed_sessions,
                 delta.failed_sessions,
                 delta.total_duration,
-                delta.total_quality_issues
+                delta.total_quality_issues,
+                delta.total_reconnects,
+                delta.rating_sum,
+                delta.rating_count
             ])?;
     }
     Ok(())

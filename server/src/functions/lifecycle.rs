@@ -1,10 +1,14 @@
 //! The session lifecycle: what each op does to a session and to the stats.
 //!
 //! Shared by the single mutations and `applyBatch`, so both apply an op the same
-//! way. Transitions: connecting → connected → ended, connecting → ended (cancelled,
-//! no duration), connecting|connected → failed; settings and quality issues only
-//! while active. Anything else is `INVALID_TRANSITION`. Every timestamp written is
-//! the op's event time `t`, so durations are differences of event times.
+//! way. Transitions are the protocol's one table (`protocol::SessionStatus::apply`):
+//! connecting → connected → ended, connecting → ended (cancelled, no duration),
+//! connected ⇄ reconnecting, any active state → ended | failed; settings, quality
+//! issues and screen sharing only while active; a rating only once, on an ended or
+//! failed session. Anything else is `INVALID_TRANSITION`. Every timestamp written is
+//! the op's event time `t`, so durations, reconnect and screen-share seconds are
+//! differences of event times (`protocol::time::whole_seconds_between`, each
+//! interval on its own).
 
 use super::limits;
 use super::validate::{opt, Args, Fields, V};
@@ -15,6 +19,7 @@ use crate::error::FunctionError;
 use crate::ids::Table;
 use crate::time;
 use crate::values::Value;
+use protocol::time::whole_seconds_between;
 use protocol::{OpKind, SessionStatus, Transition};
 
 /// How an op names its session: `sessionId` wins over `clientSessionId`.
@@ -49,6 +54,16 @@ pub enum Op {
     },
     ReportQualityIssue(SessionRef, String),
     MarkFailed(SessionRef, Option<String>),
+    MarkReconnecting(SessionRef),
+    MarkReconnected(SessionRef),
+    /// Screen sharing started (`true`) or stopped (`false`).
+    MarkScreenShare(SessionRef, bool),
+    RateSession {
+        target: SessionRef,
+        /// A whole number, `RATING_MIN..=RATING_MAX`.
+        rating: i64,
+        comment: Option<String>,
+    },
 }
 
 /// The op-specific argument validators of `kind` (without `userId`, `opId`,
@@ -171,14 +186,24 @@ impl Op {
                 Op::ReportQualityIssue(target, issue.to_string())
             }
             OpKind::MarkFailed => Op::MarkFailed(session_ref(args)?, reason("reason")?),
-            // Refused until the server's slice of #13 applies them.
-            OpKind::MarkReconnecting
-            | OpKind::MarkReconnected
-            | OpKind::MarkScreenShare
-            | OpKind::RateSession => {
-                return Err(FunctionError::invalid(format!(
-                    "{kind} is not supported yet"
-                )))
+            OpKind::MarkReconnecting => Op::MarkReconnecting(session_ref(args)?),
+            OpKind::MarkReconnected => Op::MarkReconnected(session_ref(args)?),
+            OpKind::MarkScreenShare => {
+                let target = session_ref(args)?;
+                let active = args
+                    .bool("active")
+                    .ok_or_else(|| FunctionError::invalid("active must be a boolean"))?;
+                Op::MarkScreenShare(target, active)
+            }
+            OpKind::RateSession => {
+                let target = session_ref(args)?;
+                let rating = limits::rating(args.value("rating"))?;
+                limits::optional_length("comment", args.str("comment"), 0, limits::COMMENT)?;
+                Op::RateSession {
+                    target,
+                    rating,
+                    comment: args.string("comment"),
+                }
             }
         })
     }
@@ -191,6 +216,10 @@ impl Op {
             Op::UpdateSettings { .. } => OpKind::UpdateSessionSettings,
             Op::ReportQualityIssue(..) => OpKind::ReportQualityIssue,
             Op::MarkFailed(..) => OpKind::MarkFailed,
+            Op::MarkReconnecting(_) => OpKind::MarkReconnecting,
+            Op::MarkReconnected(_) => OpKind::MarkReconnected,
+            Op::MarkScreenShare(..) => OpKind::MarkScreenShare,
+            Op::RateSession { .. } => OpKind::RateSession,
         }
     }
 
@@ -207,8 +236,11 @@ impl Op {
             Op::MarkConnected(r)
             | Op::End(r, _)
             | Op::ReportQualityIssue(r, _)
-            | Op::MarkFailed(r, _) => Some(r),
-            Op::UpdateSettings { target, .. } => Some(target),
+            | Op::MarkFailed(r, _)
+            | Op::MarkReconnecting(r)
+            | Op::MarkReconnected(r)
+            | Op::MarkScreenShare(r, _) => Some(r),
+            Op::UpdateSettings { target, .. } | Op::RateSession { target, .. } => Some(target),
         }
     }
 }
@@ -225,7 +257,7 @@ pub fn resolve(tx: &Tx<'_>, reference: &SessionRef) -> Result<Session, FunctionE
 /// Adds `delta` to the user's stats and, when the session has one, its worker's.
 fn bump_stats(tx: &mut Tx<'_>, session: &Session, delta: Counters) -> Result<(), FunctionError> {
     stats::bump_user(tx, &session.user_id, delta)?;
-    if let Some(worker) = &session.support_worker_id {
+    if let (Some(worker), true) = (&session.support_worker_id, delta.touches_worker()) {
         stats::bump_worker(tx, worker, &session.support_worker_name, delta)?;
     }
     Ok(())
@@ -281,6 +313,7 @@ pub fn start(
         client_session_id: fields.client_session_id.clone(),
         created_at: t.clone(),
         updated_at: t,
+        extra: Default::default(),
     };
     sessions::put(tx.conn, &session)?;
     let delta = Counters {
@@ -304,6 +337,10 @@ fn verb(op: &Op) -> &'static str {
         Op::UpdateSettings { .. } => "change the settings of",
         Op::ReportQualityIssue(..) => "report a quality issue on",
         Op::MarkFailed(..) => "mark failed",
+        Op::MarkReconnecting(_) => "mark reconnecting",
+        Op::MarkReconnected(_) => "mark reconnected",
+        Op::MarkScreenShare(..) => "change screen sharing of",
+        Op::RateSession { .. } => "rate",
     }
 }
 
@@ -323,19 +360,28 @@ pub fn transition(
         .apply(transition)
         .map_err(|_| not_allowed(verb(op), status))?;
     let mut delta = Counters::default();
+    if next.is_active() != status.is_active() {
+        // The call is over: close what is still open at its end.
+        close_intervals(&mut session, t_ms);
+    }
     match op {
         Op::Start(_) => return Ok(session),
         Op::MarkConnected(_) => {
             session.connected_at = Some(t.clone());
         }
         Op::End(_, reason) => {
-            if status == SessionStatus::Connected {
+            // A call that dropped and came back is one call: its duration runs
+            // from connectedAt whether it ends connected or reconnecting.
+            if matches!(
+                status,
+                SessionStatus::Connected | SessionStatus::Reconnecting
+            ) {
                 let connected = session
                     .connected_at
                     .as_deref()
                     .and_then(|c| time::parse_iso(c).ok())
                     .unwrap_or(t_ms);
-                let duration = (t_ms - connected).div_euclid(1000).max(0);
+                let duration = whole_seconds_between(connected, t_ms);
                 session.duration = Some(duration);
                 delta.total_duration = duration;
             }
@@ -386,6 +432,35 @@ pub fn transition(
             }
             delta.failed_sessions = 1;
         }
+        Op::MarkReconnecting(_) => {
+            session.extra.reconnecting_since = Some(t.clone());
+            session.extra.reconnect_count = Some(session.extra.reconnect_count.unwrap_or(0) + 1);
+            delta.total_reconnects = 1;
+        }
+        Op::MarkReconnected(_) => close_reconnecting(&mut session, t_ms),
+        Op::MarkScreenShare(_, active) => {
+            let sharing = session.extra.screen_share_since.is_some();
+            if *active && !sharing {
+                session.extra.screen_share_since = Some(t.clone());
+            } else if !*active && sharing {
+                close_screen_share(&mut session, t_ms);
+            }
+            // Otherwise a stale toggle: only updatedAt moves.
+        }
+        Op::RateSession {
+            rating, comment, ..
+        } => {
+            if session.extra.rating.is_some() {
+                return Err(FunctionError::transition(
+                    "this session is rated already; a rating is never replaced",
+                ));
+            }
+            session.extra.rating = Some(*rating);
+            session.extra.rating_comment = comment.clone();
+            session.extra.rated_at = Some(t.clone());
+            delta.rating_sum = *rating;
+            delta.rating_count = 1;
+        }
     }
     session.session_status = next;
     session.updated_at = t;
@@ -394,4 +469,36 @@ pub fn transition(
         bump_stats(tx, &session, delta)?;
     }
     Ok(session)
+}
+
+/// Whole seconds from an open interval's start (an ISO time) to `t_ms`; an
+/// unreadable start counts 0.
+fn interval_seconds(since: &str, t_ms: i64) -> i64 {
+    time::parse_iso(since).map_or(0, |from| whole_seconds_between(from, t_ms))
+}
+
+/// Adds the open reconnecting interval to `reconnectSeconds` and removes
+/// `reconnectingSince`.
+fn close_reconnecting(session: &mut Session, t_ms: i64) {
+    let extra = &mut session.extra;
+    if let Some(since) = extra.reconnecting_since.take() {
+        let seconds = interval_seconds(&since, t_ms);
+        extra.reconnect_seconds = Some(extra.reconnect_seconds.unwrap_or(0) + seconds);
+    }
+}
+
+/// Adds the open screen-share interval to `screenShareSeconds` and removes
+/// `screenShareSince`.
+fn close_screen_share(session: &mut Session, t_ms: i64) {
+    let extra = &mut session.extra;
+    if let Some(since) = extra.screen_share_since.take() {
+        let seconds = interval_seconds(&since, t_ms);
+        extra.screen_share_seconds = Some(extra.screen_share_seconds.unwrap_or(0) + seconds);
+    }
+}
+
+/// Closes both open intervals at the call's end (`endSession`, `markFailed`).
+fn close_intervals(session: &mut Session, t_ms: i64) {
+    close_reconnecting(session, t_ms);
+    close_screen_share(session, t_ms);
 }

@@ -117,6 +117,21 @@ pub fn timestamp(field: &str, value: &str) -> Result<i64, FunctionError> {
     })
 }
 
+/// A rating: a whole number from `RATING_MIN` to `RATING_MAX` (NaN, fractions,
+/// anything but a number, out of range → `INVALID_ARGUMENT`).
+pub fn rating(value: Option<&Value>) -> Result<i64, FunctionError> {
+    let n = match value {
+        Some(Value::Float64(n)) => *n,
+        _ => return Err(FunctionError::invalid("rating must be a number")),
+    };
+    if n.fract() != 0.0 || !(RATING_MIN as f64..=RATING_MAX as f64).contains(&n) {
+        return Err(FunctionError::invalid(format!(
+            "rating must be a whole number from {RATING_MIN} to {RATING_MAX}, got {n}"
+        )));
+    }
+    Ok(n as i64)
+}
+
 /// A page-size argument: an integer ≥ 1, `default` when absent, clamped to `max`.
 pub fn page_size(
     field: &str,

@@ -85,6 +85,16 @@ pub fn lookup(path: &str) -> Option<Function> {
             m(vcs::report_quality_issue_args, vcs::report_quality_issue)
         }
         ("videoCallSessions", "markFailed") => m(vcs::mark_failed_args, vcs::mark_failed),
+        ("videoCallSessions", "markReconnecting") => {
+            m(vcs::mark_reconnecting_args, vcs::mark_reconnecting)
+        }
+        ("videoCallSessions", "markReconnected") => {
+            m(vcs::mark_reconnected_args, vcs::mark_reconnected)
+        }
+        ("videoCallSessions", "markScreenShare") => {
+            m(vcs::mark_screen_share_args, vcs::mark_screen_share)
+        }
+        ("videoCallSessions", "rateSession") => m(vcs::rate_session_args, vcs::rate_session),
         ("videoCallSessions", "applyBatch") => m(batch::apply_batch_args, batch::apply_batch),
         ("videoCallSessions", "getUserSessions") => {
             q(vcs::get_user_sessions_args, vcs::get_user_sessions)

@@ -2,7 +2,9 @@
 //! (`getSupportWorkerStats`), read from the running aggregates in O(1) per row.
 //!
 //! `averageDuration` is `Math.round(totalDuration / totalSessions)` (halves round
-//! up), 0 when there are no sessions; `failureRate` is `failed / total`.
+//! up), 0 when there are no sessions; `failureRate` is `failed / total`;
+//! `averageRating` is `protocol::wire::average_rating` (two decimals, null while
+//! nothing is rated).
 
 use super::identity::caller;
 use super::limits;
@@ -11,7 +13,7 @@ use super::Ctx;
 use crate::db::stats::{self, Counters, WorkerStats};
 use crate::error::FunctionError;
 use crate::values::{self, Value};
-use protocol::wire::CallStats;
+use protocol::wire::{average_rating, CallStats};
 
 const WORKERS_DEFAULT: usize = 20;
 const WORKERS_MAX: usize = 100;
@@ -33,8 +35,8 @@ fn call_stats(c: &Counters) -> CallStats {
         total_duration: c.total_duration as f64,
         average_duration: average(c.total_duration, c.total_sessions),
         total_quality_issues: c.total_quality_issues as f64,
-        total_reconnects: 0.0,
-        average_rating: None,
+        total_reconnects: c.total_reconnects as f64,
+        average_rating: average_rating(c.rating_sum as f64, c.rating_count as f64),
     }
 }
 

@@ -146,6 +146,42 @@ pub fn mark_failed(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Funct
     run(ctx, args, OpKind::MarkFailed)
 }
 
+pub fn mark_reconnecting_args() -> Fields {
+    op_fields(OpKind::MarkReconnecting)
+}
+
+/// `connected` → `reconnecting`, counting the reconnect; returns the session.
+pub fn mark_reconnecting(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
+    run(ctx, args, OpKind::MarkReconnecting)
+}
+
+pub fn mark_reconnected_args() -> Fields {
+    op_fields(OpKind::MarkReconnected)
+}
+
+/// `reconnecting` → `connected`, adding the interval's seconds; returns the session.
+pub fn mark_reconnected(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
+    run(ctx, args, OpKind::MarkReconnected)
+}
+
+pub fn mark_screen_share_args() -> Fields {
+    op_fields(OpKind::MarkScreenShare)
+}
+
+/// Screen sharing started or stopped; returns the session.
+pub fn mark_screen_share(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
+    run(ctx, args, OpKind::MarkScreenShare)
+}
+
+pub fn rate_session_args() -> Fields {
+    op_fields(OpKind::RateSession)
+}
+
+/// Rates an ended or failed session, once; returns the session.
+pub fn rate_session(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
+    run(ctx, args, OpKind::RateSession)
+}
+
 const END_CURSOR: &str = "_end_cursor";
 
 pub fn get_user_sessions_args() -> Fields {
@@ -276,7 +312,7 @@ pub fn get_active_session_args() -> Fields {
     vec![("userId", opt(V::String))]
 }
 
-/// The newest `connecting` or `connected` session, or null.
+/// The newest `connecting`, `connected` or `reconnecting` session, or null.
 pub fn get_active_session(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
     let user = caller(ctx, args.str("userId"))?;
     Ok(sessions::active_for_user(ctx.tx.conn, &user)?
