@@ -130,7 +130,8 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
         Op::MarkReconnecting
         | Op::MarkReconnected
         | Op::MarkScreenShare { .. }
-        | Op::RateSession { .. } => return None,
+        | Op::RateSession { .. }
+        | Op::ReportNetworkStats(_) => return None,
     }
     Some(delta)
 }

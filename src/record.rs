@@ -237,6 +237,12 @@ pub(crate) fn plain_op(kind: OpKind) -> Op {
             rating: 5,
             comment: None,
         },
+        OpKind::ReportNetworkStats => {
+            use protocol::network::{Metric, NetworkStats, Summary};
+            let mut stats = NetworkStats::default();
+            stats.add(Metric::RttMs, &Summary::of(Metric::RttMs, 80.0));
+            Op::ReportNetworkStats(Box::new(stats))
+        }
     }
 }
 

@@ -30,7 +30,8 @@ export type OpKind =
   | "markReconnecting"
   | "markReconnected"
   | "markScreenShare"
-  | "rateSession";
+  | "rateSession"
+  | "reportNetworkStats";
 
 /**
  * Where a session is in its lifecycle (a session document's `sessionStatus`).
@@ -163,6 +164,17 @@ export interface VideoSession {
   rating?: number;
   ratingComment?: string;
   ratedAt?: string;
+  /**
+   * Network quality: per metric reported (`rttMs`, `jitterMs`, `packetLossPct`,
+   * `bitrateKbps`), its summary `{count, min, max, sum, buckets}` with `mean` and
+   * `p95`; absent until the first `reportNetworkStats`.
+   */
+  network?: unknown;
+  /**
+   * The status a session had when the backend closed it as abandoned (`ended`,
+   * `endReason "timeout"`); removed when a late op reopens it.
+   */
+  timedOutFrom?: SessionStatus;
 }
 
 /**

@@ -186,17 +186,20 @@ impl Summary {
         Ok(())
     }
 
-    /// As stored and delivered: `{count, min, max, sum, buckets}`.
+    /// As stored and delivered: `{count, min, max, sum, buckets}`, keys in byte
+    /// order also when serde_json keeps insertion order (`preserve_order`, which the
+    /// server's build turns on for the whole workspace), so the text is the same in
+    /// every build.
     pub fn to_value(&self) -> Value {
         crate::wire::object(vec![
-            ("count", self.count.into()),
-            ("min", js_number(self.min)),
-            ("max", js_number(self.max)),
-            ("sum", js_number(self.sum)),
             (
                 "buckets",
                 self.buckets.iter().map(|b| Value::from(*b)).collect(),
             ),
+            ("count", self.count.into()),
+            ("max", js_number(self.max)),
+            ("min", js_number(self.min)),
+            ("sum", js_number(self.sum)),
         ])
     }
 

@@ -23,24 +23,29 @@
 
 use serde_json::{Map, Value};
 
+use crate::network::{Metric, NetworkStats};
 use crate::status::Transition;
 use crate::OpKind;
 
 /// The JSON names of every op's argument fields, in byte order (the order they are
 /// written in). [`Field`] indexes it.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 19] = [
     "active",
     "appointmentId",
     "audioOption",
+    "bitrateKbps",
     "cameraEnabled",
     "clientSessionId",
     "comment",
     "endReason",
     "issue",
+    "jitterMs",
     "metadata",
     "micEnabled",
+    "packetLossPct",
     "rating",
     "reason",
+    "rttMs",
     "sessionId",
     "supportWorkerId",
     "supportWorkerName",
@@ -52,15 +57,19 @@ pub enum Field {
     Active,
     AppointmentId,
     AudioOption,
+    BitrateKbps,
     CameraEnabled,
     ClientSessionId,
     Comment,
     EndReason,
     Issue,
+    JitterMs,
     Metadata,
     MicEnabled,
+    PacketLossPct,
     Rating,
     Reason,
+    RttMs,
     SessionId,
     SupportWorkerId,
     SupportWorkerName,
@@ -69,6 +78,16 @@ pub enum Field {
 impl Field {
     pub fn name(self) -> &'static str {
         FIELDS[self as usize]
+    }
+
+    /// The argument field a network metric is reported in.
+    pub fn of_metric(metric: Metric) -> Field {
+        match metric {
+            Metric::RttMs => Field::RttMs,
+            Metric::JitterMs => Field::JitterMs,
+            Metric::PacketLossPct => Field::PacketLossPct,
+            Metric::BitrateKbps => Field::BitrateKbps,
+        }
     }
 }
 
@@ -152,6 +171,10 @@ pub enum Op {
         rating: i64,
         comment: Option<String>,
     },
+    /// Network-quality summaries (or samples) to merge into the session's; at least
+    /// one metric, each a valid summary (checked on reading: [`NetworkStats::from_args`]).
+    /// Boxed: a report (four summaries) is larger than every other op together.
+    ReportNetworkStats(Box<NetworkStats>),
 }
 
 impl Op {
@@ -167,6 +190,7 @@ impl Op {
             Op::MarkReconnected => OpKind::MarkReconnected,
             Op::MarkScreenShare { .. } => OpKind::MarkScreenShare,
             Op::RateSession { .. } => OpKind::RateSession,
+            Op::ReportNetworkStats(_) => OpKind::ReportNetworkStats,
         }
     }
 
@@ -323,6 +347,23 @@ impl OpArgs {
                 rating: r.required_int(Field::Rating)?,
                 comment: r.string(Field::Comment)?,
             },
+            OpKind::ReportNetworkStats => {
+                let mut metrics = Map::new();
+                for m in Metric::ALL {
+                    if let Some(v) = r.take(Field::of_metric(m)) {
+                        metrics.insert(m.name().to_string(), v);
+                    }
+                }
+                let stats = NetworkStats::from_args(&metrics).map_err(|(field, _)| {
+                    let problem = if metrics.is_empty() {
+                        Problem::Missing
+                    } else {
+                        Problem::WrongType
+                    };
+                    mismatch(kind, field, problem)
+                })?;
+                Op::ReportNetworkStats(Box::new(stats))
+            }
         };
         if let Some(field) = r.map.keys().next() {
             return Err(mismatch(kind, field, Problem::Unexpected));
@@ -368,6 +409,18 @@ impl OpArgs {
             Op::RateSession { rating, comment } => {
                 put(Field::Rating, Some((*rating).into()));
                 put(Field::Comment, text(comment));
+            }
+            Op::ReportNetworkStats(stats) => {
+                for (name, mut v) in stats.to_args() {
+                    // A summary's own keys in byte order too, with or without
+                    // `preserve_order`.
+                    if let Value::Object(summary) = &mut v {
+                        summary.sort_keys();
+                    }
+                    if let Some(m) = Metric::from_name(name) {
+                        put(Field::of_metric(m), Some(v));
+                    }
+                }
             }
         }
         // Sorted already without `preserve_order` (nothing to do); with it (the

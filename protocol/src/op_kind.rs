@@ -23,15 +23,16 @@ pub enum OpKind {
     MarkReconnected,
     MarkScreenShare,
     RateSession,
+    ReportNetworkStats,
 }
 
 /// A name that is not one of the op kinds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown op kind {0:?}; expected one of startSession, markConnected, endSession, updateSessionSettings, reportQualityIssue, markFailed, markReconnecting, markReconnected, markScreenShare, rateSession")]
+#[error("unknown op kind {0:?}; expected one of startSession, markConnected, endSession, updateSessionSettings, reportQualityIssue, markFailed, markReconnecting, markReconnected, markScreenShare, rateSession, reportNetworkStats")]
 pub struct UnknownOpKind(pub String);
 
 impl OpKind {
-    pub const ALL: [OpKind; 10] = [
+    pub const ALL: [OpKind; 11] = [
         OpKind::StartSession,
         OpKind::MarkConnected,
         OpKind::EndSession,
@@ -42,9 +43,10 @@ impl OpKind {
         OpKind::MarkReconnected,
         OpKind::MarkScreenShare,
         OpKind::RateSession,
+        OpKind::ReportNetworkStats,
     ];
 
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "startSession",
         "markConnected",
         "endSession",
@@ -55,6 +57,7 @@ impl OpKind {
         "markReconnected",
         "markScreenShare",
         "rateSession",
+        "reportNetworkStats",
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -65,13 +68,14 @@ impl OpKind {
         Self::ALL.into_iter().find(|k| k.as_str() == name)
     }
 
-    /// Only settings and quality reports may be evicted when storage is full: every
-    /// other op changes state or a total (a dropped screen-share stop would count
-    /// the rest of the call as shared), or is the user's own word (a rating).
+    /// Only settings, quality reports and network-stats reports may be evicted when
+    /// storage is full: every other op changes state or a total (a dropped
+    /// screen-share stop would count the rest of the call as shared), or is the
+    /// user's own word (a rating).
     pub fn is_lifecycle(self) -> bool {
         !matches!(
             self,
-            OpKind::UpdateSessionSettings | OpKind::ReportQualityIssue
+            OpKind::UpdateSessionSettings | OpKind::ReportQualityIssue | OpKind::ReportNetworkStats
         )
     }
 
@@ -85,7 +89,8 @@ impl OpKind {
             OpKind::MarkFailed => Some(Transition::Fail),
             OpKind::UpdateSessionSettings
             | OpKind::ReportQualityIssue
-            | OpKind::MarkScreenShare => Some(Transition::Touch),
+            | OpKind::MarkScreenShare
+            | OpKind::ReportNetworkStats => Some(Transition::Touch),
             OpKind::MarkReconnecting => Some(Transition::Reconnect),
             OpKind::MarkReconnected => Some(Transition::Reconnected),
             OpKind::RateSession => Some(Transition::Rate),
@@ -156,14 +161,18 @@ mod tests {
     }
 
     #[test]
-    fn only_settings_and_quality_ops_may_be_evicted() {
+    fn only_settings_quality_and_network_ops_may_be_evicted() {
         let evictable: Vec<OpKind> = OpKind::ALL
             .into_iter()
             .filter(|k| !k.is_lifecycle())
             .collect();
         assert_eq!(
             evictable,
-            [OpKind::UpdateSessionSettings, OpKind::ReportQualityIssue]
+            [
+                OpKind::UpdateSessionSettings,
+                OpKind::ReportQualityIssue,
+                OpKind::ReportNetworkStats
+            ]
         );
     }
 }

@@ -48,6 +48,14 @@ fn written() -> Vec<(OpKind, &'static str)> {
             r#"{"clientSessionId":"c","comment":"Clear audio 👍","rating":5}"#,
         ),
         (OpKind::RateSession, r#"{"rating":1,"sessionId":"k1"}"#),
+        (
+            OpKind::ReportNetworkStats,
+            r#"{"bitrateKbps":{"buckets":[0,0,0,0,1,0,0,0,0,0],"count":1,"max":1200,"min":1200,"sum":1200},"clientSessionId":"c","rttMs":{"buckets":[0,1,1,0,0,0,0,0,0,0],"count":2,"max":80,"min":40,"sum":120}}"#,
+        ),
+        (
+            OpKind::ReportNetworkStats,
+            r#"{"jitterMs":{"buckets":[0,0,0,0,0,0,0,0,0,3],"count":3,"max":900.5,"min":600.25,"sum":2200.75},"packetLossPct":{"buckets":[4,0,0,0,0,0,0,0,0,0],"count":4,"max":0,"min":0,"sum":0},"sessionId":"k1"}"#,
+        ),
     ]
 }
 
@@ -122,6 +130,13 @@ fn args_that_do_not_fit_their_kind_are_typed_errors() {
         (RateSession, json!({"clientSessionId": "c", "rating": "5"}), m(RateSession, "rating", WrongType)),
         (RateSession, json!({"clientSessionId": "c", "rating": 5, "comment": 5}), m(RateSession, "comment", WrongType)),
         (MarkReconnected, json!({"clientSessionId": "c", "active": true}), m(MarkReconnected, "active", Unexpected)),
+        (ReportNetworkStats, json!({"clientSessionId": "c"}), m(ReportNetworkStats, "args", Missing)),
+        (ReportNetworkStats, json!({"clientSessionId": "c", "rttMs": -1}), m(ReportNetworkStats, "rttMs", WrongType)),
+        (ReportNetworkStats, json!({"clientSessionId": "c", "rttMs": 5, "packetLossPct": 100.5}), m(ReportNetworkStats, "packetLossPct", WrongType)),
+        (ReportNetworkStats, json!({"clientSessionId": "c", "jitterMs": "5"}), m(ReportNetworkStats, "jitterMs", WrongType)),
+        (ReportNetworkStats, json!({"clientSessionId": "c", "bitrateKbps": {"count": 2, "min": 90, "max": 90, "sum": 180, "buckets": [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]}}), m(ReportNetworkStats, "bitrateKbps", WrongType)),
+        (ReportNetworkStats, json!({"clientSessionId": "c", "rttMs": 5, "issue": "x"}), m(ReportNetworkStats, "issue", Unexpected)),
+        (ReportNetworkStats, json!({"rttMs": 5}), m(ReportNetworkStats, "session", Session)),
     ];
     for (kind, args, want) in cases {
         assert_eq!(read(kind, args.clone()), Err(want.clone()), "{kind} {args}");
@@ -148,4 +163,43 @@ fn newer_settings_win_field_by_field() {
             audio_option: Some("wifi".into()),
         }
     );
+}
+
+#[test]
+fn network_reports_read_samples_and_summaries_and_write_summaries() {
+    use crate::network::{Metric, NetworkStats, Summary};
+    let args = read(
+        OpKind::ReportNetworkStats,
+        json!({"clientSessionId": "c", "rttMs": 80, "packetLossPct": 0.5}),
+    )
+    .unwrap();
+    let mut want = NetworkStats::default();
+    want.add(Metric::RttMs, &Summary::of(Metric::RttMs, 80.0));
+    want.add(
+        Metric::PacketLossPct,
+        &Summary::of(Metric::PacketLossPct, 0.5),
+    );
+    assert_eq!(args.op, Op::ReportNetworkStats(Box::new(want.clone())));
+    assert_eq!(args.op.transition(), Some(Transition::Touch));
+    assert!(!args.op.kind().is_lifecycle());
+    assert_eq!(
+        serde_json::to_string(&args.to_value()).unwrap(),
+        r#"{"clientSessionId":"c","packetLossPct":{"buckets":[0,1,0,0,0,0,0,0,0,0],"count":1,"max":0.5,"min":0.5,"sum":0.5},"rttMs":{"buckets":[0,0,1,0,0,0,0,0,0,0],"count":1,"max":80,"min":80,"sum":80}}"#
+    );
+    // A session's value (with mean and p95) reads back as the same report.
+    let mut from_session = serde_json::Map::new();
+    from_session.insert("clientSessionId".into(), json!("c"));
+    if let Value::Object(network) = want.to_session_value() {
+        from_session.extend(network);
+    }
+    let again = read(OpKind::ReportNetworkStats, Value::Object(from_session)).unwrap();
+    assert_eq!(again.op, Op::ReportNetworkStats(Box::new(want)));
+}
+
+#[test]
+fn each_metric_has_its_field() {
+    use crate::network::Metric;
+    for m in Metric::ALL {
+        assert_eq!(Field::of_metric(m).name(), m.name());
+    }
 }

@@ -99,6 +99,16 @@ pub struct Session {
     pub rating_comment: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rated_at: Option<String>,
+    /// Network quality: per metric reported (`rttMs`, `jitterMs`, `packetLossPct`,
+    /// `bitrateKbps`), its summary `{count, min, max, sum, buckets}` with `mean` and
+    /// `p95`; absent until the first `reportNetworkStats`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
+    pub network: Option<Value>,
+    /// The status a session had when the backend closed it as abandoned (`ended`,
+    /// `endReason "timeout"`); removed when a late op reopens it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_out_from: Option<SessionStatus>,
 }
 
 impl Session {

@@ -85,6 +85,8 @@ impl Session {
             rating: self.extra.rating.map(|n| n as f64),
             rating_comment: self.extra.rating_comment.clone(),
             rated_at: self.extra.rated_at.clone(),
+            network: None,
+            timed_out_from: None,
         };
         let mut value = values::from_wire(&doc);
         if let (Value::Object(map), Some(metadata)) = (&mut value, &self.metadata) {

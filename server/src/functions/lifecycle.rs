@@ -101,6 +101,7 @@ pub fn fields(kind: OpKind) -> Fields {
         OpKind::MarkReconnecting | OpKind::MarkReconnected => reference(),
         OpKind::MarkScreenShare => with(vec![("active", V::Boolean)]),
         OpKind::RateSession => with(vec![("rating", V::Number), ("comment", opt(V::String))]),
+        OpKind::ReportNetworkStats => reference(),
     }
 }
 
@@ -204,6 +205,12 @@ impl Op {
                     rating,
                     comment: args.string("comment"),
                 }
+            }
+            // Refused until the server applies network reports.
+            OpKind::ReportNetworkStats => {
+                return Err(FunctionError::invalid(format!(
+                    "{kind} is not supported yet"
+                )))
             }
         })
     }
