@@ -10,7 +10,7 @@
  * index, so "newest first" is an index scan in descending order.
  */
 import { defineSchema, defineTable } from "convex/server";
-import { v } from "convex/values";
+import { type Validator, v } from "convex/values";
 
 export const sessionStatus = v.union(
   v.literal("connecting"),
@@ -19,6 +19,49 @@ export const sessionStatus = v.union(
   v.literal("failed"),
   // connected ⇄ reconnecting: the media path dropped and came back (issue #13).
   v.literal("reconnecting"),
+);
+
+/** The four metrics of a network report (lib/network.ts), each optional. */
+function perMetric<T extends Validator<any, "optional", any>>(value: () => T) {
+  return {
+    rttMs: value(),
+    jitterMs: value(),
+    packetLossPct: value(),
+    bitrateKbps: value(),
+  };
+}
+
+/** A network summary as a session keeps it: the stored five fields, `mean` and `p95`. */
+const sessionSummary = v.object({
+  count: v.number(),
+  min: v.number(),
+  max: v.number(),
+  sum: v.number(),
+  buckets: v.array(v.number()),
+  mean: v.number(),
+  p95: v.number(),
+});
+
+/**
+ * A metric's argument to `reportNetworkStats`: a sample (a number) or a summary
+ * (`mean`/`p95` accepted and ignored, so a session's value can be sent back). The
+ * numbers' rules (whole counts, ranges, invariants) are lib/network.ts's checks.
+ */
+export const metricArgs = perMetric(() =>
+  v.optional(
+    v.union(
+      v.number(),
+      v.object({
+        count: v.number(),
+        min: v.number(),
+        max: v.number(),
+        sum: v.number(),
+        buckets: v.array(v.number()),
+        mean: v.optional(v.number()),
+        p95: v.optional(v.number()),
+      }),
+    ),
+  ),
 );
 
 const counters = {
@@ -61,6 +104,9 @@ export default defineSchema({
     rating: v.optional(v.number()),
     ratingComment: v.optional(v.string()),
     ratedAt: v.optional(v.string()),
+    // Issue #13 item 2 (docs/contract.md "Network quality"), optional for the same
+    // reason: per metric reported, the merged summary with its mean and p95.
+    network: v.optional(v.object(perMetric(() => v.optional(sessionSummary)))),
   })
     .index("by_user", ["userId"])
     .index("by_appointment", ["appointmentId"])

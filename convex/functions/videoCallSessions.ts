@@ -39,6 +39,12 @@
  *   1–5 are INVALID_ARGUMENT on both paths. A second rating is INVALID_TRANSITION,
  *   checked after the status. Worker stats keep the seed's shape: ratings and
  *   reconnects count for the user only.
+ * - reportNetworkStats (issue #13 item 2): each metric's validator is "a number or
+ *   an object with the summary's keys" (typed for apps); within that, whole counts,
+ *   ranges and the summary invariants are lib/network.ts's INVALID_ARGUMENT, in
+ *   `protocol/src/network.rs`'s order. In a batch a metric of another type (a
+ *   string, an array, null, a summary missing a key or with an unknown one) is
+ *   INVALID_ARGUMENT as well. A report changes no counter.
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
@@ -49,6 +55,7 @@ import { assertOwner, caller, signedInUser } from "./lib/identity";
 import type { Session } from "./lib/ops";
 import { findSession } from "./lib/sessionRef";
 import { runSingle } from "./lib/single";
+import { metricArgs } from "./schema";
 import {
   type CallStats,
   type WorkerStats,
@@ -175,6 +182,15 @@ export const rateSession = mutation({
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
     const subject = await signedInUser(ctx);
     const op = { kind: "rateSession" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const reportNetworkStats = mutation({
+  args: { ...common, ...ref, ...metricArgs },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "reportNetworkStats" as const, args };
     return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
   },
 });

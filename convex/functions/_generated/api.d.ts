@@ -17,6 +17,7 @@ import type * as lib_budget from "../lib/budget.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_identity from "../lib/identity.js";
 import type * as lib_lifecycle from "../lib/lifecycle.js";
+import type * as lib_network from "../lib/network.js";
 import type * as lib_ops from "../lib/ops.js";
 import type * as lib_sessionRef from "../lib/sessionRef.js";
 import type * as lib_single from "../lib/single.js";
@@ -42,6 +43,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/identity": typeof lib_identity;
   "lib/lifecycle": typeof lib_lifecycle;
+  "lib/network": typeof lib_network;
   "lib/ops": typeof lib_ops;
   "lib/sessionRef": typeof lib_sessionRef;
   "lib/single": typeof lib_single;

@@ -41,6 +41,12 @@ const SHAPES: Record<OpKind, Shape> = {
   markReconnected: { required: [], fields: REF },
   markScreenShare: { required: ["active"], fields: { ...REF, active: "boolean" } },
   rateSession: { required: ["rating"], fields: { ...REF, rating: "number", comment: "string" } },
+  // A metric is a number or a summary object: lib/network.ts judges it (the same
+  // check as for the single mutation), and that none is given.
+  reportNetworkStats: {
+    required: [],
+    fields: { ...REF, rttMs: "any", jitterMs: "any", packetLossPct: "any", bitrateKbps: "any" },
+  },
 };
 
 function isKind(kind: string): kind is OpKind {

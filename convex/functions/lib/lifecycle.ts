@@ -21,6 +21,7 @@ import { fail, invalid } from "./errors";
 import { assertOwner } from "./identity";
 import type { OpKind, Session } from "./ops";
 import { type SessionRef, findByClientSessionId, requireSession } from "./sessionRef";
+import { type Metric, type Report, mergeInto, readReport } from "./network";
 import { bumpStats } from "./stats";
 import { LIMITS, checkMetadata, checkOptional, checkRequired, checkText } from "./validate";
 
@@ -45,6 +46,8 @@ export type IssueArgs = SessionRef & { issue: string };
 export type FailArgs = SessionRef & { reason?: string };
 export type ScreenShareArgs = SessionRef & { active: boolean };
 export type RateArgs = SessionRef & { rating: number; comment?: string };
+/** Each metric a sample or a summary, judged by lib/network.ts. */
+export type NetworkArgs = SessionRef & Partial<Record<Metric, unknown>>;
 
 /** One op, already shaped (by a validator or by hand) but not yet checked. */
 export type Op =
@@ -57,7 +60,8 @@ export type Op =
   | { kind: "markReconnecting"; args: SessionRef }
   | { kind: "markReconnected"; args: SessionRef }
   | { kind: "markScreenShare"; args: ScreenShareArgs }
-  | { kind: "rateSession"; args: RateArgs };
+  | { kind: "rateSession"; args: RateArgs }
+  | { kind: "reportNetworkStats"; args: NetworkArgs };
 
 const ACTIVE: readonly Status[] = ["connecting", "connected", "reconnecting"];
 
@@ -71,6 +75,7 @@ const ALLOWED_FROM: Record<Exclude<OpKind, "startSession">, readonly Status[]> =
   markReconnected: ["reconnecting"],
   markScreenShare: ACTIVE,
   rateSession: ["ended", "failed"],
+  reportNetworkStats: ACTIVE,
 };
 
 /** Whole seconds from `from` to `to`, never negative (the rule `duration` uses). */
@@ -113,7 +118,7 @@ export async function runOp(
   owner: string | null,
 ): Promise<Session> {
   if (op.kind === "startSession") return await start(ctx, op.args, t);
-  checkArgs(op);
+  const report = checkArgs(op);
   const session = await requireSession(ctx, op.args);
   assertOwner(owner, session.userId, "this session");
   if (!ALLOWED_FROM[op.kind].includes(session.sessionStatus)) {
@@ -174,6 +179,11 @@ export async function runOp(
     }
     case "markScreenShare":
       return await update(ctx, session, screenSharePatch(session, op.args.active, t));
+    case "reportNetworkStats": {
+      // checkArgs read the report (a report always has a metric).
+      const network = mergeInto(session.network, report ?? {});
+      return await update(ctx, session, { network, updatedAt: t });
+    }
     case "rateSession": {
       if (session.rating !== undefined) {
         fail("INVALID_TRANSITION", "this session is rated already; a rating is never replaced");
@@ -217,29 +227,32 @@ export function checkRating(rating: number): number {
   return rating;
 }
 
-function checkArgs(op: Exclude<Op, { kind: "startSession" }>): void {
+/** Checks an op's arguments (limits); a network report's is returned, read. */
+function checkArgs(op: Exclude<Op, { kind: "startSession" }>): Report | null {
   switch (op.kind) {
     case "endSession":
       checkOptional("endReason", op.args.endReason, LIMITS.reason);
-      return;
+      return null;
     case "updateSessionSettings":
       checkOptional("audioOption", op.args.audioOption, LIMITS.audioOption);
-      return;
+      return null;
     case "reportQualityIssue":
       checkText("issue", op.args.issue, LIMITS.issue);
-      return;
+      return null;
     case "markFailed":
       checkOptional("reason", op.args.reason, LIMITS.reason);
-      return;
+      return null;
     case "rateSession":
       checkRating(op.args.rating);
       checkOptional("comment", op.args.comment, LIMITS.comment);
-      return;
+      return null;
     case "markConnected":
     case "markReconnecting":
     case "markReconnected":
     case "markScreenShare":
-      return;
+      return null;
+    case "reportNetworkStats":
+      return readReport(op.args);
   }
 }
 

@@ -30,7 +30,8 @@ export type OpKind =
   | "markReconnecting"
   | "markReconnected"
   | "markScreenShare"
-  | "rateSession";
+  | "rateSession"
+  | "reportNetworkStats";
 
 /** The protocol crate's op kinds, in its order (tests/protocol.test.ts checks). */
 export const OP_KINDS: readonly OpKind[] = [
@@ -44,6 +45,7 @@ export const OP_KINDS: readonly OpKind[] = [
   "markReconnected",
   "markScreenShare",
   "rateSession",
+  "reportNetworkStats",
 ];
 
 export type Session = Doc<"videoCallSessions">;

@@ -119,6 +119,8 @@ const ANONYMOUS_CALLS: Record<string, (t: ReturnType<typeof backend>, sid: strin
     t.mutation(vcs.markScreenShare, { clientSessionId: "c", active: true }),
   "videoCallSessions:rateSession": (t) =>
     t.mutation(vcs.rateSession, { clientSessionId: "c", rating: 5 }),
+  "videoCallSessions:reportNetworkStats": (t) =>
+    t.mutation(vcs.reportNetworkStats, { clientSessionId: "c", rttMs: 80 }),
   "videoCallSessions:applyBatch": (t) => t.mutation(vcs.applyBatch, { userId: "u", ops: [] }),
   "videoCallSessions:getUserSessions": (t) => t.query(vcs.getUserSessions, { userId: "u" }),
   "videoCallSessions:getUserSessionsPage": (t) =>
