@@ -64,6 +64,13 @@ export const metricArgs = perMetric(() =>
   ),
 );
 
+/** The statuses of a session still in progress (the ones the sweep may close). */
+export const activeStatus = v.union(
+  v.literal("connecting"),
+  v.literal("connected"),
+  v.literal("reconnecting"),
+);
+
 const counters = {
   totalSessions: v.number(),
   completedSessions: v.number(),
@@ -104,9 +111,12 @@ export default defineSchema({
     rating: v.optional(v.number()),
     ratingComment: v.optional(v.string()),
     ratedAt: v.optional(v.string()),
-    // Issue #13 item 2 (docs/contract.md "Network quality"), optional for the same
-    // reason: per metric reported, the merged summary with its mean and p95.
+    // Issue #13 items 1 and 2 (docs/contract.md "Network quality", "Abandoned
+    // sessions"), optional for the same reason. `network`: per metric reported, the
+    // merged summary with its mean and p95. `timedOutFrom`: the status a session had
+    // when the abandoned-session sweep closed it; removed when a late op reopens it.
     network: v.optional(v.object(perMetric(() => v.optional(sessionSummary)))),
+    timedOutFrom: v.optional(activeStatus),
   })
     .index("by_user", ["userId"])
     .index("by_appointment", ["appointmentId"])
@@ -114,7 +124,10 @@ export default defineSchema({
     .index("by_user_and_date", ["userId", "createdAt"])
     .index("by_support_worker", ["supportWorkerId"])
     .index("by_client_session", ["clientSessionId"])
-    .index("by_user_and_status", ["userId", "sessionStatus"]),
+    .index("by_user_and_status", ["userId", "sessionStatus"])
+    // The abandoned-session sweep: active sessions of one status, oldest updatedAt
+    // first (abandonedSessions.ts), never a scan of history.
+    .index("by_status_and_updated", ["sessionStatus", "updatedAt"]),
 
   appointments: defineTable({
     userId: v.string(),

@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as abandonedSessions from "../abandonedSessions.js";
 import type * as appointments from "../appointments.js";
 import type * as crons from "../crons.js";
 import type * as lib_authProviders from "../lib/authProviders.js";
@@ -34,6 +35,7 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  abandonedSessions: typeof abandonedSessions;
   appointments: typeof appointments;
   crons: typeof crons;
   "lib/authProviders": typeof lib_authProviders;

@@ -119,11 +119,18 @@ export async function runOp(
 ): Promise<Session> {
   if (op.kind === "startSession") return await start(ctx, op.args, t);
   const report = checkArgs(op);
-  const session = await requireSession(ctx, op.args);
-  assertOwner(owner, session.userId, "this session");
+  const stored = await requireSession(ctx, op.args);
+  assertOwner(owner, stored.userId, "this session");
+  // A session the abandoned-session sweep closed is judged as it was before the
+  // timeout by every op but rateSession; it is restored only once the op is known to
+  // apply, so a refused op (in a batch that goes on) undoes nothing.
+  const undo = stored.timedOutFrom !== undefined && op.kind !== "rateSession";
+  let session = undo ? patched(stored, reopenPatch(stored)) : stored;
   if (!ALLOWED_FROM[op.kind].includes(session.sessionStatus)) {
     fail("INVALID_TRANSITION", `${op.kind} is not allowed on a ${session.sessionStatus} session`);
   }
+  checkState(op, session);
+  if (undo) session = await reopen(ctx, stored);
   switch (op.kind) {
     case "markConnected":
       return await update(ctx, session, {
@@ -137,12 +144,6 @@ export async function runOp(
       return await update(ctx, session, settingsPatch(op.args, t));
     case "reportQualityIssue": {
       const qualityIssues = [...(session.qualityIssues ?? []), op.args.issue];
-      if (qualityIssues.length > LIMITS.qualityIssuesPerSession) {
-        fail(
-          "INVALID_ARGUMENT",
-          `a session keeps at most ${LIMITS.qualityIssuesPerSession} quality issues`,
-        );
-      }
       await bumpStats(ctx, session, { totalQualityIssues: 1 });
       return await update(ctx, session, { qualityIssues, updatedAt: t });
     }
@@ -185,9 +186,6 @@ export async function runOp(
       return await update(ctx, session, { network, updatedAt: t });
     }
     case "rateSession": {
-      if (session.rating !== undefined) {
-        fail("INVALID_TRANSITION", "this session is rated already; a rating is never replaced");
-      }
       const { rating, comment } = op.args;
       await bumpStats(ctx, session, { ratingSum: rating, ratingCount: 1 });
       return await update(ctx, session, {
@@ -198,6 +196,69 @@ export async function runOp(
       });
     }
   }
+}
+
+/**
+ * What the session's state refuses besides its status, checked before any write: a
+ * 51st quality issue, a second rating.
+ */
+function checkState(op: Exclude<Op, { kind: "startSession" }>, session: Session): void {
+  if (
+    op.kind === "reportQualityIssue" &&
+    (session.qualityIssues?.length ?? 0) >= LIMITS.qualityIssuesPerSession
+  ) {
+    fail("INVALID_ARGUMENT", `a session keeps at most ${LIMITS.qualityIssuesPerSession} quality issues`);
+  }
+  if (op.kind === "rateSession" && session.rating !== undefined) {
+    fail("INVALID_TRANSITION", "this session is rated already; a rating is never replaced");
+  }
+}
+
+/**
+ * The fields that undo a timeout (docs/contract.md "Abandoned sessions"): the status
+ * back to `timedOutFrom`, `endedAt`, `endReason` and `timedOutFrom` removed. A session
+ * timed out from reconnecting gets its interval reopened where the sweep closed it,
+ * `reconnectingSince = updatedAt` (docs/contract.md "Details both implementations
+ * pin"), so the seconds the sweep counted plus the rest add up to what the call
+ * records online. A screen-share interval the sweep closed stays closed.
+ */
+function reopenPatch(session: Session): Partial<Session> {
+  const from = session.timedOutFrom;
+  if (from === undefined) return {};
+  return {
+    sessionStatus: from,
+    endedAt: undefined,
+    endReason: undefined,
+    timedOutFrom: undefined,
+    ...(from === "reconnecting" ? { reconnectingSince: session.updatedAt } : {}),
+  };
+}
+
+/** Undoes the timeout of `session`: the fields, and the completed session it counted. */
+async function reopen(ctx: MutationCtx, session: Session): Promise<Session> {
+  await bumpStats(ctx, session, { completedSessions: -1 });
+  return await update(ctx, session, reopenPatch(session));
+}
+
+/**
+ * Closes an abandoned session (the sweep, abandonedSessions.ts): `ended`, `endReason
+ * "timeout"`, `endedAt = updatedAt` (the last moment it was known alive), no duration,
+ * `timedOutFrom` = its status, open intervals closed at `updatedAt`, which stays; the
+ * user and the worker count it as completed. The linked appointment is left as it is.
+ */
+export async function timeOut(ctx: MutationCtx, session: Session): Promise<Session> {
+  const status = session.sessionStatus;
+  if (status !== "connecting" && status !== "connected" && status !== "reconnecting") {
+    throw new Error(`timeOut of a ${status} session`);
+  }
+  await bumpStats(ctx, session, { completedSessions: 1 });
+  return await update(ctx, session, {
+    ...closeIntervals(session, session.updatedAt),
+    sessionStatus: "ended",
+    endReason: "timeout",
+    endedAt: session.updatedAt,
+    timedOutFrom: status,
+  });
 }
 
 /**
@@ -256,16 +317,21 @@ function checkArgs(op: Exclude<Op, { kind: "startSession" }>): Report | null {
   }
 }
 
+/** `session` with `patch` applied, as `ctx.db.patch` applies it. */
+function patched(session: Session, patch: Partial<Doc<"videoCallSessions">>): Session {
+  // A patch removes a field it sets to undefined; the document returned lacks it too.
+  const next: Record<string, unknown> = { ...session, ...patch };
+  for (const key of Object.keys(patch)) if (next[key] === undefined) delete next[key];
+  return next as Session;
+}
+
 async function update(
   ctx: MutationCtx,
   session: Session,
   patch: Partial<Doc<"videoCallSessions">>,
 ): Promise<Session> {
   await ctx.db.patch("videoCallSessions", session._id, patch);
-  // A patch removes a field it sets to undefined; the document returned lacks it too.
-  const next: Record<string, unknown> = { ...session, ...patch };
-  for (const key of Object.keys(patch)) if (next[key] === undefined) delete next[key];
-  return next as Session;
+  return patched(session, patch);
 }
 
 function settingsPatch(args: SettingsArgs, t: string): Partial<Session> {
