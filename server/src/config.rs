@@ -81,12 +81,39 @@ pub struct Config {
     #[arg(long, default_value_t = 3600)]
     pub sweep_interval_secs: u64,
 
+    /// Minutes without any update after which a connecting, connected or
+    /// reconnecting session counts as abandoned: the sweeper (every
+    /// --sweep-interval-secs, the first time one interval after start) closes it as
+    /// ended with endReason "timeout"; a late op from its device undoes that
+    /// (docs/contract.md, "Abandoned sessions").
+    #[arg(long, default_value_t = DEFAULT_SESSION_TIMEOUT_MINUTES,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SESSION_TIMEOUT_MINUTES))]
+    pub session_timeout_minutes: u64,
+
+    /// FOR TESTS ONLY: adds `POST /test/sweepAbandoned` (body `{"now": "<iso>"}`),
+    /// which runs the abandoned-session sweep as if it were that time, for anyone
+    /// who can reach the server. Off by default; never use it in production.
+    #[arg(long)]
+    pub test_hooks: bool,
+
     /// Log every function call (path, outcome, time) to stderr.
     #[arg(long)]
     pub verbose: bool,
 }
 
+/// The contract's default timeout for abandoned sessions: 4 hours.
+pub const DEFAULT_SESSION_TIMEOUT_MINUTES: u64 = 240;
+
+/// The longest timeout accepted: a year (anything longer is a typo, and keeps the
+/// cutoff far inside the range of times the server reads).
+pub const MAX_SESSION_TIMEOUT_MINUTES: u64 = 366 * 24 * 60;
+
 impl Config {
+    /// `--session-timeout-minutes` in milliseconds.
+    pub fn session_timeout_ms(&self) -> i64 {
+        self.session_timeout_minutes as i64 * 60_000
+    }
+
     /// The one configured source of token keys, if any (an empty secret is none).
     pub fn key_source(&self) -> Option<KeySource<'_>> {
         if let Some(path) = &self.jwt_public_key {

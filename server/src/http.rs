@@ -37,6 +37,10 @@ pub struct AppState {
     pub verifier: Verifier,
     pub max_body_bytes: usize,
     pub verbose: bool,
+    /// `--session-timeout-minutes` in milliseconds.
+    pub session_timeout_ms: i64,
+    /// `--test-hooks`: whether `POST /test/sweepAbandoned` exists.
+    pub test_hooks: bool,
 }
 
 /// Who may reach the routes: the Host and Origin rules.
@@ -51,6 +55,11 @@ pub fn router(state: Arc<AppState>, www: Option<PathBuf>, gate: Gate) -> Router 
         .route("/api/query", post(query))
         .route("/api/mutation", post(mutation))
         .route("/version", get(version));
+    let api = if state.test_hooks {
+        api.route("/test/sweepAbandoned", post(sweep_abandoned))
+    } else {
+        api
+    };
     let api = match www {
         // Files answer GET and HEAD; any other method on them is an unknown route.
         Some(dir) => api.fallback_service(
@@ -160,6 +169,44 @@ async fn handle(
         eprintln!("{}: {status} in {:?}", echo(&path), started.elapsed());
     }
     encode_outcome(outcome)
+}
+
+/// `--test-hooks` only: the abandoned-session sweep as if the time were the body's
+/// `now` (the shared scenarios' `sweepAbandoned` step) → `{"closed": n}`.
+async fn sweep_abandoned(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<serde_json::Value>,
+) -> Response {
+    let Some(now_ms) = body
+        .get("now")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| time::parse_iso(t).ok())
+    else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "BadJsonBody",
+            "the body must be {\"now\": \"<ISO time>\"}",
+        );
+    };
+    let db = state.db.clone();
+    let timeout_ms = state.session_timeout_ms;
+    let swept = tokio::task::spawn_blocking(move || {
+        functions::crons::sweep_abandoned(&db, now_ms, timeout_ms)
+    })
+    .await;
+    match swept {
+        Ok(Ok(closed)) => (StatusCode::OK, Json(json!({ "closed": closed }))).into_response(),
+        Ok(Err(e)) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            e.to_string(),
+        ),
+        Err(e) => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            e.to_string(),
+        ),
+    }
 }
 
 fn encode_outcome(outcome: Result<Value, FunctionError>) -> Response {

@@ -53,12 +53,15 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     spawn_sweeper(
         db.clone(),
         Duration::from_secs(config.sweep_interval_secs.max(1)),
+        config.session_timeout_ms(),
     );
     let state = Arc::new(AppState {
         db,
         verifier,
         max_body_bytes: config.max_body_bytes,
         verbose: config.verbose,
+        session_timeout_ms: config.session_timeout_ms(),
+        test_hooks: config.test_hooks,
     });
     let gate = Gate {
         hosts: HostPolicy::new(&config.host, &config.allow_host),
@@ -86,19 +89,39 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         .map_err(ServeError::Serve)
 }
 
-fn spawn_sweeper(db: Arc<Db>, every: Duration) {
+/// Every `every` (and once at start): forgets `processedOps` older than 14 days; and
+/// from the first interval on (not at start), closes sessions silent for more than
+/// `session_timeout_ms`. Not at start: after a restart the devices that were waiting
+/// for the server deliver what they hold first (a session closed at once would only
+/// be reopened by them), and a file a test writes with past event times is not
+/// rewritten under it when the server restarts on it.
+fn spawn_sweeper(db: Arc<Db>, every: Duration, session_timeout_ms: i64) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
+        let mut at_start = true;
         loop {
             // The first tick fires at once: the sweep also runs at start.
             ticks.tick().await;
             let db = db.clone();
+            let close_abandoned = !std::mem::take(&mut at_start);
             let swept = tokio::task::spawn_blocking(move || {
-                crons::sweep_processed_ops(&db, time::now_ms())
+                let now = time::now_ms();
+                let ops = crons::sweep_processed_ops(&db, now);
+                let sessions = if close_abandoned {
+                    crons::sweep_abandoned(&db, now, session_timeout_ms)
+                } else {
+                    Ok(0)
+                };
+                (ops, sessions)
             })
             .await;
-            if let Ok(Err(e)) = swept {
-                eprintln!("sweeping old processedOps failed (will retry): {e}");
+            if let Ok((ops, sessions)) = swept {
+                if let Err(e) = ops {
+                    eprintln!("sweeping old processedOps failed (will retry): {e}");
+                }
+                if let Err(e) = sessions {
+                    eprintln!("closing abandoned sessions failed (will retry): {e}");
+                }
             }
         }
     });

@@ -34,6 +34,9 @@ fn help_documents_every_flag() {
         "every call is anonymous",
         "--max-body-bytes",
         "--sweep-interval-secs",
+        "--session-timeout-minutes",
+        "--test-hooks",
+        "FOR TESTS ONLY",
         "--verbose",
         "VSS_JWT_SECRET",
     ] {

@@ -245,16 +245,53 @@ fn check_error(expected: &Value, outcome: &Outcome, path: &str, problems: &mut V
     }
 }
 
+/// A `{"sweepAbandoned": {"now": "<iso>"}}` step: the server's sweep of abandoned
+/// sessions at that `now`, through the route `--test-hooks` adds (the convex runner
+/// drives the server binary the same way).
+fn sweep_abandoned(server: &Server, step: &Value, sweep: &Value) -> Result<(), String> {
+    if let Some(key) = step.as_object().and_then(|m| {
+        m.keys()
+            .find(|k| !["sweepAbandoned", "note"].contains(&k.as_str()))
+    }) {
+        return Err(format!("a sweepAbandoned step takes no {key}"));
+    }
+    let now = sweep
+        .get("now")
+        .filter(|n| is_iso(n) && sweep.as_object().is_some_and(|m| m.len() == 1))
+        .ok_or_else(|| format!("needs exactly {{\"now\": <iso>}}, got {sweep}"))?;
+    let (status, reply) = server.post_raw(
+        "/test/sweepAbandoned",
+        json!({ "now": now }).to_string(),
+        None,
+    );
+    if status != 200 || !reply["closed"].is_u64() {
+        return Err(format!("the sweep answered HTTP {status}: {reply}"));
+    }
+    Ok(())
+}
+
 fn run_scenario(file: &str, scenario: &Value) -> Result<(), String> {
     let server = match scenario.get("auth") {
         // Explicit flags: `Server::start()` has meant either mode across branches.
-        Some(Value::Bool(true)) => Server::start_with(&["--jwt-secret", support::SECRET]),
-        None | Some(Value::Bool(false)) => Server::start_with(&[]),
+        Some(Value::Bool(true)) => {
+            Server::start_with(&["--jwt-secret", support::SECRET, "--test-hooks"])
+        }
+        None | Some(Value::Bool(false)) => Server::start_with(&["--test-hooks"]),
         Some(other) => return Err(format!("{file}: `auth` must be a boolean, got {other}")),
     };
     let mut vars = HashMap::new();
     let steps = scenario["steps"].as_array().ok_or("no steps")?;
     for (i, step) in steps.iter().enumerate() {
+        if let Some(sweep) = step.get("sweepAbandoned") {
+            sweep_abandoned(&server, step, sweep).map_err(|e| {
+                let note = step
+                    .get("note")
+                    .map(|n| format!(" — {n}"))
+                    .unwrap_or_default();
+                format!("{file}: step {i} (sweepAbandoned{note}): {e}")
+            })?;
+            continue;
+        }
         let (kind, path) = match (step["mutation"].as_str(), step["query"].as_str()) {
             (Some(p), None) => ("mutation", p),
             (None, Some(p)) => ("query", p),

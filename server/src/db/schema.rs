@@ -37,6 +37,7 @@ CREATE INDEX IF NOT EXISTS by_user_and_date ON video_call_sessions (user_id, cre
 CREATE INDEX IF NOT EXISTS by_support_worker ON video_call_sessions (support_worker_id, creation_us);
 CREATE INDEX IF NOT EXISTS by_client_session ON video_call_sessions (client_session_id, creation_us);
 CREATE INDEX IF NOT EXISTS by_user_and_status ON video_call_sessions (user_id, session_status, creation_us);
+CREATE INDEX IF NOT EXISTS by_status_and_updated_at ON video_call_sessions (session_status, updated_at, creation_us);
 
 CREATE TABLE IF NOT EXISTS appointments (
     id TEXT PRIMARY KEY,
@@ -107,7 +108,7 @@ const TABLES: [&str; 5] = [
 /// Columns added to existing tables since the first release, with their type: a
 /// file written by an older server gains them at open (as NULL in its old rows, read
 /// as absent session fields and as 0 by the stats counters).
-const ADDED_COLUMNS: [(&str, &str, &str); 13] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 15] = [
     ("processed_ops", "client_id", "TEXT"),
     ("processed_ops", "seq", "INTEGER"),
     // Reconnection, screen sharing and ratings (issue #13).
@@ -122,6 +123,10 @@ const ADDED_COLUMNS: [(&str, &str, &str); 13] = [
     ("user_stats", "total_reconnects", "INTEGER"),
     ("user_stats", "rating_sum", "INTEGER"),
     ("user_stats", "rating_count", "INTEGER"),
+    // Network quality (JSON, `NetworkStats::to_session_value`) and the status of a
+    // session closed as abandoned (issue #13, items 1 and 2).
+    ("video_call_sessions", "network", "TEXT"),
+    ("video_call_sessions", "timed_out_from", "TEXT"),
 ];
 
 /// Indexes over added columns, created once the columns exist.

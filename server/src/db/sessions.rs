@@ -49,6 +49,12 @@ pub struct CallExtras {
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<String>,
+    /// Network quality as kept on the session (`protocol::network::NetworkStats::
+    /// to_session_value`): absent until the first `reportNetworkStats`.
+    pub network: Option<serde_json::Value>,
+    /// The status the session had when the sweep closed it as abandoned; `None`
+    /// otherwise (and again once a late op has undone the timeout).
+    pub timed_out_from: Option<SessionStatus>,
 }
 
 impl Session {
@@ -85,8 +91,8 @@ impl Session {
             rating: self.extra.rating.map(|n| n as f64),
             rating_comment: self.extra.rating_comment.clone(),
             rated_at: self.extra.rated_at.clone(),
-            network: None,
-            timed_out_from: None,
+            network: self.extra.network.clone(),
+            timed_out_from: self.extra.timed_out_from,
         };
         let mut value = values::from_wire(&doc);
         if let (Value::Object(map), Some(metadata)) = (&mut value, &self.metadata) {
@@ -98,15 +104,28 @@ impl Session {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         let issues: Option<String> = row.get("quality_issues")?;
         let metadata: Option<String> = row.get("metadata")?;
-        let status: String = row.get("session_status")?;
-        // A row whose state is not one of the five is corrupt: reading it as some
-        // state (it used to become `connecting`) would let ops run on a guess.
-        let session_status = status.parse::<SessionStatus>().map_err(|e| {
-            let column = row.as_ref().column_index("session_status").unwrap_or(0);
-            rusqlite::Error::FromSqlConversionFailure(
-                column,
-                rusqlite::types::Type::Text,
-                Box::new(e),
+        let network: Option<String> = row.get("network")?;
+        let status = |name: &str| -> rusqlite::Result<Option<SessionStatus>> {
+            let text: Option<String> = row.get(name)?;
+            // A row whose state is not one of the five is corrupt: reading it as some
+            // state (it used to become `connecting`) would let ops run on a guess.
+            text.map(|t| {
+                t.parse::<SessionStatus>().map_err(|e| {
+                    let column = row.as_ref().column_index(name).unwrap_or(0);
+                    rusqlite::Error::FromSqlConversionFailure(
+                        column,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })
+            })
+            .transpose()
+        };
+        let session_status = status("session_status")?.ok_or_else(|| {
+            rusqlite::Error::InvalidColumnType(
+                0,
+                "session_status".into(),
+                rusqlite::types::Type::Null,
             )
         })?;
         Ok(Session {
@@ -139,6 +158,8 @@ impl Session {
                 rating: row.get("rating")?,
                 rating_comment: row.get("rating_comment")?,
                 rated_at: row.get("rated_at")?,
+                network: network.and_then(|t| serde_json::from_str(&t).ok()),
+                timed_out_from: status("timed_out_from")?,
             },
         })
     }
@@ -154,14 +175,14 @@ const COLUMNS: &str = "id, creation_us, appointment_id, user_id, support_worker_
     audio_option, camera_enabled, mic_enabled, quality_issues, end_reason, metadata, \
     client_session_id, created_at, updated_at, reconnect_count, reconnect_seconds, \
     reconnecting_since, screen_share_seconds, screen_share_since, rating, rating_comment, \
-    rated_at";
+    rated_at, network, timed_out_from";
 
 /// Writes the whole row (insert or replace).
 pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
     let sql = format!(
         "INSERT OR REPLACE INTO video_call_sessions ({COLUMNS}) \
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,\
-         ?21,?22,?23,?24,?25,?26,?27,?28)"
+         ?21,?22,?23,?24,?25,?26,?27,?28,?29,?30)"
     );
     let issues = s
         .quality_issues
@@ -197,6 +218,8 @@ pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
         s.extra.rating,
         s.extra.rating_comment,
         s.extra.rated_at,
+        s.extra.network.as_ref().map(|n| n.to_string()),
+        s.extra.timed_out_from.map(SessionStatus::as_str),
     ])?;
     Ok(())
 }
@@ -289,6 +312,27 @@ pub fn active_for_user(conn: &Connection, user_id: &str) -> rusqlite::Result<Opt
         }
     }
     Ok(newest)
+}
+
+/// Up to `limit` sessions in `status` last updated strictly before `before` (an
+/// ISO time as every row writes it: fixed width, so text order is time order),
+/// oldest first (index `by_status_and_updated_at`, never a scan of history).
+pub fn stale(
+    conn: &Connection,
+    status: SessionStatus,
+    before: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<Session>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM video_call_sessions INDEXED BY by_status_and_updated_at \
+         WHERE session_status = ?1 AND updated_at < ?2 ORDER BY updated_at, creation_us LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![status.as_str(), before, limit as i64],
+        Session::from_row,
+    )?;
+    rows.collect()
 }
 
 #[cfg(test)]

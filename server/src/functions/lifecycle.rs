@@ -19,6 +19,7 @@ use crate::error::FunctionError;
 use crate::ids::Table;
 use crate::time;
 use crate::values::Value;
+use protocol::network::{Metric, NetworkStats};
 use protocol::time::whole_seconds_between;
 use protocol::{OpKind, SessionStatus, Transition};
 
@@ -64,6 +65,9 @@ pub enum Op {
         rating: i64,
         comment: Option<String>,
     },
+    /// Network summaries to merge into the session's (at least one metric, each
+    /// valid).
+    ReportNetworkStats(SessionRef, Box<NetworkStats>),
 }
 
 /// The op-specific argument validators of `kind` (without `userId`, `opId`,
@@ -101,7 +105,15 @@ pub fn fields(kind: OpKind) -> Fields {
         OpKind::MarkReconnecting | OpKind::MarkReconnected => reference(),
         OpKind::MarkScreenShare => with(vec![("active", V::Boolean)]),
         OpKind::RateSession => with(vec![("rating", V::Number), ("comment", opt(V::String))]),
-        OpKind::ReportNetworkStats => reference(),
+        // Each metric is a number (a sample) or a summary object: checked by hand
+        // (`NetworkStats::from_args`), so every bad value is INVALID_ARGUMENT naming
+        // its metric, in a single mutation and in a batch alike.
+        OpKind::ReportNetworkStats => with(
+            Metric::ALL
+                .into_iter()
+                .map(|m| (m.name(), opt(V::Any)))
+                .collect(),
+        ),
     }
 }
 
@@ -206,11 +218,17 @@ impl Op {
                     comment: args.string("comment"),
                 }
             }
-            // Refused until the server applies network reports.
             OpKind::ReportNetworkStats => {
-                return Err(FunctionError::invalid(format!(
-                    "{kind} is not supported yet"
-                )))
+                let target = session_ref(args)?;
+                let mut metrics = serde_json::Map::new();
+                for m in Metric::ALL {
+                    if let Some(v) = args.value(m.name()) {
+                        metrics.insert(m.name().to_string(), metric_json(v));
+                    }
+                }
+                let stats = NetworkStats::from_args(&metrics)
+                    .map_err(|(field, why)| FunctionError::invalid(format!("{field} {why}")))?;
+                Op::ReportNetworkStats(target, Box::new(stats))
             }
         })
     }
@@ -227,6 +245,7 @@ impl Op {
             Op::MarkReconnected(_) => OpKind::MarkReconnected,
             Op::MarkScreenShare(..) => OpKind::MarkScreenShare,
             Op::RateSession { .. } => OpKind::RateSession,
+            Op::ReportNetworkStats(..) => OpKind::ReportNetworkStats,
         }
     }
 
@@ -246,7 +265,8 @@ impl Op {
             | Op::MarkFailed(r, _)
             | Op::MarkReconnecting(r)
             | Op::MarkReconnected(r)
-            | Op::MarkScreenShare(r, _) => Some(r),
+            | Op::MarkScreenShare(r, _)
+            | Op::ReportNetworkStats(r, _) => Some(r),
             Op::UpdateSettings { target, .. } | Op::RateSession { target, .. } => Some(target),
         }
     }
@@ -348,6 +368,7 @@ fn verb(op: &Op) -> &'static str {
         Op::MarkReconnected(_) => "mark reconnected",
         Op::MarkScreenShare(..) => "change screen sharing of",
         Op::RateSession { .. } => "rate",
+        Op::ReportNetworkStats(..) => "report network stats on",
     }
 }
 
@@ -362,6 +383,11 @@ pub fn transition(
         return Ok(session);
     };
     let t = time::format_iso(t_ms);
+    if !matches!(op, Op::RateSession { .. }) {
+        // A late op undoes the timeout first; if the op is then refused, the
+        // caller's rollback undoes the undo too.
+        undo_timeout(tx, &mut session)?;
+    }
     let status = session.session_status;
     let next = status
         .apply(transition)
@@ -468,6 +494,16 @@ pub fn transition(
             delta.rating_sum = *rating;
             delta.rating_count = 1;
         }
+        Op::ReportNetworkStats(_, report) => {
+            let mut network = match &session.extra.network {
+                Some(stored) => NetworkStats::from_session_value(stored).map_err(|(f, why)| {
+                    FunctionError::Internal(format!("the session's stored network {f} {why}"))
+                })?,
+                None => NetworkStats::default(),
+            };
+            network.merge(report);
+            session.extra.network = Some(network.to_session_value());
+        }
     }
     session.session_status = next;
     session.updated_at = t;
@@ -508,4 +544,79 @@ fn close_screen_share(session: &mut Session, t_ms: i64) {
 fn close_intervals(session: &mut Session, t_ms: i64) {
     close_reconnecting(session, t_ms);
     close_screen_share(session, t_ms);
+}
+
+/// A metric argument as plain JSON for `NetworkStats::from_args`: finite numbers as
+/// numbers (`-0` too, which Convex's JSON spells `{"$float": …}`); NaN, ±Infinity and
+/// an int64 are no sample, so they become `null` (refused as "must be a number or a
+/// summary"); objects and arrays keep their shape.
+fn metric_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Float64(f) if f.is_finite() => {
+            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                serde_json::Value::from(*f as i64)
+            } else {
+                serde_json::Value::from(*f)
+            }
+        }
+        Value::Float64(_) | Value::Int64(_) | Value::Null => serde_json::Value::Null,
+        Value::Array(items) => items.iter().map(metric_json).collect(),
+        Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), metric_json(v)))
+                .collect(),
+        ),
+        other => other.to_json(),
+    }
+}
+
+/// The end reason of a session the sweep closed as abandoned.
+pub const TIMEOUT_REASON: &str = "timeout";
+
+/// Closes an abandoned session (docs/contract.md, "Abandoned sessions"): `ended`,
+/// `endReason "timeout"`, `endedAt = updatedAt` (the last moment it was known
+/// alive), no duration, `timedOutFrom` = its status, open intervals closed at
+/// `updatedAt`; counted as completed. `updatedAt` stays.
+pub fn time_out(tx: &mut Tx<'_>, mut session: Session) -> Result<(), FunctionError> {
+    let from = session.session_status;
+    if !from.is_active() {
+        return Ok(());
+    }
+    let last_ms = time::parse_iso(&session.updated_at).map_err(|e| {
+        FunctionError::Internal(format!("the session's updatedAt is unreadable: {e}"))
+    })?;
+    close_intervals(&mut session, last_ms);
+    session.session_status = SessionStatus::Ended;
+    session.end_reason = Some(TIMEOUT_REASON.to_string());
+    session.ended_at = Some(session.updated_at.clone());
+    session.extra.timed_out_from = Some(from);
+    sessions::put(tx.conn, &session)?;
+    let delta = Counters {
+        completed_sessions: 1,
+        ..Counters::default()
+    };
+    bump_stats(tx, &session, delta)
+}
+
+/// Undoes the timeout of a session the sweep closed, if it was: back to the status
+/// it had, without `endedAt`, `endReason` and `timedOutFrom`, no longer counted as
+/// completed. A session that was reconnecting gets its interval back from where the
+/// sweep closed it (`reconnectingSince = updatedAt`), so the seconds add up to the
+/// online record; a closed screen-share interval stays closed (nothing records that
+/// it was open).
+fn undo_timeout(tx: &mut Tx<'_>, session: &mut Session) -> Result<(), FunctionError> {
+    let Some(from) = session.extra.timed_out_from.take() else {
+        return Ok(());
+    };
+    session.session_status = from;
+    session.ended_at = None;
+    session.end_reason = None;
+    if from == SessionStatus::Reconnecting {
+        session.extra.reconnecting_since = Some(session.updated_at.clone());
+    }
+    let delta = Counters {
+        completed_sessions: -1,
+        ..Counters::default()
+    };
+    bump_stats(tx, session, delta)
 }

@@ -95,6 +95,9 @@ pub fn lookup(path: &str) -> Option<Function> {
             m(vcs::mark_screen_share_args, vcs::mark_screen_share)
         }
         ("videoCallSessions", "rateSession") => m(vcs::rate_session_args, vcs::rate_session),
+        ("videoCallSessions", "reportNetworkStats") => {
+            m(vcs::report_network_stats_args, vcs::report_network_stats)
+        }
         ("videoCallSessions", "applyBatch") => m(batch::apply_batch_args, batch::apply_batch),
         ("videoCallSessions", "getUserSessions") => {
             q(vcs::get_user_sessions_args, vcs::get_user_sessions)

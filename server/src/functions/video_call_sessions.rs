@@ -182,6 +182,16 @@ pub fn rate_session(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, Func
     run(ctx, args, OpKind::RateSession)
 }
 
+pub fn report_network_stats_args() -> Fields {
+    op_fields(OpKind::ReportNetworkStats)
+}
+
+/// Merges network-quality samples or summaries into the session's; returns the
+/// session.
+pub fn report_network_stats(ctx: &mut Ctx<'_, '_>, args: Args<'_>) -> Result<Value, FunctionError> {
+    run(ctx, args, OpKind::ReportNetworkStats)
+}
+
 const END_CURSOR: &str = "_end_cursor";
 
 pub fn get_user_sessions_args() -> Fields {
