@@ -44,7 +44,11 @@
  *   ranges and the summary invariants are lib/network.ts's INVALID_ARGUMENT, in
  *   `protocol/src/network.rs`'s order. In a batch a metric of another type (a
  *   string, an array, null, a summary missing a key or with an unknown one) is
- *   INVALID_ARGUMENT as well. A report changes no counter.
+ *   INVALID_ARGUMENT as well. A report changes no counter. Refusal messages are
+ *   `<metric> <network.rs's reason>`.
+ * - Abandoned sessions (issue #13 item 1): the sweep is `abandonedSessions.sweep`
+ *   (internal, cron every 15 minutes); a timed-out session is restored by a late op
+ *   only when that op applies (lib/lifecycle.ts).
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";

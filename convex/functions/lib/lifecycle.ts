@@ -10,8 +10,14 @@
  * its whole seconds to the session's total — on its own closing op, or on the
  * `endSession`/`markFailed` that ends the call while it is open.
  *
- * Every op checks everything (limits, existence, ownership, transition) before its
- * first write, so a refused op changes nothing even inside a batch that goes on.
+ * A session the abandoned-session sweep closed (`timedOutFrom` set; `timeOut` below,
+ * docs/contract.md "Abandoned sessions") is provisionally ended: every op but
+ * `rateSession` is judged against the session as it was before the timeout and, once
+ * it is known to apply, restores it (`reopen`) and then applies.
+ *
+ * Every op checks everything (limits, existence, ownership, transition, the state
+ * checks of `checkState`) before its first write, so a refused op changes nothing —
+ * and undoes no timeout — even inside a batch that goes on.
  * All times are the op's event time `t`, never the delivery time, so a duration is
  * a difference of two client event times and survives late or batched delivery.
  */
