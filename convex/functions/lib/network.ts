@@ -148,6 +148,15 @@ function summaryProblem(metric: Metric, s: Summary): string | null {
 const SUMMARY_KEYS = ["count", "min", "max", "sum", "buckets", "mean", "p95"];
 const WHOLE = "count and buckets must be whole numbers";
 
+/**
+ * A number as JSON can state one. network.rs reads JSON, which has no NaN or
+ * ±Infinity; Convex values do, and `server/` reads them as `null` (no number), so
+ * they are refused here as not being numbers, with the same reasons.
+ */
+function isJsonNumber(x: unknown): x is number {
+  return typeof x === "number" && Number.isFinite(x);
+}
+
 /** A whole number as serde_json's `as_u64` reads one (no sign, no fraction). */
 function isWhole(x: unknown): x is number {
   return typeof x === "number" && Number.isInteger(x) && x >= 0;
@@ -167,7 +176,7 @@ function readSummary(obj: Record<string, unknown>): Summary | string {
   const nums: number[] = [];
   for (const key of ["min", "max", "sum"]) {
     const x = obj[key];
-    if (typeof x !== "number") return "summary needs count, min, max, sum and buckets";
+    if (!isJsonNumber(x)) return "summary needs count, min, max, sum and buckets";
     nums.push(plain(x));
   }
   const [min, max, sum] = nums as [number, number, number];
@@ -176,7 +185,7 @@ function readSummary(obj: Record<string, unknown>): Summary | string {
 
 /** A metric's argument as a summary (`Summary::from_arg`), or why it is none. */
 function fromArg(metric: Metric, arg: unknown): Summary | string {
-  if (typeof arg === "number") {
+  if (isJsonNumber(arg)) {
     const value = plain(arg);
     return sampleProblem(metric, value) ?? summaryOf(metric, value);
   }

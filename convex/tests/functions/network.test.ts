@@ -124,8 +124,11 @@ describe("lib/network.ts: the rules of protocol/src/network.rs", () => {
     const cases: [unknown, string][] = [
       [-1, "must not be negative"],
       [60_001, "is above the metric's ceiling"],
-      [Number.NaN, "must be a finite number"],
-      [Number.POSITIVE_INFINITY, "must be a finite number"],
+      // JSON has no NaN or ±Infinity: not numbers to network.rs (server/ reads them as null).
+      [Number.NaN, "must be a number (a sample) or a summary object"],
+      [Number.POSITIVE_INFINITY, "must be a number (a sample) or a summary object"],
+      [w("min", Number.NEGATIVE_INFINITY), "summary needs count, min, max, sum and buckets"],
+      [w("count", Number.NaN), "count and buckets must be whole numbers"],
       ["40", "must be a number (a sample) or a summary object"],
       [null, "must be a number (a sample) or a summary object"],
       [[40], "must be a number (a sample) or a summary object"],
@@ -139,7 +142,7 @@ describe("lib/network.ts: the rules of protocol/src/network.rs", () => {
       [w("min", 70), "min must not exceed max"],
       [w("sum", 200), "sum must lie between count·min and count·max"],
       [w("sum", 10), "sum must lie between count·min and count·max"],
-      [w("sum", Number.NaN), "sum must lie between count·min and count·max"],
+      [w("sum", Number.NaN), "summary needs count, min, max, sum and buckets"],
       [w("max", 1e9), "is above the metric's ceiling"],
       [w("min", -1), "must not be negative"],
       [w("extra", 1), "summary has a field other than count, min, max, sum, buckets"],
