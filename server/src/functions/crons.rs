@@ -79,7 +79,121 @@ pub fn sweep_processed_ops(db: &Db, now_ms: i64) -> rusqlite::Result<usize> {
 mod tests {
     use super::*;
     use crate::db::processed_ops::ProcessedOp;
+    use crate::db::stats;
+    use crate::functions::lifecycle::{Op, SessionRef, StartFields};
     use crate::values::Value;
+
+    const HOUR: i64 = 3_600_000;
+
+    /// An op on the session a reference names.
+    type MakeOp = fn(SessionRef) -> Op;
+
+    /// A session of user `u` (worker `w`) named `name`, moved by `ops` (each at
+    /// `t_ms`), last updated at `t_ms`.
+    fn session(db: &Db, name: &str, t_ms: i64, ops: &[MakeOp]) {
+        db.mutate(|tx| -> Result<(), FunctionError> {
+            let fields = StartFields {
+                support_worker_name: "W".into(),
+                support_worker_id: Some("w".into()),
+                appointment_id: None,
+                audio_option: None,
+                client_session_id: Some(name.into()),
+                metadata: None,
+            };
+            lifecycle::start(tx, "u", &fields, t_ms)?;
+            for op in ops {
+                let op = op(SessionRef::Client(name.into()));
+                let s = lifecycle::resolve(tx, op.target().unwrap())?;
+                lifecycle::transition(tx, s, &op, t_ms)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    fn status_of(db: &Db, name: &str) -> (SessionStatus, Option<SessionStatus>) {
+        let s = db
+            .read(|tx| sessions::by_client_session(tx.conn, name))
+            .unwrap()
+            .unwrap();
+        (s.session_status, s.extra.timed_out_from)
+    }
+
+    #[test]
+    fn the_abandoned_sweep_closes_every_stale_session_in_chunks_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.sqlite3")).unwrap();
+        let now = 1_800_000_000_000;
+        let timeout = 4 * HOUR;
+        let chunk = 4;
+        // 3 chunks and a bit of each active status, stale by 1 ms to a day.
+        let connected: MakeOp = Op::MarkConnected;
+        let reconnecting: MakeOp = Op::MarkReconnecting;
+        let kinds: [(&str, &[MakeOp]); 3] = [
+            ("connecting", &[]),
+            ("connected", &[connected]),
+            ("reconnecting", &[connected, reconnecting]),
+        ];
+        let mut stale = Vec::new();
+        for (label, ops) in kinds {
+            for i in 0..(3 * chunk + 1) {
+                let name = format!("{label}-{i}");
+                let age = timeout + 1 + (i as i64) * HOUR;
+                session(&db, &name, now - age, ops);
+                stale.push((name, label));
+            }
+        }
+        // Exactly the timeout old, newer, and an ended one: left alone.
+        session(&db, "boundary", now - timeout, &[connected]);
+        session(&db, "fresh", now - 1, &[connected]);
+        let end: MakeOp = |r| Op::End(r, None);
+        session(&db, "ended", now - 10 * timeout, &[connected, end]);
+
+        let closed = sweep_abandoned_in_chunks(&db, now, timeout, chunk).unwrap();
+        assert_eq!(closed, stale.len());
+        for (name, label) in &stale {
+            assert_eq!(
+                status_of(&db, name),
+                (SessionStatus::Ended, label.parse().ok()),
+                "{name}"
+            );
+        }
+        assert_eq!(status_of(&db, "boundary"), (SessionStatus::Connected, None));
+        assert_eq!(status_of(&db, "fresh"), (SessionStatus::Connected, None));
+        assert_eq!(status_of(&db, "ended"), (SessionStatus::Ended, None));
+        let user = db.read(|tx| stats::user(tx.conn, "u")).unwrap().unwrap();
+        assert_eq!(user.completed_sessions, stale.len() as i64 + 1);
+        assert_eq!(user.total_duration, 0, "a timeout adds no duration");
+        let worker = db.read(|tx| stats::worker(tx.conn, "w")).unwrap().unwrap();
+        assert_eq!(worker.counters.completed_sessions, stale.len() as i64 + 1);
+
+        // Nothing is left to close: a second sweep closes nothing and counts nothing.
+        assert_eq!(sweep_abandoned(&db, now, timeout).unwrap(), 0);
+        let again = db.read(|tx| stats::user(tx.conn, "u")).unwrap().unwrap();
+        assert_eq!(again, user);
+        // A cutoff before 1970 closes nothing.
+        assert_eq!(sweep_abandoned(&db, 5, timeout).unwrap(), 0);
+    }
+
+    #[test]
+    fn sqlite_finds_stale_sessions_through_the_status_and_updated_at_index() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        crate::db::schema::create(&conn).unwrap();
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT id FROM video_call_sessions \
+                 WHERE session_status = 'connected' AND updated_at < 'x' \
+                 ORDER BY updated_at, creation_us LIMIT 5",
+            )
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let plan = plan.join("; ");
+        assert!(plan.contains("by_status_and_updated_at"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "sorted by the index: {plan}");
+    }
 
     #[test]
     fn sweeps_only_old_records_in_chunks() {

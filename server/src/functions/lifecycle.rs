@@ -226,8 +226,13 @@ impl Op {
                         metrics.insert(m.name().to_string(), metric_json(v));
                     }
                 }
-                let stats = NetworkStats::from_args(&metrics)
-                    .map_err(|(field, why)| FunctionError::invalid(format!("{field} {why}")))?;
+                let stats = NetworkStats::from_args(&metrics).map_err(|(field, why)| {
+                    // Named by its metric; `args` when no metric was given at all.
+                    FunctionError::invalid(match field {
+                        "args" => why.to_string(),
+                        metric => format!("{metric} {why}"),
+                    })
+                })?;
                 Op::ReportNetworkStats(target, Box::new(stats))
             }
         })
@@ -601,7 +606,9 @@ pub fn time_out(tx: &mut Tx<'_>, mut session: Session) -> Result<(), FunctionErr
 /// Undoes the timeout of a session the sweep closed, if it was: back to the status
 /// it had, without `endedAt`, `endReason` and `timedOutFrom`, no longer counted as
 /// completed. A session that was reconnecting gets its interval back from where the
-/// sweep closed it (`reconnectingSince = updatedAt`), so the seconds add up to the
+/// sweep closed it (`reconnectingSince = endedAt`, which the sweep set to the
+/// `updatedAt` it closed the interval at; `updatedAt` itself may have moved since,
+/// by a rating of the timed-out session), so the seconds add up to the
 /// online record; a closed screen-share interval stays closed (nothing records that
 /// it was open).
 fn undo_timeout(tx: &mut Tx<'_>, session: &mut Session) -> Result<(), FunctionError> {
@@ -609,10 +616,10 @@ fn undo_timeout(tx: &mut Tx<'_>, session: &mut Session) -> Result<(), FunctionEr
         return Ok(());
     };
     session.session_status = from;
-    session.ended_at = None;
+    let closed_at = session.ended_at.take();
     session.end_reason = None;
     if from == SessionStatus::Reconnecting {
-        session.extra.reconnecting_since = Some(session.updated_at.clone());
+        session.extra.reconnecting_since = closed_at.or_else(|| Some(session.updated_at.clone()));
     }
     let delta = Counters {
         completed_sessions: -1,
