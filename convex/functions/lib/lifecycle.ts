@@ -224,7 +224,7 @@ function checkState(op: Exclude<Op, { kind: "startSession" }>, session: Session)
  * The fields that undo a timeout (docs/contract.md "Abandoned sessions"): the status
  * back to `timedOutFrom`, `endedAt`, `endReason` and `timedOutFrom` removed. A session
  * timed out from reconnecting gets its interval reopened where the sweep closed it,
- * `reconnectingSince = updatedAt` (docs/contract.md "Details both implementations
+ * `reconnectingSince = endedAt` (docs/contract.md "Details both implementations
  * pin"), so the seconds the sweep counted plus the rest add up to what the call
  * records online. A screen-share interval the sweep closed stays closed.
  */
@@ -236,7 +236,9 @@ function reopenPatch(session: Session): Partial<Session> {
     endedAt: undefined,
     endReason: undefined,
     timedOutFrom: undefined,
-    ...(from === "reconnecting" ? { reconnectingSince: session.updatedAt } : {}),
+    // Where the sweep closed the interval: endedAt (the sweep's updatedAt), not
+    // updatedAt, which a rating of the timed-out session moves.
+    ...(from === "reconnecting" ? { reconnectingSince: session.endedAt ?? session.updatedAt } : {}),
   };
 }
 

@@ -250,7 +250,7 @@ describe("a late op undoes the timeout first", () => {
     expect(s.reconnectingSince).toBeUndefined();
   });
 
-  it("a rating keeps the timeout; a late op after it still undoes it (interval reopened at updatedAt)", async () => {
+  it("a rating keeps the timeout; a late op after it still undoes it (interval reopened at endedAt)", async () => {
     const t = backend();
     await connected(t, "r");
     await t.mutation(vcs.markReconnecting, { clientSessionId: "r", occurredAt: at(20) });
@@ -259,10 +259,9 @@ describe("a late op undoes the timeout first", () => {
     expect(rated).toMatchObject({ sessionStatus: "ended", timedOutFrom: "reconnecting", updatedAt: at(350), endedAt: at(20) });
     expect((await stats(t)).completedSessions).toBe(1);
     const s = await t.mutation(vcs.endSession, { clientSessionId: "r", occurredAt: at(25) });
-    // The contract reopens the interval at updatedAt, which the rating moved to 13:50:
-    // 13:50 → 08:25 adds no seconds (the 5 minutes the call was still reconnecting
-    // after the sweep's 08:20 are lost; reopening at endedAt would keep them).
-    expect(s).toMatchObject({ sessionStatus: "ended", reconnectSeconds: 0, rating: 2, duration: 24 * 60 });
+    // The interval reopens at endedAt (08:20, where the sweep closed it), not at
+    // updatedAt (13:50, moved by the rating): the 5 minutes to 08:25 are counted.
+    expect(s).toMatchObject({ sessionStatus: "ended", reconnectSeconds: 5 * 60, rating: 2, duration: 24 * 60 });
     expect(s.timedOutFrom).toBeUndefined();
     expect((await stats(t)).completedSessions).toBe(1);
   });
