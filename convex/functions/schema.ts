@@ -10,13 +10,65 @@
  * index, so "newest first" is an index scan in descending order.
  */
 import { defineSchema, defineTable } from "convex/server";
-import { v } from "convex/values";
+import { type Validator, v } from "convex/values";
 
 export const sessionStatus = v.union(
   v.literal("connecting"),
   v.literal("connected"),
   v.literal("ended"),
   v.literal("failed"),
+  // connected ⇄ reconnecting: the media path dropped and came back (issue #13).
+  v.literal("reconnecting"),
+);
+
+/** The four metrics of a network report (lib/network.ts), each optional. */
+function perMetric<T extends Validator<any, "optional", any>>(value: () => T) {
+  return {
+    rttMs: value(),
+    jitterMs: value(),
+    packetLossPct: value(),
+    bitrateKbps: value(),
+  };
+}
+
+/** A network summary as a session keeps it: the stored five fields, `mean` and `p95`. */
+const sessionSummary = v.object({
+  count: v.number(),
+  min: v.number(),
+  max: v.number(),
+  sum: v.number(),
+  buckets: v.array(v.number()),
+  mean: v.number(),
+  p95: v.number(),
+});
+
+/**
+ * A metric's argument to `reportNetworkStats`: a sample (a number) or a summary
+ * (`mean`/`p95` accepted and ignored, so a session's value can be sent back). The
+ * numbers' rules (whole counts, ranges, invariants) are lib/network.ts's checks.
+ */
+export const metricArgs = perMetric(() =>
+  v.optional(
+    v.union(
+      v.number(),
+      v.object({
+        count: v.number(),
+        min: v.number(),
+        max: v.number(),
+        sum: v.number(),
+        buckets: v.array(v.number()),
+        mean: v.optional(v.number()),
+        p95: v.optional(v.number()),
+      }),
+    ),
+  ),
+);
+
+/** The statuses of a session still in progress (the ones the sweep may close). */
+export const activeStatus = v.union(
+  v.literal("connecting"),
+  v.literal("connected"),
+  v.literal("reconnecting"),
 );
 
 const counters = {
@@ -47,6 +99,24 @@ export default defineSchema({
     createdAt: v.string(),
     updatedAt: v.string(),
     clientSessionId: v.optional(v.string()),
+    // Issue #13 (docs/contract.md "Reconnection, screen sharing, ratings"). All
+    // optional and absent until first set: sessions written before these fields
+    // existed must still validate. The `…Since` fields are present only while their
+    // interval is open.
+    reconnectCount: v.optional(v.number()),
+    reconnectSeconds: v.optional(v.number()),
+    reconnectingSince: v.optional(v.string()),
+    screenShareSeconds: v.optional(v.number()),
+    screenShareSince: v.optional(v.string()),
+    rating: v.optional(v.number()),
+    ratingComment: v.optional(v.string()),
+    ratedAt: v.optional(v.string()),
+    // Issue #13 items 1 and 2 (docs/contract.md "Network quality", "Abandoned
+    // sessions"), optional for the same reason. `network`: per metric reported, the
+    // merged summary with its mean and p95. `timedOutFrom`: the status a session had
+    // when the abandoned-session sweep closed it; removed when a late op reopens it.
+    network: v.optional(v.object(perMetric(() => v.optional(sessionSummary)))),
+    timedOutFrom: v.optional(activeStatus),
   })
     .index("by_user", ["userId"])
     .index("by_appointment", ["appointmentId"])
@@ -54,7 +124,10 @@ export default defineSchema({
     .index("by_user_and_date", ["userId", "createdAt"])
     .index("by_support_worker", ["supportWorkerId"])
     .index("by_client_session", ["clientSessionId"])
-    .index("by_user_and_status", ["userId", "sessionStatus"]),
+    .index("by_user_and_status", ["userId", "sessionStatus"])
+    // The abandoned-session sweep: active sessions of one status, oldest updatedAt
+    // first (abandonedSessions.ts), never a scan of history.
+    .index("by_status_and_updated", ["sessionStatus", "updatedAt"]),
 
   appointments: defineTable({
     userId: v.string(),
@@ -89,7 +162,15 @@ export default defineSchema({
     updatedAt: v.number(),
   }).index("by_client", ["userId", "clientId"]),
 
-  userStats: defineTable({ userId: v.string(), ...counters }).index("by_user", ["userId"]),
+  // The user's counters; those of issue #13 are optional (rows written before it
+  // lack them) and read as 0 when absent (lib/stats.ts).
+  userStats: defineTable({
+    userId: v.string(),
+    ...counters,
+    totalReconnects: v.optional(v.number()),
+    ratingSum: v.optional(v.number()),
+    ratingCount: v.optional(v.number()),
+  }).index("by_user", ["userId"]),
 
   workerStats: defineTable({
     supportWorkerId: v.string(),

@@ -33,6 +33,22 @@
  * - getSupportWorkerStats: `failureRate` is 0 for a worker with no sessions; anyone
  *   may read it. appointments:create takes `opId`/`occurredAt` like every mutation;
  *   appointments:get refuses another signed-in user's appointment (FORBIDDEN).
+ * - Issue #13 (reconnection, screen sharing, ratings): `rating` is `v.number()`, so a
+ *   string is a validator error on the single mutation and INVALID_ARGUMENT in a
+ *   batch, like every other ill-typed argument; NaN, fractions and values outside
+ *   1–5 are INVALID_ARGUMENT on both paths. A second rating is INVALID_TRANSITION,
+ *   checked after the status. Worker stats keep the seed's shape: ratings and
+ *   reconnects count for the user only.
+ * - reportNetworkStats (issue #13 item 2): each metric's validator is "a number or
+ *   an object with the summary's keys" (typed for apps); within that, whole counts,
+ *   ranges and the summary invariants are lib/network.ts's INVALID_ARGUMENT, in
+ *   `protocol/src/network.rs`'s order. In a batch a metric of another type (a
+ *   string, an array, null, a summary missing a key or with an unknown one) is
+ *   INVALID_ARGUMENT as well. A report changes no counter. Refusal messages are
+ *   `<metric> <network.rs's reason>`.
+ * - Abandoned sessions (issue #13 item 1): the sweep is `abandonedSessions.sweep`
+ *   (internal, cron every 15 minutes); a timed-out session is restored by a late op
+ *   only when that op applies (lib/lifecycle.ts).
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
@@ -43,6 +59,7 @@ import { assertOwner, caller, signedInUser } from "./lib/identity";
 import type { Session } from "./lib/ops";
 import { findSession } from "./lib/sessionRef";
 import { runSingle } from "./lib/single";
+import { metricArgs } from "./schema";
 import {
   type CallStats,
   type WorkerStats,
@@ -137,6 +154,51 @@ export const markFailed = mutation({
   },
 });
 
+export const markReconnecting = mutation({
+  args: { ...common, ...ref },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "markReconnecting" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const markReconnected = mutation({
+  args: { ...common, ...ref },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "markReconnected" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const markScreenShare = mutation({
+  args: { ...common, ...ref, active: v.boolean() },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "markScreenShare" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const rateSession = mutation({
+  args: { ...common, ...ref, rating: v.number(), comment: v.optional(v.string()) },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "rateSession" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
+export const reportNetworkStats = mutation({
+  args: { ...common, ...ref, ...metricArgs },
+  handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
+    const subject = await signedInUser(ctx);
+    const op = { kind: "reportNetworkStats" as const, args };
+    return await runSingle(ctx, op, { opId, occurredAt }, subject, subject);
+  },
+});
+
 export const applyBatch = mutation({
   args: {
     userId: v.optional(v.string()),
@@ -207,15 +269,21 @@ export const getActiveSession = query({
   args: { userId: v.optional(v.string()) },
   handler: async (ctx, args): Promise<Session | null> => {
     const userId = await caller(ctx, args.userId);
-    const newest = async (status: "connecting" | "connected") =>
+    // The newest of each active status (one index read each), then the newest of those.
+    const newest = async (status: "connecting" | "connected" | "reconnecting") =>
       await ctx.db
         .query("videoCallSessions")
         .withIndex("by_user_and_status", (q) => q.eq("userId", userId).eq("sessionStatus", status))
         .order("desc")
         .first();
-    const [connecting, connected] = [await newest("connecting"), await newest("connected")];
-    if (connecting === null || connected === null) return connecting ?? connected;
-    return connecting._creationTime > connected._creationTime ? connecting : connected;
+    let active: Session | null = null;
+    for (const status of ["connecting", "connected", "reconnecting"] as const) {
+      const session = await newest(status);
+      if (session !== null && (active === null || session._creationTime > active._creationTime)) {
+        active = session;
+      }
+    }
+    return active;
   },
 });
 

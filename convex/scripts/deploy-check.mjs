@@ -44,7 +44,14 @@ try {
   });
   const config = JSON.parse(readFileSync(join(out, "fullConfig.json"), "utf8"));
   const paths = config.modules.map((m) => m.path);
-  for (const want of ["videoCallSessions.js", "appointments.js", "processedOps.js", "crons.js", "auth.config.js"]) {
+  for (const want of [
+    "videoCallSessions.js",
+    "appointments.js",
+    "processedOps.js",
+    "abandonedSessions.js",
+    "crons.js",
+    "auth.config.js",
+  ]) {
     if (!paths.includes(want)) fail(`the bundle lacks ${want} (has ${paths.join(", ")})`);
   }
   const nodeModules = config.modules.filter((m) => m.environment !== "isolate").map((m) => m.path);

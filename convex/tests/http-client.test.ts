@@ -50,6 +50,8 @@ describe("ConvexHttpClient against video-session-server", () => {
       totalDuration: 0,
       averageDuration: 0,
       totalQualityIssues: 0,
+      totalReconnects: 0,
+      averageRating: null,
     });
   });
 

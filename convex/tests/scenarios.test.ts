@@ -10,6 +10,7 @@
 import { convexTest } from "convex-test";
 import { makeFunctionReference } from "convex/server";
 import { afterAll, describe, expect, test, vi } from "vitest";
+import { internal } from "../functions/_generated/api";
 import schema from "../functions/schema";
 import { modules } from "./setup";
 import { loadScenarios, match, runScenario, type Driver, type ErrorRules, type Json } from "./support/scenario";
@@ -42,6 +43,21 @@ function convexTestDriver(auth: boolean): Driver {
         return data === undefined ? { ok: false, message } : { ok: false, message, data };
       } finally {
         vi.unstubAllEnvs();
+      }
+    },
+    // The sweep's internal mutation at `now` (default timeout: no variable set), run
+    // until it reports nothing more to close (the contract's "run until it has nothing
+    // left to close"; each round that stops early also schedules one, which then finds
+    // what the next round already closed).
+    async sweepAbandoned(now) {
+      try {
+        for (let round = 0; round < 100; round++) {
+          const { more } = await t.mutation(internal.abandonedSessions.sweep, { now });
+          if (!more) return { ok: true, value: null };
+        }
+        return { ok: false, message: "the abandoned-session sweep did not finish in 100 rounds" };
+      } catch (e) {
+        return { ok: false, message: e instanceof Error ? e.message : String(e) };
       }
     },
   };
@@ -142,7 +158,9 @@ describe("scenarios on the local server over HTTP (server/)", () => {
     test(
       file,
       async () => {
-        const server = await startServer({ auth: scenario.auth === true });
+        // Only scenarios that sweep start the server with its test hooks.
+        const testHooks = scenario.steps.some((step) => step.sweepAbandoned !== undefined);
+        const server = await startServer({ auth: scenario.auth === true, testHooks });
         running.add(server);
         try {
           await runScenario(scenario, httpDriver(server), httpErrorRules);

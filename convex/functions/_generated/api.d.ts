@@ -8,6 +8,7 @@
  * @module
  */
 
+import type * as abandonedSessions from "../abandonedSessions.js";
 import type * as appointments from "../appointments.js";
 import type * as crons from "../crons.js";
 import type * as lib_authProviders from "../lib/authProviders.js";
@@ -17,6 +18,7 @@ import type * as lib_budget from "../lib/budget.js";
 import type * as lib_errors from "../lib/errors.js";
 import type * as lib_identity from "../lib/identity.js";
 import type * as lib_lifecycle from "../lib/lifecycle.js";
+import type * as lib_network from "../lib/network.js";
 import type * as lib_ops from "../lib/ops.js";
 import type * as lib_sessionRef from "../lib/sessionRef.js";
 import type * as lib_single from "../lib/single.js";
@@ -33,6 +35,7 @@ import type {
 } from "convex/server";
 
 declare const fullApi: ApiFromModules<{
+  abandonedSessions: typeof abandonedSessions;
   appointments: typeof appointments;
   crons: typeof crons;
   "lib/authProviders": typeof lib_authProviders;
@@ -42,6 +45,7 @@ declare const fullApi: ApiFromModules<{
   "lib/errors": typeof lib_errors;
   "lib/identity": typeof lib_identity;
   "lib/lifecycle": typeof lib_lifecycle;
+  "lib/network": typeof lib_network;
   "lib/ops": typeof lib_ops;
   "lib/sessionRef": typeof lib_sessionRef;
   "lib/single": typeof lib_single;

@@ -12,7 +12,7 @@ import { echo, invalid } from "./errors";
 import type { Op } from "./lifecycle";
 import { OP_KINDS, type OpKind } from "./ops";
 
-type FieldType = "string" | "boolean" | "sessionId" | "appointmentId" | "any";
+type FieldType = "string" | "boolean" | "number" | "sessionId" | "appointmentId" | "any";
 type Shape = { required: readonly string[]; fields: Record<string, FieldType> };
 
 const REF: Record<string, FieldType> = { sessionId: "sessionId", clientSessionId: "string" };
@@ -37,6 +37,16 @@ const SHAPES: Record<OpKind, Shape> = {
   },
   reportQualityIssue: { required: ["issue"], fields: { ...REF, issue: "string" } },
   markFailed: { required: [], fields: { ...REF, reason: "string" } },
+  markReconnecting: { required: [], fields: REF },
+  markReconnected: { required: [], fields: REF },
+  markScreenShare: { required: ["active"], fields: { ...REF, active: "boolean" } },
+  rateSession: { required: ["rating"], fields: { ...REF, rating: "number", comment: "string" } },
+  // A metric is a number or a summary object: lib/network.ts judges it (the same
+  // check as for the single mutation), and that none is given.
+  reportNetworkStats: {
+    required: [],
+    fields: { ...REF, rttMs: "any", jitterMs: "any", packetLossPct: "any", bitrateKbps: "any" },
+  },
 };
 
 function isKind(kind: string): kind is OpKind {
@@ -52,6 +62,11 @@ function checkField(ctx: MutationCtx, key: string, type: FieldType, value: unkno
       return value;
     case "string":
       if (typeof value !== "string") invalid(`args.${key} must be a string`);
+      return value;
+    case "number":
+      // Any float64, NaN included (as `v.number()` takes it); ranges are the
+      // lifecycle's checks, the same as for the single mutation.
+      if (typeof value !== "number") invalid(`args.${key} must be a number`);
       return value;
     case "sessionId":
     case "appointmentId": {

@@ -2,18 +2,32 @@
  * The session lifecycle: which op may follow which status, and what each op writes.
  *
  *   connecting → connected → ended | failed;  connecting → ended (cancelled) | failed
+ *   connected ⇄ reconnecting → ended | failed;  ended | failed → rated (once)
  *
- * Every op checks everything (limits, existence, ownership, transition) before its
- * first write, so a refused op changes nothing even inside a batch that goes on.
+ * (`protocol/src/status.rs` is the one table; docs/contract.md "Reconnection, screen
+ * sharing, ratings".) Reconnecting and screen sharing are intervals: each opens at
+ * an event time (`reconnectingSince`, `screenShareSince`) and, when it closes, adds
+ * its whole seconds to the session's total — on its own closing op, or on the
+ * `endSession`/`markFailed` that ends the call while it is open.
+ *
+ * A session the abandoned-session sweep closed (`timedOutFrom` set; `timeOut` below,
+ * docs/contract.md "Abandoned sessions") is provisionally ended: every op but
+ * `rateSession` is judged against the session as it was before the timeout and, once
+ * it is known to apply, restores it (`reopen`) and then applies.
+ *
+ * Every op checks everything (limits, existence, ownership, transition, the state
+ * checks of `checkState`) before its first write, so a refused op changes nothing —
+ * and undoes no timeout — even inside a batch that goes on.
  * All times are the op's event time `t`, never the delivery time, so a duration is
  * a difference of two client event times and survives late or batched delivery.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
-import { fail } from "./errors";
+import { fail, invalid } from "./errors";
 import { assertOwner } from "./identity";
 import type { OpKind, Session } from "./ops";
 import { type SessionRef, findByClientSessionId, requireSession } from "./sessionRef";
+import { type Metric, type Report, mergeInto, readReport } from "./network";
 import { bumpStats } from "./stats";
 import { LIMITS, checkMetadata, checkOptional, checkRequired, checkText } from "./validate";
 
@@ -36,6 +50,10 @@ export type SettingsArgs = SessionRef & {
 };
 export type IssueArgs = SessionRef & { issue: string };
 export type FailArgs = SessionRef & { reason?: string };
+export type ScreenShareArgs = SessionRef & { active: boolean };
+export type RateArgs = SessionRef & { rating: number; comment?: string };
+/** Each metric a sample or a summary, judged by lib/network.ts. */
+export type NetworkArgs = SessionRef & Partial<Record<Metric, unknown>>;
 
 /** One op, already shaped (by a validator or by hand) but not yet checked. */
 export type Op =
@@ -44,15 +62,56 @@ export type Op =
   | { kind: "endSession"; args: EndArgs }
   | { kind: "updateSessionSettings"; args: SettingsArgs }
   | { kind: "reportQualityIssue"; args: IssueArgs }
-  | { kind: "markFailed"; args: FailArgs };
+  | { kind: "markFailed"; args: FailArgs }
+  | { kind: "markReconnecting"; args: SessionRef }
+  | { kind: "markReconnected"; args: SessionRef }
+  | { kind: "markScreenShare"; args: ScreenShareArgs }
+  | { kind: "rateSession"; args: RateArgs }
+  | { kind: "reportNetworkStats"; args: NetworkArgs };
+
+const ACTIVE: readonly Status[] = ["connecting", "connected", "reconnecting"];
 
 const ALLOWED_FROM: Record<Exclude<OpKind, "startSession">, readonly Status[]> = {
   markConnected: ["connecting"],
-  endSession: ["connecting", "connected"],
-  updateSessionSettings: ["connecting", "connected"],
-  reportQualityIssue: ["connecting", "connected"],
-  markFailed: ["connecting", "connected"],
+  endSession: ACTIVE,
+  updateSessionSettings: ACTIVE,
+  reportQualityIssue: ACTIVE,
+  markFailed: ACTIVE,
+  markReconnecting: ["connected"],
+  markReconnected: ["reconnecting"],
+  markScreenShare: ACTIVE,
+  rateSession: ["ended", "failed"],
+  reportNetworkStats: ACTIVE,
 };
+
+/** Whole seconds from `from` to `to`, never negative (the rule `duration` uses). */
+export function wholeSecondsBetween(from: string, to: string): number {
+  return Math.max(0, Math.floor((Date.parse(to) - Date.parse(from)) / 1000));
+}
+
+/**
+ * The fields that close the session's open intervals at `t` (an ending op): an open
+ * reconnecting interval adds to `reconnectSeconds`, an open screen share to
+ * `screenShareSeconds`, and their `…Since` fields are removed.
+ */
+function closeIntervals(session: Session, t: string): Partial<Session> {
+  return {
+    ...(session.reconnectingSince === undefined
+      ? {}
+      : {
+          reconnectSeconds:
+            (session.reconnectSeconds ?? 0) + wholeSecondsBetween(session.reconnectingSince, t),
+          reconnectingSince: undefined,
+        }),
+    ...(session.screenShareSince === undefined
+      ? {}
+      : {
+          screenShareSeconds:
+            (session.screenShareSeconds ?? 0) + wholeSecondsBetween(session.screenShareSince, t),
+          screenShareSince: undefined,
+        }),
+  };
+}
 
 /**
  * Runs one op at event time `t` and returns the session as it left it.
@@ -65,12 +124,19 @@ export async function runOp(
   owner: string | null,
 ): Promise<Session> {
   if (op.kind === "startSession") return await start(ctx, op.args, t);
-  checkArgs(op);
-  const session = await requireSession(ctx, op.args);
-  assertOwner(owner, session.userId, "this session");
+  const report = checkArgs(op);
+  const stored = await requireSession(ctx, op.args);
+  assertOwner(owner, stored.userId, "this session");
+  // A session the abandoned-session sweep closed is judged as it was before the
+  // timeout by every op but rateSession; it is restored only once the op is known to
+  // apply, so a refused op (in a batch that goes on) undoes nothing.
+  const undo = stored.timedOutFrom !== undefined && op.kind !== "rateSession";
+  let session = undo ? patched(stored, reopenPatch(stored)) : stored;
   if (!ALLOWED_FROM[op.kind].includes(session.sessionStatus)) {
     fail("INVALID_TRANSITION", `${op.kind} is not allowed on a ${session.sessionStatus} session`);
   }
+  checkState(op, session);
+  if (undo) session = await reopen(ctx, stored);
   switch (op.kind) {
     case "markConnected":
       return await update(ctx, session, {
@@ -84,44 +150,187 @@ export async function runOp(
       return await update(ctx, session, settingsPatch(op.args, t));
     case "reportQualityIssue": {
       const qualityIssues = [...(session.qualityIssues ?? []), op.args.issue];
-      if (qualityIssues.length > LIMITS.qualityIssuesPerSession) {
-        fail(
-          "INVALID_ARGUMENT",
-          `a session keeps at most ${LIMITS.qualityIssuesPerSession} quality issues`,
-        );
-      }
       await bumpStats(ctx, session, { totalQualityIssues: 1 });
       return await update(ctx, session, { qualityIssues, updatedAt: t });
     }
     case "markFailed": {
       await bumpStats(ctx, session, { failedSessions: 1 });
       return await update(ctx, session, {
+        ...closeIntervals(session, t),
         sessionStatus: "failed",
         endedAt: t,
         updatedAt: t,
         ...(op.args.reason === undefined ? {} : { endReason: op.args.reason }),
       });
     }
+    case "markReconnecting": {
+      await bumpStats(ctx, session, { totalReconnects: 1 });
+      return await update(ctx, session, {
+        sessionStatus: "reconnecting",
+        reconnectingSince: t,
+        reconnectCount: (session.reconnectCount ?? 0) + 1,
+        updatedAt: t,
+      });
+    }
+    case "markReconnected": {
+      // Status reconnecting always has reconnectingSince; a row without it (written
+      // by hand) comes back with no time added rather than a refusal.
+      const since = session.reconnectingSince;
+      const seconds = since === undefined ? 0 : wholeSecondsBetween(since, t);
+      return await update(ctx, session, {
+        sessionStatus: "connected",
+        reconnectSeconds: (session.reconnectSeconds ?? 0) + seconds,
+        reconnectingSince: undefined,
+        updatedAt: t,
+      });
+    }
+    case "markScreenShare":
+      return await update(ctx, session, screenSharePatch(session, op.args.active, t));
+    case "reportNetworkStats": {
+      // checkArgs read the report (a report always has a metric).
+      const network = mergeInto(session.network, report ?? {});
+      return await update(ctx, session, { network, updatedAt: t });
+    }
+    case "rateSession": {
+      const { rating, comment } = op.args;
+      await bumpStats(ctx, session, { ratingSum: rating, ratingCount: 1 });
+      return await update(ctx, session, {
+        rating,
+        ...(comment === undefined ? {} : { ratingComment: comment }),
+        ratedAt: t,
+        updatedAt: t,
+      });
+    }
   }
 }
 
-function checkArgs(op: Exclude<Op, { kind: "startSession" }>): void {
+/**
+ * What the session's state refuses besides its status, checked before any write: a
+ * 51st quality issue, a second rating.
+ */
+function checkState(op: Exclude<Op, { kind: "startSession" }>, session: Session): void {
+  if (
+    op.kind === "reportQualityIssue" &&
+    (session.qualityIssues?.length ?? 0) >= LIMITS.qualityIssuesPerSession
+  ) {
+    fail("INVALID_ARGUMENT", `a session keeps at most ${LIMITS.qualityIssuesPerSession} quality issues`);
+  }
+  if (op.kind === "rateSession" && session.rating !== undefined) {
+    fail("INVALID_TRANSITION", "this session is rated already; a rating is never replaced");
+  }
+}
+
+/**
+ * The fields that undo a timeout (docs/contract.md "Abandoned sessions"): the status
+ * back to `timedOutFrom`, `endedAt`, `endReason` and `timedOutFrom` removed. A session
+ * timed out from reconnecting gets its interval reopened where the sweep closed it,
+ * `reconnectingSince = endedAt` (docs/contract.md "Details both implementations
+ * pin"), so the seconds the sweep counted plus the rest add up to what the call
+ * records online. A screen-share interval the sweep closed stays closed.
+ */
+function reopenPatch(session: Session): Partial<Session> {
+  const from = session.timedOutFrom;
+  if (from === undefined) return {};
+  return {
+    sessionStatus: from,
+    endedAt: undefined,
+    endReason: undefined,
+    timedOutFrom: undefined,
+    // Where the sweep closed the interval: endedAt (the sweep's updatedAt), not
+    // updatedAt, which a rating of the timed-out session moves.
+    ...(from === "reconnecting" ? { reconnectingSince: session.endedAt ?? session.updatedAt } : {}),
+  };
+}
+
+/** Undoes the timeout of `session`: the fields, and the completed session it counted. */
+async function reopen(ctx: MutationCtx, session: Session): Promise<Session> {
+  await bumpStats(ctx, session, { completedSessions: -1 });
+  return await update(ctx, session, reopenPatch(session));
+}
+
+/**
+ * Closes an abandoned session (the sweep, abandonedSessions.ts): `ended`, `endReason
+ * "timeout"`, `endedAt = updatedAt` (the last moment it was known alive), no duration,
+ * `timedOutFrom` = its status, open intervals closed at `updatedAt`, which stays; the
+ * user and the worker count it as completed. The linked appointment is left as it is.
+ */
+export async function timeOut(ctx: MutationCtx, session: Session): Promise<Session> {
+  const status = session.sessionStatus;
+  if (status !== "connecting" && status !== "connected" && status !== "reconnecting") {
+    throw new Error(`timeOut of a ${status} session`);
+  }
+  await bumpStats(ctx, session, { completedSessions: 1 });
+  return await update(ctx, session, {
+    ...closeIntervals(session, session.updatedAt),
+    sessionStatus: "ended",
+    endReason: "timeout",
+    endedAt: session.updatedAt,
+    timedOutFrom: status,
+  });
+}
+
+/**
+ * Screen sharing: a start opens the interval, a stop closes it. A start while
+ * sharing or a stop while not (a stale UI toggling twice) changes only `updatedAt`.
+ */
+function screenSharePatch(session: Session, active: boolean, t: string): Partial<Session> {
+  const since = session.screenShareSince;
+  if (active && since === undefined) return { screenShareSince: t, updatedAt: t };
+  if (!active && since !== undefined) {
+    return {
+      screenShareSeconds: (session.screenShareSeconds ?? 0) + wholeSecondsBetween(since, t),
+      screenShareSince: undefined,
+      updatedAt: t,
+    };
+  }
+  return { updatedAt: t };
+}
+
+/** A rating: a whole number from ratingMin to ratingMax (NaN and fractions refused). */
+export function checkRating(rating: number): number {
+  if (!Number.isInteger(rating) || rating < LIMITS.ratingMin || rating > LIMITS.ratingMax) {
+    invalid(
+      `rating must be a whole number from ${LIMITS.ratingMin} to ${LIMITS.ratingMax} (got ${rating})`,
+    );
+  }
+  return rating;
+}
+
+/** Checks an op's arguments (limits); a network report's is returned, read. */
+function checkArgs(op: Exclude<Op, { kind: "startSession" }>): Report | null {
   switch (op.kind) {
     case "endSession":
       checkOptional("endReason", op.args.endReason, LIMITS.reason);
-      return;
+      return null;
     case "updateSessionSettings":
       checkOptional("audioOption", op.args.audioOption, LIMITS.audioOption);
-      return;
+      return null;
     case "reportQualityIssue":
       checkText("issue", op.args.issue, LIMITS.issue);
-      return;
+      return null;
     case "markFailed":
       checkOptional("reason", op.args.reason, LIMITS.reason);
-      return;
+      return null;
+    case "rateSession":
+      checkRating(op.args.rating);
+      checkOptional("comment", op.args.comment, LIMITS.comment);
+      return null;
     case "markConnected":
-      return;
+    case "markReconnecting":
+    case "markReconnected":
+    case "markScreenShare":
+      return null;
+    case "reportNetworkStats":
+      return readReport(op.args);
   }
+}
+
+/** `session` with `patch` applied, as `ctx.db.patch` applies it. */
+function patched(session: Session, patch: Partial<Doc<"videoCallSessions">>): Session {
+  // A patch removes a field it sets to undefined; the document returned lacks it too.
+  const next: Record<string, unknown> = { ...session, ...patch };
+  for (const key of Object.keys(patch)) if (next[key] === undefined) delete next[key];
+  return next as Session;
 }
 
 async function update(
@@ -130,7 +339,7 @@ async function update(
   patch: Partial<Doc<"videoCallSessions">>,
 ): Promise<Session> {
   await ctx.db.patch("videoCallSessions", session._id, patch);
-  return { ...session, ...patch };
+  return patched(session, patch);
 }
 
 function settingsPatch(args: SettingsArgs, t: string): Partial<Session> {
@@ -143,10 +352,11 @@ function settingsPatch(args: SettingsArgs, t: string): Partial<Session> {
 }
 
 async function end(ctx: MutationCtx, session: Session, args: EndArgs, t: string): Promise<Session> {
+  // From connectedAt, also from reconnecting: a call that dropped and came back is
+  // one call.
   let duration: number | undefined;
-  if (session.sessionStatus === "connected" && session.connectedAt !== undefined) {
-    const ms = Date.parse(t) - Date.parse(session.connectedAt);
-    duration = Math.max(0, Math.floor(ms / 1000));
+  if (session.sessionStatus !== "connecting" && session.connectedAt !== undefined) {
+    duration = wholeSecondsBetween(session.connectedAt, t);
   }
   if (session.appointmentId !== undefined) {
     const appointment = await ctx.db.get("appointments", session.appointmentId);
@@ -156,6 +366,7 @@ async function end(ctx: MutationCtx, session: Session, args: EndArgs, t: string)
   }
   await bumpStats(ctx, session, { completedSessions: 1, totalDuration: duration ?? 0 });
   return await update(ctx, session, {
+    ...closeIntervals(session, t),
     sessionStatus: "ended",
     endedAt: t,
     updatedAt: t,

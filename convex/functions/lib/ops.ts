@@ -26,7 +26,12 @@ export type OpKind =
   | "endSession"
   | "updateSessionSettings"
   | "reportQualityIssue"
-  | "markFailed";
+  | "markFailed"
+  | "markReconnecting"
+  | "markReconnected"
+  | "markScreenShare"
+  | "rateSession"
+  | "reportNetworkStats";
 
 /** The protocol crate's op kinds, in its order (tests/protocol.test.ts checks). */
 export const OP_KINDS: readonly OpKind[] = [
@@ -36,6 +41,11 @@ export const OP_KINDS: readonly OpKind[] = [
   "updateSessionSettings",
   "reportQualityIssue",
   "markFailed",
+  "markReconnecting",
+  "markReconnected",
+  "markScreenShare",
+  "rateSession",
+  "reportNetworkStats",
 ];
 
 export type Session = Doc<"videoCallSessions">;

@@ -6,6 +6,10 @@
  * them costs one index lookup (a scan would hit Convex's 32,000-document limit on a
  * long history). Worker rows exist only for sessions with a `supportWorkerId` and
  * carry the name of the worker's most recently started session.
+ *
+ * Issue #13 adds three user counters (`totalReconnects`, `ratingSum`,
+ * `ratingCount`). They are optional in the schema — rows written before them lack
+ * them — and read as 0 when absent. Worker rows keep the seed's five counters.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -18,6 +22,13 @@ export type Counters = {
   totalQualityIssues: number;
 };
 
+/** A user's counters: the seed's five and those of issue #13. */
+export type UserCounters = Counters & {
+  totalReconnects: number;
+  ratingSum: number;
+  ratingCount: number;
+};
+
 export const ZERO: Counters = {
   totalSessions: 0,
   completedSessions: 0,
@@ -25,6 +36,8 @@ export const ZERO: Counters = {
   totalDuration: 0,
   totalQualityIssues: 0,
 };
+
+const USER_ZERO: UserCounters = { ...ZERO, totalReconnects: 0, ratingSum: 0, ratingCount: 0 };
 
 type SessionKeys = Pick<
   Doc<"videoCallSessions">,
@@ -38,6 +51,16 @@ function add(base: Counters, delta: Partial<Counters>): Counters {
     failedSessions: base.failedSessions + (delta.failedSessions ?? 0),
     totalDuration: base.totalDuration + (delta.totalDuration ?? 0),
     totalQualityIssues: base.totalQualityIssues + (delta.totalQualityIssues ?? 0),
+  };
+}
+
+/** `base` (a row, whose issue-#13 counters may be absent) plus `delta`. */
+function addUser(base: Counters & Partial<UserCounters>, delta: Partial<UserCounters>): UserCounters {
+  return {
+    ...add(base, delta),
+    totalReconnects: (base.totalReconnects ?? 0) + (delta.totalReconnects ?? 0),
+    ratingSum: (base.ratingSum ?? 0) + (delta.ratingSum ?? 0),
+    ratingCount: (base.ratingCount ?? 0) + (delta.ratingCount ?? 0),
   };
 }
 
@@ -72,21 +95,22 @@ type ShardCounters = Omit<Counters, "totalSessions">;
 export async function bumpStats(
   ctx: MutationCtx,
   session: SessionKeys & { _id?: Id<"videoCallSessions"> },
-  delta: Partial<Counters>,
+  delta: Partial<UserCounters>,
 ): Promise<void> {
   const user = await ctx.db
     .query("userStats")
     .withIndex("by_user", (q) => q.eq("userId", session.userId))
     .unique();
   if (user === null) {
-    await ctx.db.insert("userStats", { userId: session.userId, ...add(ZERO, delta) });
+    await ctx.db.insert("userStats", { userId: session.userId, ...addUser(USER_ZERO, delta) });
   } else {
-    await ctx.db.patch("userStats", user._id, add(counters(user), delta));
+    await ctx.db.patch("userStats", user._id, addUser(user, delta));
   }
 
   const workerId = session.supportWorkerId;
   if (workerId === undefined) return;
-  const { totalSessions, ...busy } = delta;
+  // Workers keep the seed's counters only (getSupportWorkerStats' shape).
+  const { totalSessions, totalReconnects: _r, ratingSum: _s, ratingCount: _c, ...busy } = delta;
   if (totalSessions !== undefined) {
     const worker = await ctx.db
       .query("workerStats")
@@ -140,9 +164,10 @@ export function averageDuration(c: Counters): number {
   return c.totalSessions === 0 ? 0 : Math.round(c.totalDuration / c.totalSessions);
 }
 
-export type CallStats = Counters & { averageDuration: number };
+/** The seed's stats shape, shared by users and workers. */
+export type BaseStats = Counters & { averageDuration: number };
 
-export function callStats(row: Counters | null): CallStats {
+function baseStats(row: Counters | null): BaseStats {
   const c = row === null ? ZERO : counters(row);
   return {
     totalSessions: c.totalSessions,
@@ -154,14 +179,34 @@ export function callStats(row: Counters | null): CallStats {
   };
 }
 
-export type WorkerStats = CallStats & {
+/**
+ * The mean rating rounded half up to two decimals, null while nothing is rated
+ * (`protocol::wire::average_rating`).
+ */
+export function averageRating(sum: number, count: number): number | null {
+  return count > 0 ? Math.round((sum / count) * 100) / 100 : null;
+}
+
+/** `getCallStats`' reply (`protocol::wire::CallStats`). */
+export type CallStats = BaseStats & { totalReconnects: number; averageRating: number | null };
+
+export function callStats(row: (Counters & Partial<UserCounters>) | null): CallStats {
+  const c = addUser(row ?? USER_ZERO, {});
+  return {
+    ...baseStats(c),
+    totalReconnects: c.totalReconnects,
+    averageRating: averageRating(c.ratingSum, c.ratingCount),
+  };
+}
+
+export type WorkerStats = BaseStats & {
   supportWorkerId: string;
   supportWorkerName: string;
   failureRate: number;
 };
 
 export function workerStats(row: Doc<"workerStats">): WorkerStats {
-  const c = callStats(row);
+  const c = baseStats(row);
   return {
     supportWorkerId: row.supportWorkerId,
     supportWorkerName: row.supportWorkerName,

@@ -30,6 +30,9 @@ export const LIMITS = {
   batchOps: 100,
   sessionsPageDefault: 50,
   sessionsPage: 200,
+  comment: 1000,
+  ratingMin: 1,
+  ratingMax: 5,
 } as const;
 
 /** A string of 1..max UTF-16 units. */

@@ -111,6 +111,16 @@ const ANONYMOUS_CALLS: Record<string, (t: ReturnType<typeof backend>, sid: strin
   "videoCallSessions:reportQualityIssue": (t) =>
     t.mutation(vcs.reportQualityIssue, { clientSessionId: "c", issue: "x" }),
   "videoCallSessions:markFailed": (t) => t.mutation(vcs.markFailed, { clientSessionId: "c" }),
+  "videoCallSessions:markReconnecting": (t) =>
+    t.mutation(vcs.markReconnecting, { clientSessionId: "c" }),
+  "videoCallSessions:markReconnected": (t) =>
+    t.mutation(vcs.markReconnected, { clientSessionId: "c" }),
+  "videoCallSessions:markScreenShare": (t) =>
+    t.mutation(vcs.markScreenShare, { clientSessionId: "c", active: true }),
+  "videoCallSessions:rateSession": (t) =>
+    t.mutation(vcs.rateSession, { clientSessionId: "c", rating: 5 }),
+  "videoCallSessions:reportNetworkStats": (t) =>
+    t.mutation(vcs.reportNetworkStats, { clientSessionId: "c", rttMs: 80 }),
   "videoCallSessions:applyBatch": (t) => t.mutation(vcs.applyBatch, { userId: "u", ops: [] }),
   "videoCallSessions:getUserSessions": (t) => t.query(vcs.getUserSessions, { userId: "u" }),
   "videoCallSessions:getUserSessionsPage": (t) =>

@@ -186,6 +186,8 @@ describe("applying", () => {
       totalDuration: SEED.duration,
       averageDuration: SEED.duration,
       totalQualityIssues: 1,
+      totalReconnects: 0,
+      averageRating: null,
     });
   });
 });

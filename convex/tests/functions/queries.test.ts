@@ -114,6 +114,8 @@ describe("getCallStats", () => {
       totalDuration: 0,
       averageDuration: 0,
       totalQualityIssues: 0,
+      totalReconnects: 0,
+      averageRating: null,
     });
   });
 
@@ -140,6 +142,8 @@ describe("getCallStats", () => {
       totalDuration: 4980,
       averageDuration: 111,
       totalQualityIssues: 5,
+      totalReconnects: 0,
+      averageRating: null,
     });
   });
 
@@ -169,6 +173,8 @@ describe("getCallStats", () => {
       totalDuration: total,
       averageDuration: Math.round(total / sessions.length),
       totalQualityIssues: 0,
+      totalReconnects: 0,
+      averageRating: null,
     });
   });
 });

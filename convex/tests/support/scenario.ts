@@ -18,7 +18,9 @@
  * are refused; only such scenarios may use `as`.
  * Steps may carry a `note` (an addition to the contract's format: a label shown in
  * failure messages, ignored otherwise); any other unknown step key is an error, so a
- * misspelt `expect` cannot silently turn a check into "must succeed".
+ * misspelt `expect` cannot silently turn a check into "must succeed". A step
+ * `{"sweepAbandoned": {"now": iso}}` runs the backend's abandoned-session sweep at
+ * that time (`Driver.sweepAbandoned`) and must succeed.
  */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -30,11 +32,18 @@ export type CallKind = "query" | "mutation";
 /** How a backend is reached. `as` is the identity's subject, absent = anonymous. */
 export interface Driver {
   call(kind: CallKind, path: string, args: unknown, as?: string): Promise<CallOutcome>;
+  /**
+   * Runs the abandoned-session sweep as if the time were `now` (an ISO time), with
+   * the default timeout, until it has nothing left to close (step `sweepAbandoned`).
+   */
+  sweepAbandoned?(now: string): Promise<CallOutcome>;
 }
 
 export type ErrorMatcher = { code: string } | { validator: true } | { unknownFunction: true };
 
 export interface Step {
+  /** Instead of `mutation`/`query`: the backend's abandoned-session sweep at `now`. */
+  sweepAbandoned?: { now: string };
   mutation?: string;
   query?: string;
   args?: Json;
@@ -95,6 +104,17 @@ function checkShape(file: string, raw: unknown): Scenario {
   (s.steps as unknown[]).forEach((step, i) => {
     if (!isObject(step)) fail(`step ${i} is not an object`);
     const st = step as Record<string, unknown>;
+    if (st.sweepAbandoned !== undefined) {
+      const sweep = st.sweepAbandoned;
+      const keys = isObject(sweep) ? Object.keys(sweep) : [];
+      if (!isObject(sweep) || keys.length !== 1 || typeof sweep.now !== "string" || !isIso(sweep.now)) {
+        fail(`step ${i}: sweepAbandoned must be {"now": "<iso>"}`);
+      }
+      for (const k of Object.keys(st)) {
+        if (k !== "sweepAbandoned" && k !== "note") fail(`step ${i}: sweepAbandoned takes only a note, not ${k}`);
+      }
+      return;
+    }
     const hasQ = typeof st.query === "string";
     const hasM = typeof st.mutation === "string";
     if (hasQ === hasM) fail(`step ${i} needs exactly one of \`query\` / \`mutation\``);
@@ -116,6 +136,19 @@ export class ScenarioMismatch extends Error {}
 export async function runScenario(scenario: Scenario, driver: Driver, rules: ErrorRules): Promise<void> {
   const vars = new Map<string, unknown>();
   for (const [index, step] of scenario.steps.entries()) {
+    if (step.sweepAbandoned !== undefined) {
+      const { now } = step.sweepAbandoned;
+      const where = `step ${index} (sweepAbandoned at ${now}${step.note ? ` — ${step.note}` : ""})`;
+      if (driver.sweepAbandoned === undefined) throw new Error(`${scenario.name}: ${where}: this driver cannot sweep`);
+      const outcome = await driver.sweepAbandoned(now);
+      if (!outcome.ok) {
+        throw new ScenarioMismatch(
+          `${scenario.name}: ${where}\n  expected success, got error: ${outcome.message}` +
+            (outcome.data !== undefined ? ` data=${show(outcome.data)}` : ""),
+        );
+      }
+      continue;
+    }
     const kind: CallKind = step.mutation !== undefined ? "mutation" : "query";
     const path = (step.mutation ?? step.query) as string;
     const where = `step ${index} (${kind} ${path}${step.as ? ` as ${step.as}` : ""}${step.note ? ` — ${step.note}` : ""})`;

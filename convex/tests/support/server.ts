@@ -4,7 +4,8 @@
  * `startServer` runs the binary from `VSS_SERVER_BIN` (default
  * `../target/debug/video-session-server`, relative to `convex/`) on a free port with a
  * fresh SQLite file in a temporary directory — with a random JWT secret when `auth` is
- * asked for (auth configured), without one otherwise (anonymous calls) — and resolves
+ * asked for (auth configured), without one otherwise (anonymous calls), with
+ * `--test-hooks` (the `POST /test/sweepAbandoned` route) when `testHooks` is — and resolves
  * once the server has printed `listening on http://127.0.0.1:PORT`. Each call gets its
  * own process and database, so tests never see each other's data; `stop()` kills the
  * process and removes the directory.
@@ -70,7 +71,7 @@ const STARTUP_TIMEOUT_MS = 15_000;
  * Starts a server with a fresh database; rejects with its stderr if it does not come up.
  * `auth: true` (the default) gives it a secret, so it verifies tokens.
  */
-export async function startServer(options: { auth?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(options: { auth?: boolean; testHooks?: boolean } = {}): Promise<RunningServer> {
   const auth = options.auth ?? true;
   const [cp, fs, os] = await Promise.all([
     nodeModule<ChildProcessModule>("node:child_process"),
@@ -86,7 +87,14 @@ export async function startServer(options: { auth?: boolean } = {}): Promise<Run
   }
   const dir = fs.mkdtempSync(`${os.tmpdir()}/vss-test-`);
   const secret = auth ? hex(crypto.getRandomValues(new Uint8Array(24))) : "";
-  const args = ["--port", "0", "--db", `${dir}/sessions.db`, ...(auth ? ["--jwt-secret", secret] : [])];
+  const args = [
+    "--port",
+    "0",
+    "--db",
+    `${dir}/sessions.db`,
+    ...(auth ? ["--jwt-secret", secret] : []),
+    ...(options.testHooks === true ? ["--test-hooks"] : []),
+  ];
   const child = cp.spawn(bin, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -186,6 +194,22 @@ export function httpDriver(server: RunningServer): Driver {
         return { ok: false, message: reply.errorMessage ?? "", data };
       }
       throw new Error(`unexpected reply from /api/${kind} ${path}: ${text}`);
+    },
+    // docs/contract.md "Scenario files": with --test-hooks, the route answers 200
+    // `{"closed": n}` once the sweep is done.
+    async sweepAbandoned(now: string): Promise<CallOutcome> {
+      const res = await fetch(`${server.url}/test/sweepAbandoned`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ now }),
+      });
+      const text = await res.text();
+      if (res.status !== 200) return { ok: false, message: `HTTP ${res.status} from /test/sweepAbandoned: ${text}` };
+      const reply = JSON.parse(text) as { closed?: unknown };
+      if (typeof reply.closed !== "number") {
+        return { ok: false, message: `unexpected reply from /test/sweepAbandoned: ${text}` };
+      }
+      return { ok: true, value: reply.closed };
     },
   };
 }
