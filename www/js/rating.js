@@ -30,7 +30,7 @@ export function setupRating(app) {
     const id = `rating-${n}`;
     stars.append(
       h("input", { type: "radio", name: "rating", id, value: String(n), testid: `rating-${n}` }),
-      h("label", { for: id, title: WORDS[n - 1], dataset: { value: String(n) } }, icon("star", 22), h("span", { class: "visually-hidden", text: `${n} of 5: ${WORDS[n - 1]}` })),
+      h("label", { for: id, title: WORDS[n - 1], testid: `rating-star-${n}`, dataset: { value: String(n) } }, icon("star", 22), h("span", { class: "visually-hidden", text: `${n} of 5: ${WORDS[n - 1]}` })),
     );
   }
   stars.addEventListener("change", () => {
