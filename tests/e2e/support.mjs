@@ -120,12 +120,13 @@ export async function screenshot(page, name) {
  * (`connectDelay=off`), so each test decides when the call connects. Page errors are
  * collected in `page.errors`.
  */
-export async function openDemo(context, url, userId) {
+export async function openDemo(context, url, userId, { netSamples = "off" } = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (err) => page.errors.push(err.message));
-  // The simulated worker answers, and a simulated drop ends, only when the test clicks.
-  await page.goto(`${url}/?connectDelay=off&reconnectDelay=off`);
+  // The simulated worker answers, and a simulated drop ends, only when the test clicks;
+  // no network samples unless a test asks (they would keep the queue from draining).
+  await page.goto(`${url}/?connectDelay=off&reconnectDelay=off&netSamples=${netSamples}`);
   await waitReady(page);
   if ((await page.getAttribute("body", "data-user")) !== userId) {
     await page.fill(tid("user-id"), userId);

@@ -4,7 +4,8 @@
 // URL parameters: `backend=<url>` (default: this page's origin), `connectDelay=<ms>`
 // (how long until the simulated worker answers; `off` waits for the button),
 // `reconnectDelay=<ms>` (how long a simulated connection drop lasts; `off` waits for
-// "Restore connection").
+// "Restore connection"), `netSamples=<ms>` (how often the simulated call reports a
+// network-quality sample; default 3000, `off` for none).
 import { $ } from "./dom.js";
 import { Connection } from "./network.js";
 import { sessionKey, toPlain } from "./data.js";
@@ -19,6 +20,7 @@ import { setupRating } from "./rating.js";
 const params = new URLSearchParams(location.search);
 const DEFAULT_CONNECT_DELAY_MS = 3000;
 const DEFAULT_RECONNECT_DELAY_MS = 4000;
+const DEFAULT_NET_SAMPLE_MS = 3000;
 
 /** A delay in ms from the URL, `null` for `off`, else the default. */
 function delayParam(name, fallback) {
@@ -124,6 +126,7 @@ async function main() {
     conn,
     connectDelayMs: delayParam("connectDelay", DEFAULT_CONNECT_DELAY_MS),
     reconnectDelayMs: delayParam("reconnectDelay", DEFAULT_RECONNECT_DELAY_MS),
+    netSampleMs: delayParam("netSamples", DEFAULT_NET_SAMPLE_MS),
   };
   const refreshNow = async () => {
     try {

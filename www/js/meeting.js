@@ -9,6 +9,7 @@ import { icon } from "./icons.js";
 import * as fmt from "./format.js";
 import { toPlain } from "./data.js";
 import { describe, toast } from "./toast.js";
+import { setupNetFeed } from "./netfeed.js";
 
 export function setupMeeting(app) {
   const stage = $("#stage");
@@ -30,6 +31,7 @@ export function setupMeeting(app) {
   let ticker = null;
   let autoConnect = null;
   let autoRestore = null;
+  const netFeed = setupNetFeed(app);
   let busy = false;
 
   function setButton(btn, on, onIcon, offIcon, what) {
@@ -106,6 +108,7 @@ export function setupMeeting(app) {
   /** Leaves the meeting for the post-call rating (`outcome`: "ended" or "failed"). */
   function hide(outcome) {
     const finished = call;
+    netFeed.stop();
     clearInterval(ticker);
     clearTimeout(autoConnect);
     clearTimeout(autoRestore);
@@ -208,6 +211,7 @@ export function setupMeeting(app) {
     show(c) {
       call = { sharing: false, ...c };
       render();
+      netFeed.start(call);
       clearInterval(ticker);
       ticker = setInterval(tick, 250);
       clearTimeout(autoConnect);
