@@ -1,11 +1,12 @@
 // axe-core on every screen of the demo, in the states people see them in: the pre-call
 // form (camera on and off), the meeting while connecting and once connected (camera
-// and mic off, an issue reported), the history and dashboard after an ended and a
+// and mic off, an issue reported; reconnecting while sharing the screen), the post-call
+// rating, the history and dashboard after an ended and a
 // failed call, and the whole page with the network off. Any serious or critical
 // violation fails the test, listed with its rule id and element.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CONNECTED, PRECALL, demoHarness, drained, join, openDemo, tid } from "./support.mjs";
+import { CONNECTED, PRECALL, RATING, demoHarness, drained, join, openDemo, skipRating, tid } from "./support.mjs";
 import { blockingViolations, describe } from "./axe.mjs";
 
 const h = demoHarness();
@@ -36,11 +37,22 @@ test("axe-core finds no serious or critical violation on any screen", { timeout:
   await page.waitForSelector(`${tid("issue-list")} li`);
   await check("meeting, connected, camera and mic off, an issue reported");
 
+  await page.click(tid("simulate-drop"));
+  await page.waitForSelector(`${tid("call-status")}:text("Reconnecting…")`);
+  await page.click(tid("toggle-share"));
+  await page.waitForSelector(`${tid("toggle-share")}[aria-pressed="true"]`);
+  await check("meeting, reconnecting, sharing the screen");
+
   await page.click(tid("end-call"));
+  await page.waitForSelector(RATING);
+  await page.click(tid("rating-star-4"));
+  assert.equal(await page.isChecked(tid("rating-4")), true);
+  await check("post-call rating");
+  await page.click(tid("skip-rating"));
   await page.waitForSelector(PRECALL);
   await join(page, { workerName: "Dr. Amir Khan", workerId: "worker-khan" });
   await page.click(tid("simulate-failure"));
-  await page.waitForSelector(PRECALL);
+  await skipRating(page);
   await drained(page);
   await page.click("#history-refresh");
   await page.waitForSelector(`${tid("stat-totalSessions")}[data-value="2"]`);

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CONNECTED, PRECALL, demoHarness, drained, eventually, join, openDemo, pending, screenshot, sessionsOf, statsOf, tid, timedClick,
+  CONNECTED, PRECALL, RATING, demoHarness, skipRating, drained, eventually, join, openDemo, pending, screenshot, sessionsOf, statsOf, tid, timedClick,
 } from "./support.mjs";
 
 const h = demoHarness();
@@ -37,7 +37,8 @@ test("a call made while offline reaches the backend with its true times", { time
   await page.fill(tid("issue-input"), "Video frozen");
   await page.click(tid("report-issue"));
   await page.waitForTimeout(2_200);
-  const ended = await timedClick(page, tid("end-call"), PRECALL);
+  const ended = await timedClick(page, tid("end-call"), RATING);
+  await skipRating(page);
 
   await eventually("the queue inspector to show 3 pending ops", async () => (await pending(page)) === 3);
   const waiting = page.locator(`${tid("history-row")}[data-session-id="${id}"]`);

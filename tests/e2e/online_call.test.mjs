@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CONNECTED, PRECALL, demoHarness, drained, eventually, join, openDemo, screenshot, sessionsOf, statsOf, tid, timedClick,
+  CONNECTED, PRECALL, RATING, demoHarness, skipRating, drained, eventually, join, openDemo, screenshot, sessionsOf, statsOf, tid, timedClick,
 } from "./support.mjs";
 
 const h = demoHarness();
@@ -29,7 +29,8 @@ test("an online call is recorded on the backend as it happened", { timeout: 90_0
   assert.notEqual(await page.textContent(tid("call-timer")), "00:00", "the call timer runs");
   await screenshot(page, "online-meeting");
 
-  const ended = await timedClick(page, tid("end-call"), PRECALL);
+  const ended = await timedClick(page, tid("end-call"), RATING);
+  await skipRating(page);
 
   const [session] = await eventually("the ended session on the backend", async () => {
     const list = await sessionsOf(h.server.url, user);
@@ -99,7 +100,7 @@ test("bad input gets a clear message, starts nothing, and markup stays text", { 
   await page.waitForSelector(`${tid("issue-list")} li:has-text("<b>loud</b> static")`);
   assert.equal(await page.locator(`${tid("issue-list")} b`).count(), 0, "no markup was created");
   await page.click(tid("end-call"));
-  await page.waitForSelector(PRECALL);
+  await skipRating(page);
 
   const [session] = await eventually("the session on the backend", async () => {
     const list = await sessionsOf(h.server.url, user);

@@ -5,7 +5,7 @@
 // docs/screenshots/ was taken from one run by hand, so a test run never dirties the tree.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CONNECTED, PRECALL, demoHarness, join, openDemo, screenshot, tid } from "./support.mjs";
+import { CONNECTED, PRECALL, RATING, demoHarness, join, openDemo, screenshot, tid } from "./support.mjs";
 import { blockingViolations, describe } from "./axe.mjs";
 
 const h = demoHarness();
@@ -68,6 +68,13 @@ test("on a 390×844 phone nothing covers the call's buttons", { timeout: 90_000 
   await page.waitForSelector(CONNECTED);
   await assertReachable(page, tid("end-call"));
   await page.tap(tid("end-call"), { timeout: 5_000 });
+  await page.waitForSelector(RATING);
+  await assertNoSidewaysScroll(page);
+  await assertReachable(page, tid("send-rating"));
+  await assertReachable(page, tid("skip-rating"));
+  const onRating = describe("phone post-call rating", await blockingViolations(page));
+  assert.deepEqual(onRating, [], `axe-core found serious/critical violations:\n${onRating.join("\n")}`);
+  await page.tap(tid("skip-rating"), { timeout: 5_000 });
   await page.waitForSelector(PRECALL);
   assert.deepEqual(page.errors, []);
   await context.close();

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  CONNECTED, PRECALL, demoHarness, drained, eventually, join, openDemo, screenshot, sessionsOf, statsOf, tid, timedClick, waitReady,
+  CONNECTED, PRECALL, RATING, demoHarness, skipRating, drained, eventually, join, openDemo, screenshot, sessionsOf, statsOf, tid, timedClick, waitReady,
 } from "./support.mjs";
 
 const h = demoHarness();
@@ -42,7 +42,8 @@ test("a reload in the middle of a call resumes the active session", { timeout: 9
   await page.waitForSelector(`${tid("toast")}:has-text("Welcome back")`);
   await screenshot(page, "reload-resumed");
 
-  const ended = await timedClick(page, tid("end-call"), PRECALL);
+  const ended = await timedClick(page, tid("end-call"), RATING);
+  await skipRating(page);
   const list = await eventually("the ended session on the backend", async () => {
     const l = await sessionsOf(h.server.url, user);
     return l[0]?.sessionStatus === "ended" && l;

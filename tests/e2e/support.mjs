@@ -120,11 +120,13 @@ export async function screenshot(page, name) {
  * (`connectDelay=off`), so each test decides when the call connects. Page errors are
  * collected in `page.errors`.
  */
-export async function openDemo(context, url, userId) {
+export async function openDemo(context, url, userId, { netSamples = "off" } = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (err) => page.errors.push(err.message));
-  await page.goto(`${url}/?connectDelay=off`);
+  // The simulated worker answers, and a simulated drop ends, only when the test clicks;
+  // no network samples unless a test asks (they would keep the queue from draining).
+  await page.goto(`${url}/?connectDelay=off&reconnectDelay=off&netSamples=${netSamples}`);
   await waitReady(page);
   if ((await page.getAttribute("body", "data-user")) !== userId) {
     await page.fill(tid("user-id"), userId);
@@ -165,6 +167,14 @@ export async function timedClick(page, selector, doneSelector) {
 
 export const CONNECTED = `${tid("call-status")}:text("Connected")`;
 export const PRECALL = `${tid("precall-screen")}:not([hidden])`;
+export const RATING = `${tid("rating-screen")}:not([hidden])`;
+
+/** On the post-call rating screen (shown after a call ends or fails): skips it. */
+export async function skipRating(page) {
+  await page.waitForSelector(RATING);
+  await page.click(tid("skip-rating"));
+  await page.waitForSelector(PRECALL);
+}
 
 export async function pending(page) {
   return Number(await page.getAttribute(tid("pending-count"), "data-value"));

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  demoHarness, drained, eventually, join, openDemo, query, screenshot, sessionsOf, statsOf, tid,
+  demoHarness, drained, skipRating, eventually, join, openDemo, query, screenshot, sessionsOf, statsOf, tid,
 } from "./support.mjs";
 
 const h = demoHarness();
@@ -19,7 +19,7 @@ async function call(page, { workerName, workerId, issue, fail = false }) {
   await page.waitForSelector(`${tid("issue-list")} li:has-text("${issue}")`);
   await page.waitForTimeout(1_100);
   await page.click(tid(fail ? "simulate-failure" : "end-call"));
-  await page.waitForSelector(`${tid("precall-screen")}:not([hidden])`);
+  await skipRating(page);
   return id;
 }
 

@@ -28,6 +28,8 @@ const CARDS = [
   { key: "totalDuration", label: "Total time", icon: "clock", show: fmt.duration },
   { key: "averageDuration", label: "Average length", icon: "clock", show: fmt.duration },
   { key: "totalQualityIssues", label: "Quality issues", icon: "bolt", show: fmt.number },
+  { key: "totalReconnects", label: "Reconnects", icon: "wifiOff", show: fmt.number },
+  { key: "averageRating", label: "Average rating", icon: "star", show: (r) => (r === null ? "—" : `${r.toFixed(1)} / 5`) },
 ];
 
 function statCard(card, stats) {

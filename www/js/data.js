@@ -23,6 +23,7 @@ export function sessionKey(session) {
 export const STATUS_LABEL = {
   connecting: "Waiting",
   connected: "In progress",
+  reconnecting: "Reconnecting",
   ended: "Completed",
   failed: "Failed",
 };

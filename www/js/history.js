@@ -38,6 +38,7 @@ function row(session) {
     ),
     h("td", { class: "num", testid: "history-duration", text: fmt.duration(session.duration) }),
     h("td", { class: "num", title: issues ? session.qualityIssues.join("\n") : undefined, text: issues }),
+    h("td", { class: "num", testid: "history-rating", title: session.ratingComment || undefined, text: typeof session.rating === "number" ? `${session.rating}★` : "—" }),
   );
 }
 

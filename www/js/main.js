@@ -2,7 +2,10 @@
 // the screens, and resumes a call that was in progress when the page was reloaded.
 //
 // URL parameters: `backend=<url>` (default: this page's origin), `connectDelay=<ms>`
-// (how long until the simulated worker answers; `off` waits for the button).
+// (how long until the simulated worker answers; `off` waits for the button),
+// `reconnectDelay=<ms>` (how long a simulated connection drop lasts; `off` waits for
+// "Restore connection"), `netSamples=<ms>` (how often the simulated call reports a
+// network-quality sample; default 3000, `off` for none).
 import { $ } from "./dom.js";
 import { Connection } from "./network.js";
 import { sessionKey, toPlain } from "./data.js";
@@ -12,15 +15,19 @@ import { setupHistory } from "./history.js";
 import { setupDashboard } from "./dashboard.js";
 import { setupPrecall } from "./precall.js";
 import { setupMeeting } from "./meeting.js";
+import { setupRating } from "./rating.js";
 
 const params = new URLSearchParams(location.search);
 const DEFAULT_CONNECT_DELAY_MS = 3000;
+const DEFAULT_RECONNECT_DELAY_MS = 4000;
+const DEFAULT_NET_SAMPLE_MS = 3000;
 
-function connectDelay() {
-  const raw = params.get("connectDelay");
+/** A delay in ms from the URL, `null` for `off`, else the default. */
+function delayParam(name, fallback) {
+  const raw = params.get(name);
   if (raw === "off") return null;
   const n = Number(raw);
-  return raw !== null && Number.isFinite(n) && n >= 0 ? n : DEFAULT_CONNECT_DELAY_MS;
+  return raw !== null && Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 function fatal(message) {
@@ -81,6 +88,7 @@ async function resumeActive(app) {
       connectedAtMs: active.connectedAt ? Date.parse(active.connectedAt) : null,
       camera: active.cameraEnabled !== false,
       mic: active.micEnabled !== false,
+      sharing: Boolean(active.screenShareSince),
       issues: active.qualityIssues || [],
     });
     app.queue.add("resume", `session ${sessionKey(active).slice(0, 8)} (${active.sessionStatus})`);
@@ -114,7 +122,12 @@ async function main() {
   });
   const userId = localStorage.getItem("careconnect:userId") || $("#user-id").value;
 
-  const app = { conn, connectDelayMs: connectDelay() };
+  const app = {
+    conn,
+    connectDelayMs: delayParam("connectDelay", DEFAULT_CONNECT_DELAY_MS),
+    reconnectDelayMs: delayParam("reconnectDelay", DEFAULT_RECONNECT_DELAY_MS),
+    netSampleMs: delayParam("netSamples", DEFAULT_NET_SAMPLE_MS),
+  };
   const refreshNow = async () => {
     try {
       await Promise.all([app.history.refresh(), app.dashboard.refresh()]);
@@ -132,6 +145,7 @@ async function main() {
   };
   app.showPrecall = () => {
     $("#meeting").hidden = true;
+    $("#rating").hidden = true;
     $("#precall").hidden = false;
     document.body.dataset.screen = "precall";
     app.precall.show();
@@ -142,12 +156,20 @@ async function main() {
     document.body.dataset.screen = "meeting";
     app.meeting.show(call);
   };
+  app.showRating = (finished) => {
+    $("#meeting").hidden = true;
+    $("#precall").hidden = true;
+    $("#rating").hidden = false;
+    document.body.dataset.screen = "rating";
+    app.rating.show(finished);
+  };
 
   app.queue = setupQueue(app);
   app.history = setupHistory(app);
   app.dashboard = setupDashboard(app);
   app.precall = setupPrecall(app);
   app.meeting = setupMeeting(app);
+  app.rating = setupRating(app);
   app.precall.setUser(userId);
 
   conn.addEventListener("sdk-event", (e) => {

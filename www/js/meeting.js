@@ -1,13 +1,15 @@
 // The meeting screen. The call itself is simulated; its tracking is real: "connected"
-// (the worker answers, or "Start the call now"), camera/mic toggles, quality issues,
-// "End call" and a simulated connection failure each become one SDK call, stamped
-// with the moment the button was pressed. Invariant: one SDK call in flight at a time,
-// so a double click can never send a second "end".
+// (the worker answers, or "Start the call now"), camera/mic toggles, screen sharing,
+// quality issues, a simulated connection drop (reconnecting, then restored), "End
+// call" and a simulated connection failure each become one SDK call, stamped with the
+// moment the button was pressed. Invariant: one SDK call in flight at a time, so a
+// double click can never send a second "end".
 import { $, clear, h, initials } from "./dom.js";
 import { icon } from "./icons.js";
 import * as fmt from "./format.js";
 import { toPlain } from "./data.js";
 import { describe, toast } from "./toast.js";
+import { setupNetFeed } from "./netfeed.js";
 
 export function setupMeeting(app) {
   const stage = $("#stage");
@@ -18,14 +20,18 @@ export function setupMeeting(app) {
   const camBtn = $("#toggle-camera");
   const endBtn = $("#end-call");
   const failBtn = $("#simulate-failure");
+  const shareBtn = $("#toggle-share");
+  const dropBtn = $("#simulate-drop");
   const issueForm = $("#issue-form");
   const issueInput = $("#issue-input");
   const issueList = $("#issue-list");
 
-  /** {id, workerName, status, connectedAtMs, camera, mic, issues} or null. */
+  /** {id, workerName, status, connectedAtMs, camera, mic, sharing, issues} or null. */
   let call = null;
   let ticker = null;
   let autoConnect = null;
+  let autoRestore = null;
+  const netFeed = setupNetFeed(app);
   let busy = false;
 
   function setButton(btn, on, onIcon, offIcon, what) {
@@ -38,14 +44,24 @@ export function setupMeeting(app) {
   function render() {
     if (!call) return;
     const connected = call.status === "connected";
+    const reconnecting = call.status === "reconnecting";
     stage.dataset.status = call.status;
-    status.textContent = connected ? "Connected" : "Connecting…";
+    status.textContent = connected ? "Connected" : reconnecting ? "Reconnecting…" : "Connecting…";
     $("#remote-avatar").textContent = initials(call.workerName);
     $("#remote-name").textContent = call.workerName;
     $("#remote-sub").textContent = connected
       ? "Consultation in progress"
-      : `Waiting for ${call.workerName} to join…`;
-    connectBtn.hidden = connected;
+      : reconnecting
+        ? "Connection lost — trying to get it back…"
+        : `Waiting for ${call.workerName} to join…`;
+    connectBtn.hidden = call.status !== "connecting";
+    dropBtn.hidden = call.status === "connecting";
+    dropBtn.textContent = reconnecting ? "Restore connection" : "Simulate connection drop";
+    shareBtn.setAttribute("aria-pressed", String(call.sharing));
+    shareBtn.classList.add("share");
+    shareBtn.title = call.sharing ? "Stop sharing your screen" : "Share your screen";
+    clear(shareBtn).append(icon(call.sharing ? "screenOff" : "screen", 22));
+    $("#sharing-pill").hidden = !call.sharing;
     $("#self-view").dataset.camera = call.camera ? "on" : "off";
     $("#self-avatar").textContent = initials(app.conn.userId);
     $("#self-muted").hidden = call.mic;
@@ -89,13 +105,52 @@ export function setupMeeting(app) {
       app.refresh();
     });
 
-  function hide() {
+  /** Leaves the meeting for the post-call rating (`outcome`: "ended" or "failed"). */
+  function hide(outcome) {
+    const finished = call;
+    netFeed.stop();
     clearInterval(ticker);
     clearTimeout(autoConnect);
+    clearTimeout(autoRestore);
     call = null;
-    app.showPrecall();
+    app.showRating({ id: finished.id, workerName: finished.workerName, outcome });
     app.refresh();
   }
+
+  const restore = () =>
+    act(async (client) => {
+      if (call.status !== "reconnecting") return;
+      clearTimeout(autoRestore);
+      await client.markReconnected(call.id);
+      call.status = "connected";
+      render();
+      toast("Connection restored.", "success");
+      app.refresh();
+    });
+
+  dropBtn.addEventListener("click", () => {
+    if (call?.status === "reconnecting") {
+      restore();
+      return;
+    }
+    act(async (client) => {
+      if (call.status !== "connected") return;
+      await client.markReconnecting(call.id);
+      call.status = "reconnecting";
+      render();
+      app.refresh();
+      if (app.reconnectDelayMs !== null) autoRestore = setTimeout(restore, app.reconnectDelayMs);
+    });
+  });
+
+  shareBtn.addEventListener("click", () =>
+    act(async (client) => {
+      const sharing = !call.sharing;
+      await client.markScreenShare(sharing, call.id);
+      call.sharing = sharing;
+      render();
+    }),
+  );
 
   connectBtn.addEventListener("click", connect);
 
@@ -139,7 +194,7 @@ export function setupMeeting(app) {
       const result = toPlain(await client.endSession({ sessionIdToEnd: call.id, endReason: "user_ended" }));
       const length = result?.duration !== undefined && result?.duration !== null ? ` · ${fmt.duration(result.duration)}` : "";
       toast(`Call with ${call.workerName} ended${length}`, "success");
-      hide();
+      hide("ended");
     }),
   );
 
@@ -147,20 +202,25 @@ export function setupMeeting(app) {
     act(async (client) => {
       await client.markFailed({ sessionId: call.id, reason: "connection_lost" });
       toast("The connection failed. The call was recorded as failed.", "error");
-      hide();
+      hide("failed");
     }),
   );
 
   return {
     /** Shows a call: a new one from "Join Now", or one resumed after a reload. */
     show(c) {
-      call = c;
+      call = { sharing: false, ...c };
       render();
+      netFeed.start(call);
       clearInterval(ticker);
       ticker = setInterval(tick, 250);
       clearTimeout(autoConnect);
+      clearTimeout(autoRestore);
       if (call.status === "connecting" && app.connectDelayMs !== null) {
         autoConnect = setTimeout(connect, app.connectDelayMs);
+      }
+      if (call.status === "reconnecting" && app.reconnectDelayMs !== null) {
+        autoRestore = setTimeout(restore, app.reconnectDelayMs);
       }
     },
     get current() {
