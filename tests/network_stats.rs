@@ -496,9 +496,6 @@ proptest::proptest! {
 mod real_backend {
     use std::cell::Cell;
     use std::future::Future;
-    use std::io::{BufRead, BufReader};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
     use std::rc::Rc;
     use std::time::Duration;
 
@@ -511,6 +508,8 @@ mod real_backend {
 
     use super::{fold, nth, reports_on_disk, sample};
     use protocol::network::{Metric, NetworkStats};
+
+    use crate::support::local_server::{LocalServer, ShiftedEnv};
 
     /// A session's `network` as the protocol reads it (the summaries; `mean` and
     /// `p95` are derived from them), after checking the derived two agree with the
@@ -529,30 +528,6 @@ mod real_backend {
             }
         }
         stats
-    }
-
-    /// The system clock moved by an offset the test sets, so a call can "last"
-    /// minutes without sleeping (the backend shifts event times by the skew it sees
-    /// in `sentAt`, keeping the seconds between them).
-    #[derive(Clone)]
-    struct ShiftedEnv(Rc<Cell<f64>>);
-
-    impl ShiftedEnv {
-        fn advance(&self, ms: f64) {
-            self.0.set(self.0.get() + ms);
-        }
-    }
-
-    impl Env for ShiftedEnv {
-        fn now_ms(&self) -> f64 {
-            SystemEnv.now_ms() + self.0.get()
-        }
-        fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
-            SystemEnv.sleep(ms)
-        }
-        fn random_u64(&self) -> u64 {
-            SystemEnv.random_u64()
-        }
     }
 
     /// The real transport, which can lose the reply of the next `applyBatch` (after
@@ -588,58 +563,8 @@ mod real_backend {
         }
     }
 
-    struct Server {
-        child: Child,
-        dir: PathBuf,
-        url: String,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-
-    fn start_server() -> Server {
-        let bin = std::env::var_os("VSS_SERVER_BIN").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/video-session-server"),
-            PathBuf::from,
-        );
-        assert!(
-            bin.exists(),
-            "{} is missing: cargo build -p video-session-server",
-            bin.display()
-        );
-        let dir = std::env::temp_dir().join(format!(
-            "vss-network-{}-{}",
-            std::process::id(),
-            SystemEnv.random_u64()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(&bin)
-            .args(["--port", "0", "--test-hooks", "--db"])
-            .arg(dir.join("db.sqlite3"))
-            .env_remove("VSS_JWT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let stdout = child.stdout.take().unwrap();
-        let (send, receive) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = send.send(line);
-            }
-            for _ in lines {}
-        });
-        let line = receive
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server prints its address");
-        let url = line.strip_prefix("listening on ").unwrap().to_string();
-        Server { child, dir, url }
+    fn start_server() -> LocalServer {
+        LocalServer::start("network", &["--test-hooks"])
     }
 
     async fn sessions_on_server(url: &str, user: &str) -> Vec<Session> {
@@ -664,7 +589,7 @@ mod real_backend {
     type RealClient = Client<MemoryStorage, Lossy, ShiftedEnv>;
 
     async fn open(
-        server: &Server,
+        server: &LocalServer,
         user: &str,
         disk: MemoryStorage,
     ) -> (RealClient, Lossy, ShiftedEnv) {

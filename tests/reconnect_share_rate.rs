@@ -319,97 +319,20 @@ fn an_app_restarted_after_its_start_was_delivered_resumes_from_the_snapshot() {
 /// a screen share and a rating is what the local view folded, field for field.
 mod real_backend {
     use std::cell::Cell;
-    use std::future::Future;
-    use std::io::{BufRead, BufReader};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, Stdio};
     use std::rc::Rc;
-    use std::time::Duration;
 
     use serde_json::{json, Value};
-    use video_session_sdk::native::{ReqwestTransport, SystemEnv};
-    use video_session_sdk::platform::{CallKind, Env, Transport};
+    use video_session_sdk::native::ReqwestTransport;
+    use video_session_sdk::platform::{CallKind, Transport};
     use video_session_sdk::{
         CallStats, Client, Config, EndSessionArgs, ErrorCode, MemoryStorage, RateSessionArgs,
         Session,
     };
 
-    /// The system clock moved by an offset the test sets: a device clock an hour
-    /// behind, which then "waits" without sleeping. The backend shifts event times
-    /// by the skew it sees (`sentAt`), keeping the seconds between them.
-    #[derive(Clone)]
-    struct ShiftedEnv(Rc<Cell<f64>>);
+    use crate::support::local_server::{LocalServer, ShiftedEnv};
 
-    impl ShiftedEnv {
-        fn advance(&self, ms: f64) {
-            self.0.set(self.0.get() + ms);
-        }
-    }
-
-    impl Env for ShiftedEnv {
-        fn now_ms(&self) -> f64 {
-            SystemEnv.now_ms() + self.0.get()
-        }
-        fn sleep(&self, ms: u64) -> impl Future<Output = ()> {
-            SystemEnv.sleep(ms)
-        }
-        fn random_u64(&self) -> u64 {
-            SystemEnv.random_u64()
-        }
-    }
-
-    struct Server {
-        child: Child,
-        dir: PathBuf,
-        url: String,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-
-    fn start_server() -> Server {
-        let bin = std::env::var_os("VSS_SERVER_BIN").map_or_else(
-            || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/debug/video-session-server"),
-            PathBuf::from,
-        );
-        assert!(
-            bin.exists(),
-            "{} is missing: cargo build -p video-session-server",
-            bin.display()
-        );
-        let dir = std::env::temp_dir().join(format!(
-            "vss-reconnect-{}-{}",
-            std::process::id(),
-            SystemEnv.random_u64()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(&bin)
-            .args(["--port", "0", "--db"])
-            .arg(dir.join("db.sqlite3"))
-            .env_remove("VSS_JWT_SECRET")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the server starts");
-        let stdout = child.stdout.take().unwrap();
-        let (send, receive) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = send.send(line);
-            }
-            for _ in lines {}
-        });
-        let line = receive
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server prints its address");
-        let url = line.strip_prefix("listening on ").unwrap().to_string();
-        Server { child, dir, url }
+    fn start_server() -> LocalServer {
+        LocalServer::start("reconnect", &[])
     }
 
     async fn query(url: &str, path: &str, args: Value) -> Value {

@@ -5,6 +5,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod calls;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod local_server;
 pub mod oracle;
 
 use std::cell::{Cell, RefCell};
