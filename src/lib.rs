@@ -13,6 +13,7 @@ pub mod convex_http;
 pub mod delivery;
 pub mod error;
 pub mod events;
+pub mod json_fields;
 mod key_set;
 pub mod lease;
 pub mod lifecycle;

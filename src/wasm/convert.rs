@@ -1,7 +1,8 @@
-//! Values across the JS boundary. JS objects go through `JSON.stringify` into serde
-//! types, and results come back through `JSON.parse`: serde_json is already in the
-//! binary, so this costs no extra code (serde-wasm-bindgen would), and `undefined`
-//! fields simply disappear, which is what optional arguments want.
+//! Values across the JS boundary. JS objects go through `JSON.stringify` and are read
+//! field by field (`crate::json_fields`), and results come back through `JSON.parse`:
+//! serde_json is already in the binary, so this costs no extra code
+//! (serde-wasm-bindgen would), and `undefined` fields simply disappear, which is what
+//! optional arguments want.
 //!
 //! Invariants:
 //! - nothing here panics on JS input: every failure is a typed JS `Error`;
@@ -10,12 +11,12 @@
 //!   says what to do.
 
 use js_sys::{ArrayBuffer, Error, Reflect, JSON};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::json_fields::Fields;
 
 pub(crate) use crate::error::CLOSED;
 
@@ -63,10 +64,11 @@ pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsV
     Ok(s.as_string())
 }
 
-/// Reads a JS value into a serde type; `undefined`/`null` read as `{}`.
-pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+/// Reads a JS object argument's fields (through its JSON, like [`to_json`]);
+/// `undefined`/`null` read as `{}`. Anything but an object is `INVALID_ARGUMENT`.
+pub(crate) fn fields_js(value: &JsValue, what: &str) -> Result<Fields, JsValue> {
     let json = to_json(value, what)?.unwrap_or_else(|| "{}".into());
-    serde_json::from_str(&json).map_err(|e| invalid(format!("{what}: {e}")))
+    Fields::parse(&json).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
 /// A serde value as a plain JS value (objects, arrays, strings, numbers, null).
