@@ -15,7 +15,9 @@
 //!   to another key keeps them; the backend knows a replay by them after its opId
 //!   records are swept. Records stored by releases before them have neither.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::json_fields::Fields;
 
 pub use protocol::{ArgsMismatch, Op, OpArgs, OpKind, SessionRef};
 
@@ -45,8 +47,9 @@ pub struct OpRecord {
 }
 
 /// The stored text's shape, field for field in the order it has always been
-/// written, with the args as JSON carries them.
-#[derive(Serialize, Deserialize)]
+/// written, with the args as JSON carries them. Written by its derived `Serialize`;
+/// read by [`Stored::read`] with the rules the derived `Deserialize` applied.
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Stored {
     op_id: String,
@@ -66,6 +69,31 @@ struct Stored {
     next_attempt_at: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_error: Option<String>,
+}
+
+impl Stored {
+    /// Reads stored text field by field (`crate::json_fields`: one shared JSON
+    /// parser, no deserializer of its own in the wasm build).
+    fn read(raw: &str) -> Result<Stored, String> {
+        let mut f = Fields::parse(raw)?;
+        let shape = |e: crate::json_fields::FieldError| e.to_string();
+        let kind = f.str("kind").map_err(shape)?;
+        let kind = OpKind::from_name(&kind)
+            .ok_or_else(|| protocol::op_kind::UnknownOpKind(kind).to_string())?;
+        Ok(Stored {
+            op_id: f.str("opId").map_err(shape)?,
+            kind,
+            client_session_id: f.str("clientSessionId").map_err(shape)?,
+            args: f.take("args").ok_or("missing field `args`")?,
+            occurred_at: f.str("occurredAt").map_err(shape)?,
+            user_id: f.opt_str("userId").map_err(shape)?,
+            client_id: f.opt_str("clientId").map_err(shape)?,
+            seq: f.opt_u64("seq").map_err(shape)?,
+            attempts: f.u32_or_default("attempts").map_err(shape)?,
+            next_attempt_at: f.opt_f64("nextAttemptAt").map_err(shape)?,
+            last_error: f.opt_str("lastError").map_err(shape)?,
+        })
+    }
 }
 
 /// Why stored text is not a record this client may deliver; the record is then
@@ -114,7 +142,7 @@ impl OpRecord {
     /// Parses a stored record: a whole, valid record naming its user, whose args fit
     /// its kind and name its session.
     pub fn parse(raw: &str) -> Result<OpRecord, BadRecord> {
-        let s: Stored = serde_json::from_str(raw).map_err(|e| BadRecord::Shape(e.to_string()))?;
+        let s = Stored::read(raw).map_err(BadRecord::Shape)?;
         let ok = s.user_id.as_deref().is_some_and(|u| !u.is_empty())
             && !s.op_id.is_empty()
             && !s.client_session_id.is_empty()
