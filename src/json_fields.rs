@@ -21,6 +21,8 @@ use serde_json::{Map, Value};
 pub enum FieldError {
     /// The value is not a JSON object.
     NotObject,
+    /// The value is not a JSON array.
+    NotList,
     /// A required field is absent.
     Missing(&'static str),
     /// The field is present but not of the type it must have.
@@ -31,6 +33,7 @@ impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldError::NotObject => f.write_str("expected a JSON object"),
+            FieldError::NotList => f.write_str("expected a JSON array"),
             FieldError::Missing(name) => write!(f, "missing field `{name}`"),
             FieldError::Type(name, want) => write!(f, "`{name}` must be {want}"),
         }

@@ -47,7 +47,7 @@ pub fn lease_key(prefix: &str) -> String {
 /// The lease stored under `key`, if one parses. A read error counts as no lease.
 pub async fn read_lease<S: Storage>(storage: &S, key: &str) -> Option<Lease> {
     let raw = storage.get(key).await.ok().flatten()?;
-    serde_json::from_str(&raw).ok()
+    crate::wire::from_text(&raw)
 }
 
 /// Whether `lease` leaves the lock to `me` at `now`.

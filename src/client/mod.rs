@@ -36,7 +36,7 @@ use crate::record::{
     is_key_suffix, key_ms, op_prefix, tab_id, uuid_v4, BadRecord, OpKind, OpRecord,
 };
 use crate::validate;
-use crate::wire::CallStats;
+use crate::wire::{from_text, list_from_text, CallStats};
 
 /// Events kept for a handler that is not set yet (e.g. `Quarantined` at open).
 const MAX_BUFFERED_EVENTS: usize = 1_000;
@@ -171,11 +171,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let view = LocalView {
             sessions: get("view:sessions")
                 .await
-                .and_then(|s| serde_json::from_str(&s).ok())
+                .and_then(|s| list_from_text(&s))
                 .unwrap_or_default(),
             stats: get("view:stats")
                 .await
-                .and_then(|s| serde_json::from_str::<CallStats>(&s).ok()),
+                .and_then(|s| from_text::<CallStats>(&s)),
         };
         let current = get("current").await.filter(|c| !c.is_empty());
         let mut state = State {
@@ -517,7 +517,7 @@ async fn load_dead<S: Storage>(storage: &S, keys: Vec<String>) -> DeadLetters {
         return out;
     };
     for (k, v) in keys.into_iter().zip(values) {
-        if let Some(d) = v.and_then(|v| serde_json::from_str(&v).ok()) {
+        if let Some(d) = v.and_then(|v| from_text(&v)) {
             out.insert(k, d);
         }
     }
