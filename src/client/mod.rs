@@ -268,14 +268,16 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     }
 
     fn log(&self, line: impl FnOnce() -> String) {
-        let logger = {
-            let st = self.st();
-            if !st.debug {
-                return;
-            }
-            st.logger.clone()
-        };
-        let line = format!("[video-session-sdk] {}", line());
+        if self.st().debug {
+            self.write_log(line());
+        }
+    }
+
+    /// The part of [`Client::log`] that is not generic over its closure, so it is
+    /// compiled once rather than once per log line.
+    fn write_log(&self, line: String) {
+        let logger = self.st().logger.clone();
+        let line = format!("[video-session-sdk] {line}");
         match logger {
             Some(l) => l(&line),
             None => default_log(&line),
