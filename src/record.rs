@@ -78,8 +78,7 @@ impl Stored {
         let mut f = Fields::parse(raw)?;
         let shape = |e: crate::json_fields::FieldError| e.to_string();
         let kind = f.str("kind").map_err(shape)?;
-        let kind = OpKind::from_name(&kind)
-            .ok_or_else(|| protocol::op_kind::UnknownOpKind(kind).to_string())?;
+        let kind = OpKind::from_name(&kind).ok_or_else(|| format!("unknown op kind `{kind}`"))?;
         Ok(Stored {
             op_id: f.str("opId").map_err(shape)?,
             kind,
