@@ -93,7 +93,10 @@ pub(crate) fn describe(err: &JsValue) -> String {
         let msg: String = e.message().into();
         return format!("{name}: {msg}");
     }
-    err.as_string().unwrap_or_else(|| format!("{err:?}"))
+    // JSON, not `{:?}`: JsValue's Debug needs a debug printer in the JS glue.
+    err.as_string()
+        .or_else(|| JSON::stringify(err).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "a value without a JSON form".into())
 }
 
 /// The `name` of a thrown JS error (`QuotaExceededError`, `AbortError`, …).
