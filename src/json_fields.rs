@@ -58,7 +58,7 @@ impl Fields {
 
     /// Parses `text` as one JSON object. A syntax error is returned as its message.
     pub fn parse(text: &str) -> Result<Fields, String> {
-        let value: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let value: Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
         Fields::of(value).map_err(|e| e.to_string())
     }
 
@@ -168,6 +168,20 @@ impl Fields {
     }
 }
 
+/// A serde_json error in a few words and its position (`invalid JSON at line 1
+/// column 5`). Not its `Display`, which would bring serde_json's table of syntax
+/// messages and std's I/O error texts into the wasm build.
+pub fn json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Eof => "JSON that ends early",
+        Category::Syntax => "invalid JSON",
+        Category::Data => "JSON of another shape",
+        Category::Io => "unreadable JSON",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
 fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => n.as_f64(),
@@ -214,7 +228,14 @@ mod tests {
         assert_eq!(f.opt_u64("x"), Err(FieldError::Type("x", "a whole number")));
 
         assert!(Fields::of(json!([1])).is_err());
-        assert!(Fields::parse("{").is_err());
+        assert_eq!(
+            Fields::parse("{").err().as_deref(),
+            Some("JSON that ends early at line 1 column 1")
+        );
+        assert_eq!(
+            Fields::parse("{]").err().as_deref(),
+            Some("invalid JSON at line 1 column 2")
+        );
         let mut f = fields(json!({"l": ["a", "b"], "bad": ["a", 1]}));
         assert_eq!(f.opt_strings("l"), Ok(Some(vec!["a".into(), "b".into()])));
         assert!(f.opt_strings("bad").is_err());

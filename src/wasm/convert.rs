@@ -16,7 +16,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::json_fields::Fields;
+use crate::json_fields::{json_error, Fields};
 
 pub(crate) use crate::error::CLOSED;
 
@@ -74,7 +74,7 @@ pub(crate) fn fields_js(value: &JsValue, what: &str) -> Result<Fields, JsValue> 
 /// A serde value as a plain JS value (objects, arrays, strings, numbers, null).
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let json = serde_json::to_string(value)
-        .map_err(|e| js_error(ErrorCode::BadReply.as_str(), &e.to_string()))?;
+        .map_err(|e| js_error(ErrorCode::BadReply.as_str(), &json_error(&e)))?;
     JSON::parse(&json).map_err(|e| js_error(ErrorCode::BadReply.as_str(), &describe(&e)))
 }
 
