@@ -73,7 +73,7 @@ pub async fn acquire<S: Storage, E: Env>(
                 holder: me.to_string(),
                 expires_at: now + LEASE_MS,
             };
-            let json = serde_json::to_string(&mine).unwrap_or_default();
+            let json = crate::json_write::to_json(&mine);
             if storage.set(key, &json).await.is_err() {
                 return true;
             }

@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod error;
 pub mod events;
 pub mod json_fields;
+pub mod json_write;
 mod key_set;
 pub mod lease;
 pub mod lifecycle;

@@ -1,12 +1,16 @@
-//! The wire types (`protocol::wire`), and how the SDK reads JSON into them: field by
-//! field ([`ReadJson`], over `crate::json_fields`), with the rules their derived
-//! `Deserialize` applies, so the wasm build compiles no deserializer per type (the
-//! server keeps the derives).
+//! The wire types (`protocol::wire`), and how the SDK reads and writes their JSON:
+//! field by field ([`ReadJson`] over `crate::json_fields`, [`WriteJson`] over
+//! `crate::json_write`), with the rules their derived `Deserialize` and `Serialize`
+//! apply, so the wasm build compiles no (de)serializer per type (the server and the
+//! tests keep the derives). The SDK's own JSON shapes (dead letters, events, results,
+//! the lease) are read and written here too.
 
 use serde_json::Value;
 
-use crate::api::DeadLetter;
+use crate::api::{DeadLetter, EndSessionResult, FlushReport};
+use crate::events::Event;
 use crate::json_fields::{FieldError, Fields};
+use crate::json_write::{Object, WriteJson};
 use crate::lease::Lease;
 use crate::record::OpKind;
 use crate::SessionStatus;
@@ -166,6 +170,206 @@ impl ReadJson for Lease {
     }
 }
 
+impl WriteJson for Session {
+    fn write_json(&self, out: &mut String) {
+        // Every field by name, so a field added to `Session` does not compile here
+        // until it is written too.
+        let Session {
+            id,
+            creation_time,
+            client_session_id,
+            appointment_id,
+            user_id,
+            support_worker_name,
+            support_worker_id,
+            session_status,
+            joined_at,
+            connected_at,
+            ended_at,
+            duration,
+            audio_option,
+            camera_enabled,
+            mic_enabled,
+            quality_issues,
+            end_reason,
+            metadata,
+            created_at,
+            updated_at,
+        } = self;
+        Object::new(out)
+            .opt_str("_id", id.as_deref())
+            .opt_f64("_creationTime", *creation_time)
+            .opt_str("clientSessionId", client_session_id.as_deref())
+            .opt_str("appointmentId", appointment_id.as_deref())
+            .str("userId", user_id)
+            .str("supportWorkerName", support_worker_name)
+            .opt_str("supportWorkerId", support_worker_id.as_deref())
+            .str("sessionStatus", session_status.as_str())
+            .str("joinedAt", joined_at)
+            .opt_str("connectedAt", connected_at.as_deref())
+            .opt_str("endedAt", ended_at.as_deref())
+            .opt_f64("duration", *duration)
+            .opt_str("audioOption", audio_option.as_deref())
+            .opt_bool("cameraEnabled", *camera_enabled)
+            .opt_bool("micEnabled", *mic_enabled)
+            .opt_strings("qualityIssues", quality_issues.as_deref())
+            .opt_str("endReason", end_reason.as_deref())
+            .opt_value("metadata", metadata.as_ref())
+            .str("createdAt", created_at)
+            .str("updatedAt", updated_at)
+            .end();
+    }
+}
+
+impl WriteJson for CallStats {
+    fn write_json(&self, out: &mut String) {
+        let CallStats {
+            total_sessions,
+            completed_sessions,
+            failed_sessions,
+            total_duration,
+            average_duration,
+            total_quality_issues,
+        } = self;
+        Object::new(out)
+            .f64("totalSessions", *total_sessions)
+            .f64("completedSessions", *completed_sessions)
+            .f64("failedSessions", *failed_sessions)
+            .f64("totalDuration", *total_duration)
+            .f64("averageDuration", *average_duration)
+            .f64("totalQualityIssues", *total_quality_issues)
+            .end();
+    }
+}
+
+impl WriteJson for DeadLetter {
+    fn write_json(&self, out: &mut String) {
+        let DeadLetter {
+            op_id,
+            kind,
+            client_session_id,
+            args,
+            occurred_at,
+            code,
+            reason,
+            dead_at,
+        } = self;
+        Object::new(out)
+            .str("opId", op_id)
+            .str("kind", kind.as_str())
+            .str("clientSessionId", client_session_id)
+            .value("args", args)
+            .str("occurredAt", occurred_at)
+            .str("code", code)
+            .str("reason", reason)
+            .str("deadAt", dead_at)
+            .end();
+    }
+}
+
+impl WriteJson for Lease {
+    fn write_json(&self, out: &mut String) {
+        let Lease { holder, expires_at } = self;
+        Object::new(out)
+            .str("holder", holder)
+            .f64("expiresAt", *expires_at)
+            .end();
+    }
+}
+
+impl WriteJson for FlushReport {
+    fn write_json(&self, out: &mut String) {
+        let FlushReport {
+            applied,
+            rejected,
+            pending,
+            error,
+        } = self;
+        Object::new(out)
+            .u64("applied", *applied as u64)
+            .u64("rejected", *rejected as u64)
+            .u64("pending", *pending as u64)
+            .opt_str("error", error.as_deref())
+            .end();
+    }
+}
+
+impl WriteJson for EndSessionResult {
+    fn write_json(&self, out: &mut String) {
+        let EndSessionResult {
+            client_session_id,
+            duration,
+            ended_at,
+        } = self;
+        let mut o = Object::new(out);
+        o.str("sessionId", client_session_id);
+        if let Some(d) = duration {
+            o.u64("duration", *d);
+        }
+        o.str("endedAt", ended_at).end();
+    }
+}
+
+/// Tagged by `type` first, as serde's internally tagged enums write it.
+impl WriteJson for Event {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Object::new(out);
+        match self {
+            Event::Queued {
+                op_id,
+                kind,
+                client_session_id,
+            } => o
+                .str("type", "queued")
+                .str("opId", op_id)
+                .str("kind", kind.as_str())
+                .str("clientSessionId", client_session_id),
+            Event::Delivered {
+                op_id,
+                kind,
+                duplicate,
+            } => o
+                .str("type", "delivered")
+                .str("opId", op_id)
+                .str("kind", kind.as_str())
+                .bool("duplicate", *duplicate),
+            Event::Retrying {
+                attempt,
+                delay_ms,
+                reason,
+            } => o
+                .str("type", "retrying")
+                .u64("attempt", u64::from(*attempt))
+                .u64("delayMs", *delay_ms)
+                .str("reason", reason),
+            Event::Dropped {
+                op_id,
+                kind,
+                code,
+                reason,
+            } => o
+                .str("type", "dropped")
+                .str("opId", op_id)
+                .str("kind", kind.as_str())
+                .str("code", code)
+                .str("reason", reason),
+            Event::Online => o.str("type", "online"),
+            Event::Offline => o.str("type", "offline"),
+            Event::StorageFull { in_memory } => o
+                .str("type", "storageFull")
+                .u64("inMemory", *in_memory as u64),
+            Event::Quarantined { count } => {
+                o.str("type", "quarantined").u64("count", *count as u64)
+            }
+            Event::Evicted { op_id, kind } => o
+                .str("type", "evicted")
+                .str("opId", op_id)
+                .str("kind", kind.as_str()),
+        }
+        .end();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +447,123 @@ mod tests {
         let mut bad = dead;
         bad["kind"] = json!("dance");
         same::<DeadLetter>(bad);
+    }
+
+    /// The hand writer and the derived `Serialize` write the same text.
+    fn writes<T: WriteJson + serde::Serialize>(v: &T) {
+        assert_eq!(
+            crate::json_write::to_json(v),
+            serde_json::to_string(v).unwrap()
+        );
+    }
+
+    #[test]
+    fn writers_match_the_derives() {
+        let full = Session {
+            id: Some("k\"1".into()),
+            creation_time: Some(1_705_314_600_000.0),
+            client_session_id: Some("c1".into()),
+            appointment_id: Some("a\u{2028}".into()),
+            user_id: "u😀".into(),
+            support_worker_name: "Dr. \\Smith\n".into(),
+            support_worker_id: Some("w".into()),
+            session_status: SessionStatus::Ended,
+            joined_at: "2024-01-15T10:30:00.000Z".into(),
+            connected_at: Some("c".into()),
+            ended_at: Some("e".into()),
+            duration: Some(42.5),
+            audio_option: Some("x".into()),
+            camera_enabled: Some(false),
+            mic_enabled: Some(true),
+            quality_issues: Some(vec!["a".into(), "b\t".into()]),
+            end_reason: Some("r".into()),
+            metadata: Some(json!({"z": [1, 2.5, null, 1e21], "a": {"b": "\u{1}"}})),
+            created_at: "c".into(),
+            updated_at: "u".into(),
+        };
+        writes(&full);
+        writes(&Session::default());
+        writes(&Session {
+            duration: Some(f64::NAN),
+            creation_time: Some(3.0),
+            quality_issues: Some(vec![]),
+            ..Session::default()
+        });
+        writes(&vec![full.clone(), Session::default()]);
+        writes(&Vec::<Session>::new());
+        writes(&Some(full));
+        writes(&None::<Session>);
+        writes(&CallStats {
+            total_sessions: 3.0,
+            completed_sessions: 2.0,
+            failed_sessions: 0.0,
+            total_duration: 61.5,
+            average_duration: 31.0,
+            total_quality_issues: 1e300,
+        });
+        let letter = DeadLetter {
+            op_id: "o".into(),
+            kind: OpKind::UpdateSessionSettings,
+            client_session_id: "c".into(),
+            args: json!({"clientSessionId": "c", "micEnabled": false}),
+            occurred_at: "t".into(),
+            code: "NOT_FOUND".into(),
+            reason: "gone \"now\"".into(),
+            dead_at: "d".into(),
+        };
+        writes(&letter);
+        writes(&vec![letter.clone(), letter]);
+        writes(&Lease {
+            holder: "tab".into(),
+            expires_at: 1_705_314_660_000.0,
+        });
+        writes(&FlushReport::default());
+        writes(&FlushReport {
+            applied: 3,
+            rejected: 1,
+            pending: 7,
+            error: Some("network error: x".into()),
+        });
+        for duration in [None, Some(0), Some(u64::MAX)] {
+            writes(&EndSessionResult {
+                client_session_id: "s".into(),
+                duration,
+                ended_at: "e".into(),
+            });
+        }
+        for e in [
+            Event::Queued {
+                op_id: "o".into(),
+                kind: OpKind::StartSession,
+                client_session_id: "c".into(),
+            },
+            Event::Delivered {
+                op_id: "o".into(),
+                kind: OpKind::MarkFailed,
+                duplicate: true,
+            },
+            Event::Retrying {
+                attempt: 2,
+                delay_ms: 1500,
+                reason: "x".into(),
+            },
+            Event::Dropped {
+                op_id: "o".into(),
+                kind: OpKind::EndSession,
+                code: "C".into(),
+                reason: "r".into(),
+            },
+            Event::Online,
+            Event::Offline,
+            Event::StorageFull { in_memory: 3 },
+            Event::Quarantined { count: 1 },
+            Event::Evicted {
+                op_id: "o".into(),
+                kind: OpKind::ReportQualityIssue,
+            },
+        ] {
+            writes(&e);
+        }
     }
 
     #[test]

@@ -28,6 +28,7 @@ use crate::api::{Config, DeadLetter};
 use crate::delivery::Delivery;
 use crate::error::ApiError;
 use crate::events::Event;
+use crate::json_write::to_json;
 use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::{quarantine_key, Outbox};
@@ -364,11 +365,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let (sessions, stats) = {
             let st = self.st();
             (
-                serde_json::to_string(&st.view.sessions).unwrap_or_default(),
-                st.view
-                    .stats
-                    .as_ref()
-                    .and_then(|s| serde_json::to_string(s).ok()),
+                to_json(&st.view.sessions),
+                st.view.stats.as_ref().map(to_json),
             )
         };
         let s = &self.inner.storage;

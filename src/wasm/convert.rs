@@ -11,12 +11,12 @@
 //!   says what to do.
 
 use js_sys::{ArrayBuffer, Error, Reflect, JSON};
-use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::json_fields::{json_error, Fields};
+use crate::json_fields::Fields;
+use crate::json_write::WriteJson;
 
 pub(crate) use crate::error::CLOSED;
 
@@ -71,10 +71,10 @@ pub(crate) fn fields_js(value: &JsValue, what: &str) -> Result<Fields, JsValue> 
     Fields::parse(&json).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
-/// A serde value as a plain JS value (objects, arrays, strings, numbers, null).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| js_error(ErrorCode::BadReply.as_str(), &json_error(&e)))?;
+/// A value as a plain JS value (objects, arrays, strings, numbers, null), through
+/// its JSON text (`crate::json_write`).
+pub(crate) fn to_js<T: WriteJson + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    let json = crate::json_write::to_json(value);
     JSON::parse(&json).map_err(|e| js_error(ErrorCode::BadReply.as_str(), &describe(&e)))
 }
 
