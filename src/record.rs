@@ -18,6 +18,7 @@
 use serde::Serialize;
 
 use crate::json_fields::Fields;
+use crate::json_write::Object;
 
 pub use protocol::{ArgsMismatch, Op, OpArgs, OpKind, SessionRef};
 
@@ -115,7 +116,44 @@ impl OpRecord {
         self.args.op.kind()
     }
 
+    /// The stored text: what `Stored`'s derived `Serialize` writes (tested), written
+    /// field by field (`crate::json_write`) so the wasm build has no serializer of
+    /// its own for it.
     pub fn to_json(&self) -> String {
+        let OpRecord {
+            op_id,
+            client_session_id,
+            args,
+            occurred_at,
+            user_id,
+            client_id,
+            seq,
+            attempts,
+            next_attempt_at,
+            last_error,
+        } = self;
+        let mut out = String::new();
+        let mut o = Object::new(&mut out);
+        o.str("opId", op_id)
+            .str("kind", self.kind().as_str())
+            .str("clientSessionId", client_session_id)
+            .value("args", &args.to_value())
+            .str("occurredAt", occurred_at)
+            .opt_str("userId", user_id.as_deref())
+            .opt_str("clientId", client_id.as_deref());
+        if let Some(n) = seq {
+            o.u64("seq", *n);
+        }
+        o.u64("attempts", u64::from(*attempts))
+            .opt_f64("nextAttemptAt", *next_attempt_at)
+            .opt_str("lastError", last_error.as_deref())
+            .end();
+        out
+    }
+
+    /// [`OpRecord::to_json`] through the derived `Serialize` of the stored shape.
+    #[cfg(test)]
+    fn to_json_derived(&self) -> String {
         let stored = Stored {
             op_id: self.op_id.clone(),
             kind: self.kind(),
@@ -403,6 +441,28 @@ mod tests {
             OpRecord::parse(&json.replace("2024-01-15T10:30:00.000Z", "yesterday")),
             Err(BadRecord::Field)
         );
+    }
+
+    #[test]
+    fn the_stored_text_is_what_the_derive_writes() {
+        let rec = sample("o\"1", Op::MarkConnected, "c", "2024-01-15T10:30:00.000Z");
+        let full = OpRecord {
+            user_id: Some("u\u{2028}".into()),
+            client_id: Some("c1".into()),
+            seq: Some(u64::MAX),
+            attempts: u32::MAX,
+            next_attempt_at: Some(1_705_314_600_000.0),
+            last_error: Some("network error: \"x\"\n".into()),
+            ..rec.clone()
+        };
+        let bare = OpRecord {
+            user_id: None,
+            next_attempt_at: Some(0.5),
+            ..rec.clone()
+        };
+        for r in [rec, full, bare] {
+            assert_eq!(r.to_json(), r.to_json_derived());
+        }
     }
 
     #[test]
