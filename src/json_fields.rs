@@ -155,14 +155,16 @@ impl Fields {
     pub fn opt_strings(&mut self, name: &'static str) -> Result<Option<Vec<String>>, FieldError> {
         match self.present(name) {
             None => Ok(None),
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .map(|v| match v {
-                    Value::String(s) => Ok(s),
-                    _ => Err(FieldError::Type(name, "a list of strings")),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    match v {
+                        Value::String(s) => out.push(s),
+                        _ => return Err(FieldError::Type(name, "a list of strings")),
+                    }
+                }
+                Ok(Some(out))
+            }
             Some(_) => Err(FieldError::Type(name, "a list of strings")),
         }
     }

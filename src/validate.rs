@@ -144,7 +144,7 @@ fn js_number_len(f: f64) -> usize {
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     // value = digits × 10^scale, digits without leading or trailing zeros.
-    let all: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
+    let all = [int.as_bytes(), frac.as_bytes()].concat();
     let first = all.iter().position(|&b| b != b'0').unwrap_or(all.len());
     let last = all
         .iter()

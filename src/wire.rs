@@ -30,7 +30,13 @@ pub fn from_backend<T: ReadJson>(value: Value) -> Result<T, FieldError> {
 /// Reads a JSON array of `T`.
 pub fn list_from_backend<T: ReadJson>(value: Value) -> Result<Vec<T>, FieldError> {
     match value {
-        Value::Array(items) => items.into_iter().map(from_backend).collect(),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(from_backend(item)?);
+            }
+            Ok(out)
+        }
         _ => Err(FieldError::NotList),
     }
 }
