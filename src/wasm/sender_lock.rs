@@ -12,6 +12,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -121,36 +122,49 @@ impl SenderLock {
         closed: &Cell<bool>,
         work: impl Future<Output = T> + 'static,
     ) -> Option<T> {
+        // The locking below is compiled once: `work` is boxed as a unit future that
+        // leaves its output in `slot`.
+        let slot: Rc<RefCell<Option<T>>> = Rc::default();
+        let out = slot.clone();
+        self.run_boxed(
+            wait,
+            closed,
+            Box::pin(async move {
+                *out.borrow_mut() = Some(work.await);
+            }),
+        )
+        .await;
+        let result = slot.borrow_mut().take();
+        result
+    }
+
+    async fn run_boxed(&self, wait: bool, closed: &Cell<bool>, work: Job) {
         let _gate = self.gate.lock().await;
         match &self.cross {
             CrossTab::Locks(locks) => with_web_lock(locks, &self.name, wait, work).await,
             CrossTab::Lease { storage, me } => {
                 if !lease::acquire(storage, &BrowserEnv, &self.name, me, wait, closed).await {
-                    return None;
+                    return;
                 }
-                let out = work.await;
+                work.await;
                 // A lease left behind expires by itself.
                 lease::release(storage, &self.name, me).await;
-                Some(out)
             }
         }
     }
 }
 
-async fn with_web_lock<T: 'static>(
-    locks: &LockManager,
-    name: &str,
-    wait: bool,
-    work: impl Future<Output = T> + 'static,
-) -> Option<T> {
+/// A round's work, boxed so the lock code is not compiled once per kind of round.
+type Job = Pin<Box<dyn Future<Output = ()>>>;
+
+async fn with_web_lock(locks: &LockManager, name: &str, wait: bool, work: Job) {
     let work = Rc::new(RefCell::new(Some(work)));
-    let slot: Rc<RefCell<Option<T>>> = Rc::default();
-    let (work2, slot2) = (work.clone(), slot.clone());
+    let work2 = work.clone();
     let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
         let job = work2.borrow_mut().take();
         match job {
             Some(job) if !lock.is_null() && !lock.is_undefined() => future_to_promise(async move {
-                *slot2.borrow_mut() = Some(job.await);
+                job.await;
                 Ok(JsValue::TRUE)
             }),
             _ => Promise::resolve(&JsValue::FALSE),
@@ -168,10 +182,8 @@ async fn with_web_lock<T: 'static>(
             // Locks refused (opaque origin, …): deliver without, dedupe keeps it safe.
             let job = work.borrow_mut().take();
             if let Some(job) = job {
-                return Some(job.await);
+                job.await;
             }
         }
     }
-    let out = slot.borrow_mut().take();
-    out
 }
