@@ -10,7 +10,6 @@
 //! unwritable) the round runs anyway rather than never.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -44,7 +43,7 @@ extern "C" {
 #[derive(Default)]
 struct Gate {
     held: Cell<bool>,
-    waiters: RefCell<VecDeque<Waker>>,
+    waiters: RefCell<Vec<Waker>>,
 }
 
 struct GateGuard<'a>(&'a Gate);
@@ -52,7 +51,8 @@ struct GateGuard<'a>(&'a Gate);
 impl Drop for GateGuard<'_> {
     fn drop(&mut self) {
         self.0.held.set(false);
-        for w in self.0.waiters.borrow_mut().drain(..) {
+        let waiters = std::mem::take(&mut *self.0.waiters.borrow_mut());
+        for w in waiters {
             w.wake();
         }
     }
@@ -62,7 +62,7 @@ impl Gate {
     async fn lock(&self) -> GateGuard<'_> {
         poll_fn(|cx| {
             if self.held.replace(true) {
-                self.waiters.borrow_mut().push_back(cx.waker().clone());
+                self.waiters.borrow_mut().push(cx.waker().clone());
                 Poll::Pending
             } else {
                 Poll::Ready(())
