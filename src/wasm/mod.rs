@@ -99,10 +99,10 @@ fn closed_error() -> JsValue {
     )
 }
 
-#[wasm_bindgen]
 impl VideoSessionClient {
     /// Opens the client and starts the background sender. Resolves once the stored
     /// queue is listed; its records are read in slices after that (see `recovered`).
+    /// JS calls it as `VideoSessionClient.create` (`create_js`).
     pub async fn create(options: VideoSessionClientOptions) -> Result<VideoSessionClient, JsValue> {
         let opts = options::parse(&options)?;
         let env = BrowserEnv;
@@ -129,6 +129,20 @@ impl VideoSessionClient {
             control,
             sender,
         })
+    }
+}
+
+#[wasm_bindgen]
+impl VideoSessionClient {
+    /// Opens the client and starts the background sender. Resolves once the stored
+    /// queue is listed; its records are read in slices after that (see `recovered`).
+    #[wasm_bindgen(js_name = create, unchecked_return_type = "Promise<VideoSessionClient>")]
+    pub fn create_js(options: VideoSessionClientOptions) -> Promise {
+        // Through the same boxed Promise glue as every other method, not an `async`
+        // export's own copy of it.
+        let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+            Box::pin(async move { Self::create(options).await.map(JsValue::from) });
+        future_to_promise(work)
     }
 
     fn call<F>(&self, work: F) -> Promise
