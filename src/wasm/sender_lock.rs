@@ -163,10 +163,16 @@ async fn with_web_lock(locks: &LockManager, name: &str, wait: bool, work: Job) {
     let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
         let job = work2.borrow_mut().take();
         match job {
-            Some(job) if !lock.is_null() && !lock.is_undefined() => future_to_promise(async move {
-                job.await;
-                Ok(JsValue::TRUE)
-            }),
+            Some(job) if !lock.is_null() && !lock.is_undefined() => {
+                // The same boxed type as `VideoSessionClient::call`'s: one copy of
+                // the Promise glue.
+                let run: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+                    Box::pin(async move {
+                        job.await;
+                        Ok(JsValue::TRUE)
+                    });
+                future_to_promise(run)
+            }
             _ => Promise::resolve(&JsValue::FALSE),
         }
     });
