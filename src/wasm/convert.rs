@@ -74,7 +74,12 @@ pub(crate) fn fields_js(value: &JsValue, what: &str) -> Result<Fields, JsValue> 
 /// A value as a plain JS value (objects, arrays, strings, numbers, null), through
 /// its JSON text (`crate::json_write`).
 pub(crate) fn to_js<T: WriteJson + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let json = crate::json_write::to_json(value);
+    parse_js(crate::json_write::to_json(value))
+}
+
+/// `JSON.parse(json)`; kept out of line so [`to_js`]'s copies per type stay small.
+#[inline(never)]
+fn parse_js(json: String) -> Result<JsValue, JsValue> {
     JSON::parse(&json).map_err(|e| js_error(ErrorCode::BadReply.as_str(), &describe(&e)))
 }
 
