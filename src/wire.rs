@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use crate::api::{DeadLetter, EndSessionResult, FlushReport};
+use crate::api::{self, DeadLetter, EndSessionResult, FlushReport};
 use crate::events::Event;
 use crate::json_fields::{FieldError, Fields};
 use crate::json_write::{Object, WriteJson};
@@ -193,6 +193,70 @@ impl ReadJson for Lease {
         Ok(Lease {
             holder: f.str("holder")?,
             expires_at: f.f64("expiresAt")?,
+        })
+    }
+}
+
+// The JS object arguments (`crate::wasm::args` reads them through these), under
+// their JS names, as their derived `Deserialize` reads them.
+
+impl ReadJson for api::StartSessionArgs {
+    fn read(f: &mut Fields) -> Result<Self, FieldError> {
+        Ok(api::StartSessionArgs {
+            support_worker_name: f.str_or_default("supportWorkerName")?,
+            support_worker_id: f.opt_str("supportWorkerId")?,
+            appointment_id: f.opt_str("appointmentId")?,
+            audio_option: f.opt_str("audioOption")?,
+            metadata: f.opt_value("metadata"),
+        })
+    }
+}
+
+impl ReadJson for api::UpdateSettingsArgs {
+    fn read(f: &mut Fields) -> Result<Self, FieldError> {
+        Ok(api::UpdateSettingsArgs {
+            camera_enabled: f.opt_bool("cameraEnabled")?,
+            mic_enabled: f.opt_bool("micEnabled")?,
+            audio_option: f.opt_str("audioOption")?,
+            session: f.opt_str("sessionId")?,
+        })
+    }
+}
+
+impl ReadJson for api::EndSessionArgs {
+    fn read(f: &mut Fields) -> Result<Self, FieldError> {
+        Ok(api::EndSessionArgs {
+            session: f.opt_str("sessionIdToEnd")?,
+            end_reason: f.opt_str("endReason")?,
+        })
+    }
+}
+
+impl ReadJson for api::MarkFailedArgs {
+    fn read(f: &mut Fields) -> Result<Self, FieldError> {
+        Ok(api::MarkFailedArgs {
+            session: f.opt_str("sessionId")?,
+            reason: f.opt_str("reason")?,
+        })
+    }
+}
+
+impl ReadJson for api::GetUserSessionsArgs {
+    fn read(f: &mut Fields) -> Result<Self, FieldError> {
+        Ok(api::GetUserSessionsArgs {
+            limit: f.opt_f64("limit")?,
+        })
+    }
+}
+
+/// `rating` is required (absent or `null` refused); `sessionId` and `comment` are
+/// optional strings.
+impl ReadJson for api::RateSessionArgs {
+    fn read(f: &mut Fields) -> Result<Self, FieldError> {
+        Ok(api::RateSessionArgs {
+            session: f.opt_str("sessionId")?,
+            rating: f.f64("rating")?,
+            comment: f.opt_str("comment")?,
         })
     }
 }
@@ -550,6 +614,87 @@ mod tests {
         let mut bad = dead;
         bad["kind"] = json!("dance");
         same::<DeadLetter>(bad);
+    }
+
+    /// Every field of a JS argument object present, then each one wrong, absent or
+    /// `null`: the hand reader agrees with the derive.
+    fn same_fields<T: ReadJson + DeserializeOwned + PartialEq + std::fmt::Debug>(
+        full: Value,
+        bad: &[Value],
+    ) {
+        same::<T>(full.clone());
+        let keys: Vec<String> = full.as_object().unwrap().keys().cloned().collect();
+        for key in &keys {
+            let mut doc = full.clone();
+            doc.as_object_mut().unwrap().remove(key);
+            same::<T>(doc);
+            for bad in bad.iter().chain([&Value::Null]) {
+                let mut doc = full.clone();
+                doc[key.as_str()] = bad.clone();
+                same::<T>(doc);
+            }
+        }
+        same::<T>(json!({}));
+        same::<T>(json!({"unknown": 1}));
+        same::<T>(json!("x"));
+        same::<T>(json!(null));
+        // The one deliberate difference: a derive reads a JSON array as the struct's
+        // fields in order (`startSession(["Dr. A"])` started a call), the hand reader
+        // refuses anything but an object (INVALID_ARGUMENT, as the types say).
+        assert_eq!(from_backend::<T>(json!([])), Err(FieldError::NotObject));
+    }
+
+    #[test]
+    fn argument_readers_match_the_derives() {
+        let bad = [
+            json!(1),
+            json!(1.5),
+            json!("x"),
+            json!(true),
+            json!([]),
+            json!({}),
+        ];
+        let start = json!({"supportWorkerName": "Dr. A", "supportWorkerId": "w",
+            "appointmentId": "a", "audioOption": "speaker", "metadata": {"k": [1, null]}});
+        same_fields::<api::StartSessionArgs>(start.clone(), &bad);
+        // Every field read: the full object reads to a value with nothing defaulted.
+        let read = from_backend::<api::StartSessionArgs>(start).unwrap();
+        assert!(!format!("{read:?}").contains("None"), "{read:?}");
+        let settings = json!({"cameraEnabled": true, "micEnabled": false,
+            "audioOption": "x", "sessionId": "s"});
+        same_fields::<api::UpdateSettingsArgs>(settings.clone(), &bad);
+        let read = from_backend::<api::UpdateSettingsArgs>(settings).unwrap();
+        assert!(!format!("{read:?}").contains("None"), "{read:?}");
+        let end = json!({"sessionIdToEnd": "s", "endReason": "done"});
+        same_fields::<api::EndSessionArgs>(end.clone(), &bad);
+        let read = from_backend::<api::EndSessionArgs>(end).unwrap();
+        assert!(!format!("{read:?}").contains("None"), "{read:?}");
+        let failed = json!({"sessionId": "s", "reason": "ice"});
+        same_fields::<api::MarkFailedArgs>(failed.clone(), &bad);
+        let read = from_backend::<api::MarkFailedArgs>(failed).unwrap();
+        assert!(!format!("{read:?}").contains("None"), "{read:?}");
+        let list = json!({"limit": 20});
+        same_fields::<api::GetUserSessionsArgs>(list.clone(), &bad);
+        let read = from_backend::<api::GetUserSessionsArgs>(list).unwrap();
+        assert!(!format!("{read:?}").contains("None"), "{read:?}");
+        let rate = json!({"sessionId": "s", "rating": 5, "comment": "good \"call\""});
+        same_fields::<api::RateSessionArgs>(rate.clone(), &bad);
+        let read = from_backend::<api::RateSessionArgs>(rate).unwrap();
+        assert!(!format!("{read:?}").contains("None"), "{read:?}");
+        for rating in [
+            json!(4.5),
+            json!(0),
+            json!(-1),
+            json!(1e300),
+            json!(u64::MAX),
+        ] {
+            same::<api::RateSessionArgs>(json!({"rating": rating}));
+        }
+        // JSON.stringify writes NaN and Infinity as null: refused, naming the field.
+        let e = from_backend::<api::RateSessionArgs>(json!({"rating": null})).unwrap_err();
+        assert_eq!(e.to_string(), "`rating` must be a number");
+        let e = from_backend::<api::RateSessionArgs>(json!({})).unwrap_err();
+        assert_eq!(e.to_string(), "missing field `rating`");
     }
 
     /// A session with every field set (no `None`), field values that need escaping and

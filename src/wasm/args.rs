@@ -1,7 +1,7 @@
 //! The arguments of the class's methods: plain values (a session id, an optional
 //! value), and object arguments read field by field into the `crate::api` types
-//! under their JS names (the same rules their serde derives apply, see
-//! `crate::json_fields`, without a deserializer per type in the wasm build). Results
+//! under their JS names (their `crate::wire::ReadJson` impls, tested against their
+//! serde derives, without a deserializer per type in the wasm build). Results
 //! are written from the `crate::api` types themselves. A network sample is read
 //! property by property, so a NaN or a string is refused with the metric's name
 //! (JSON would turn NaN into `null` or an error about the whole object).
@@ -11,6 +11,7 @@ use wasm_bindgen::JsValue;
 use super::convert::{fields_js, invalid, prop};
 use crate::api;
 use crate::json_fields::{FieldError, Fields};
+use crate::wire::ReadJson;
 
 /// An optional argument as a plain value (`undefined` when absent).
 pub(crate) fn optional<T: Into<JsValue>>(v: Option<T>) -> JsValue {
@@ -39,64 +40,27 @@ fn object<T>(
 }
 
 pub(crate) fn start_session(v: &JsValue) -> Result<api::StartSessionArgs, JsValue> {
-    object(v, "startSession", |f| {
-        Ok(api::StartSessionArgs {
-            support_worker_name: f.str_or_default("supportWorkerName")?,
-            support_worker_id: f.opt_str("supportWorkerId")?,
-            appointment_id: f.opt_str("appointmentId")?,
-            audio_option: f.opt_str("audioOption")?,
-            metadata: f.opt_value("metadata"),
-        })
-    })
+    object(v, "startSession", api::StartSessionArgs::read)
 }
 
 pub(crate) fn update_settings(v: &JsValue) -> Result<api::UpdateSettingsArgs, JsValue> {
-    object(v, "updateSettings", |f| {
-        Ok(api::UpdateSettingsArgs {
-            camera_enabled: f.opt_bool("cameraEnabled")?,
-            mic_enabled: f.opt_bool("micEnabled")?,
-            audio_option: f.opt_str("audioOption")?,
-            session: f.opt_str("sessionId")?,
-        })
-    })
+    object(v, "updateSettings", api::UpdateSettingsArgs::read)
 }
 
 pub(crate) fn end_session(v: &JsValue) -> Result<api::EndSessionArgs, JsValue> {
-    object(v, "endSession", |f| {
-        Ok(api::EndSessionArgs {
-            session: f.opt_str("sessionIdToEnd")?,
-            end_reason: f.opt_str("endReason")?,
-        })
-    })
+    object(v, "endSession", api::EndSessionArgs::read)
 }
 
 pub(crate) fn mark_failed(v: &JsValue) -> Result<api::MarkFailedArgs, JsValue> {
-    object(v, "markFailed", |f| {
-        Ok(api::MarkFailedArgs {
-            session: f.opt_str("sessionId")?,
-            reason: f.opt_str("reason")?,
-        })
-    })
+    object(v, "markFailed", api::MarkFailedArgs::read)
 }
 
 pub(crate) fn get_user_sessions(v: &JsValue) -> Result<api::GetUserSessionsArgs, JsValue> {
-    object(v, "getUserSessions", |f| {
-        Ok(api::GetUserSessionsArgs {
-            limit: f.opt_f64("limit")?,
-        })
-    })
+    object(v, "getUserSessions", api::GetUserSessionsArgs::read)
 }
 
-/// `rateSession`'s argument, read as its derive reads it: `rating` a required number
-/// (`null` or absent refused), `sessionId` and `comment` optional strings.
 pub(crate) fn rate_session(v: &JsValue) -> Result<api::RateSessionArgs, JsValue> {
-    object(v, "rateSession", |f| {
-        Ok(api::RateSessionArgs {
-            session: f.opt_str("sessionId")?,
-            rating: f.f64("rating")?,
-            comment: f.opt_str("comment")?,
-        })
-    })
+    object(v, "rateSession", api::RateSessionArgs::read)
 }
 
 /// `reportNetworkStats`' argument: an object whose metrics are numbers when given
