@@ -232,7 +232,6 @@ mod tests {
         );
         assert_eq!(f.u32_or_default("absent"), Ok(0));
         assert_eq!(f.f64_or_default("absent"), Ok(0.0));
-        assert_eq!(f.f64_or_default("x"), Ok(1.0));
         assert_eq!(
             f.u32_or_default("big"),
             Err(FieldError::Type("big", "a whole number"))
@@ -248,6 +247,18 @@ mod tests {
             Fields::parse("{]").err().as_deref(),
             Some("invalid JSON at line 1 column 2")
         );
+        let mut f = fields(json!({"n": null, "i": 3, "f": 1.5, "s": "1"}));
+        assert_eq!(f.f64_or_default("i"), Ok(3.0));
+        assert_eq!(f.f64_or_default("f"), Ok(1.5));
+        assert_eq!(
+            f.f64_or_default("n"),
+            Err(FieldError::Type("n", "a number"))
+        );
+        assert_eq!(
+            f.f64_or_default("s"),
+            Err(FieldError::Type("s", "a number"))
+        );
+
         let mut f = fields(json!({"l": ["a", "b"], "bad": ["a", 1]}));
         assert_eq!(f.opt_strings("l"), Ok(Some(vec!["a".into(), "b".into()])));
         assert!(f.opt_strings("bad").is_err());

@@ -43,8 +43,13 @@ thread_local! {
     /// typed arrays, DataView), which it would turn into `{}` or an index map: the
     /// contract refuses bytes (D2), and a silent rewrite would store something else.
     static FINITE_ONLY: Closure<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>> =
-        Closure::new(|_key: JsValue, value: JsValue| match value.as_f64() {
-            Some(n) if !n.is_finite() => Err(Error::new("numbers must be finite").into()),
+        Closure::new(|key: JsValue, value: JsValue| match value.as_f64() {
+            // Named by its key (`rating`, `duration`), so a NaN says which field it is.
+            Some(n) if !n.is_finite() => Err(Error::new(&match key.as_string() {
+                Some(key) if !key.is_empty() => format!("`{key}` must be a finite number"),
+                _ => "numbers must be finite".into(),
+            })
+            .into()),
             _ if value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(&value) => Err(
                 Error::new("bytes (ArrayBuffer, typed arrays) are not accepted; encode them as a string").into(),
             ),
@@ -53,7 +58,8 @@ thread_local! {
 }
 
 /// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles, BigInts, NaN,
-/// ±Infinity and bytes make `INVALID_ARGUMENT` errors naming `what`.
+/// ±Infinity and bytes make `INVALID_ARGUMENT` errors naming `what` (and a NaN or
+/// ±Infinity its key).
 pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
