@@ -1,11 +1,15 @@
 // Where the wasm's bytes go: sums each function body's size by crate, using the
 // `name` section of an unstripped build. Not part of the figures; a tool for the
-// "why" of figure 1. Usage:
+// "why" of figure 1. TOP=n lists the n largest functions (default 15). Usage:
 //   CARGO_TARGET_DIR=/tmp/t CARGO_PROFILE_RELEASE_STRIP=false \
 //     cargo build --release --lib --target wasm32-unknown-unknown
 //   node bench/wasm_sizes.mjs /tmp/t/wasm32-unknown-unknown/release/video_session_sdk.wasm
-// (Sizes are before wasm-bindgen and wasm-opt, so they are larger than pkg/'s, but the
-// shares per crate are what matter.)
+// (Sizes are before wasm-bindgen and wasm-opt, so they are larger than pkg/'s, and
+// include wasm-bindgen's describe functions, which wasm-bindgen removes.) For the
+// shipped code by crate, keep the names through both steps and measure that:
+//   wasm-bindgen --target web --keep-debug --out-dir /tmp/n <the .wasm above>
+//   wasm-opt -Oz --converge --low-memory-unused -g /tmp/n/video_session_sdk_bg.wasm -o /tmp/n/named.wasm
+//   node bench/wasm_sizes.mjs /tmp/n/named.wasm
 
 import { readFileSync } from "node:fs";
 
@@ -98,6 +102,10 @@ function crateOf(name) {
     if (inner) return inner[1];
     return seg;
   }
+  // Demangled (wasm-bindgen --keep-debug, wasm-opt -g): `crate[hash]::…`, `<crate::T as …>`.
+  const plain = /^(?:<)*(?:&(?:mut )?|dyn |\*(?:const|mut) )*([a-z_][a-z0-9_]*)(?:\[[0-9a-f]+\])?::/.exec(name);
+  if (plain) return plain[1];
+  if (/shim|^__wbg|^__wbindgen|^__externref|^closure\d|^wasm-bindgen/.test(name)) return "(wasm-bindgen shims)";
   return "(other)";
 }
 
@@ -127,10 +135,10 @@ for (let i = 0; i < count; i++) {
 const total = [...byCrate.values()].reduce((a, b) => a + b, 0);
 const data = secs.filter((s) => s.id === 11).reduce((a, s) => a + s.end - s.body, 0);
 console.log(`code ${total} bytes in ${count} functions; data ${data} bytes; file ${bytes.length} bytes`);
-for (const [crate, n] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+for (const [crate, n] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
   console.log(`${String(n).padStart(9)}  ${((100 * n) / total).toFixed(1).padStart(5)}%  ${crate}`);
 }
 console.log("largest functions:");
-for (const [n, name] of biggest.sort((a, b) => b[0] - a[0]).slice(0, 15)) {
+for (const [n, name] of biggest.sort((a, b) => b[0] - a[0]).slice(0, Number(process.env.TOP || 15))) {
   console.log(`${String(n).padStart(9)}  ${name.slice(0, 140)}`);
 }

@@ -264,16 +264,17 @@ pub enum DeliveryStep {
 }
 
 /// The debug log's wording. The log formats this rather than `Debug`, which would
-/// link `str` and float debug formatting into the wasm for one log line.
+/// link `str` and float debug formatting into the wasm for one log line; times are
+/// written as whole milliseconds, so no float formatting is linked either.
 impl fmt::Display for DeliveryStep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DeliveryStep::Sent { applied, rejected } => {
                 write!(f, "sent (applied {applied}, rejected {rejected})")
             }
-            DeliveryStep::Wait { until_ms } => write!(f, "wait until {until_ms}"),
+            DeliveryStep::Wait { until_ms } => write!(f, "wait until {}", *until_ms as i64),
             DeliveryStep::Idle => f.write_str("idle"),
-            DeliveryStep::Failed { retry_at } => write!(f, "failed, retry at {retry_at}"),
+            DeliveryStep::Failed { retry_at } => write!(f, "failed, retry at {}", *retry_at as i64),
             DeliveryStep::Busy => f.write_str("busy"),
         }
     }

@@ -48,7 +48,8 @@ pub fn parse_reply(
     }
     let reply: Value = serde_json::from_str(body).map_err(|e| {
         TransportError::BadReply(format!(
-            "the reply is not JSON ({e}); is the URL a Convex deployment?"
+            "the reply is not JSON ({}); is the URL a Convex deployment?",
+            crate::json_fields::json_error(&e)
         ))
     })?;
     match reply.get("status").and_then(Value::as_str) {

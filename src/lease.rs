@@ -47,7 +47,7 @@ pub fn lease_key(prefix: &str) -> String {
 /// The lease stored under `key`, if one parses. A read error counts as no lease.
 pub async fn read_lease<S: Storage>(storage: &S, key: &str) -> Option<Lease> {
     let raw = storage.get(key).await.ok().flatten()?;
-    serde_json::from_str(&raw).ok()
+    crate::wire::from_text(&raw)
 }
 
 /// Whether `lease` leaves the lock to `me` at `now`.
@@ -73,7 +73,7 @@ pub async fn acquire<S: Storage, E: Env>(
                 holder: me.to_string(),
                 expires_at: now + LEASE_MS,
             };
-            let json = serde_json::to_string(&mine).unwrap_or_default();
+            let json = crate::json_write::to_json(&mine);
             if storage.set(key, &json).await.is_err() {
                 return true;
             }

@@ -13,6 +13,8 @@ pub mod convex_http;
 pub mod delivery;
 pub mod error;
 pub mod events;
+pub mod json_fields;
+pub mod json_write;
 mod key_set;
 pub mod lease;
 pub mod lifecycle;

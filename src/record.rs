@@ -15,7 +15,10 @@
 //!   to another key keeps them; the backend knows a replay by them after its opId
 //!   records are swept. Records stored by releases before them have neither.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::json_fields::Fields;
+use crate::json_write::Object;
 
 pub use protocol::{ArgsMismatch, Op, OpArgs, OpKind, SessionRef};
 
@@ -45,8 +48,9 @@ pub struct OpRecord {
 }
 
 /// The stored text's shape, field for field in the order it has always been
-/// written, with the args as JSON carries them.
-#[derive(Serialize, Deserialize)]
+/// written, with the args as JSON carries them. Written by its derived `Serialize`;
+/// read by [`Stored::read`] with the rules the derived `Deserialize` applied.
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Stored {
     op_id: String,
@@ -66,6 +70,30 @@ struct Stored {
     next_attempt_at: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_error: Option<String>,
+}
+
+impl Stored {
+    /// Reads stored text field by field (`crate::json_fields`: one shared JSON
+    /// parser, no deserializer of its own in the wasm build).
+    fn read(raw: &str) -> Result<Stored, String> {
+        let mut f = Fields::parse(raw)?;
+        let shape = |e: crate::json_fields::FieldError| e.to_string();
+        let kind = f.str("kind").map_err(shape)?;
+        let kind = OpKind::from_name(&kind).ok_or_else(|| format!("unknown op kind `{kind}`"))?;
+        Ok(Stored {
+            op_id: f.str("opId").map_err(shape)?,
+            kind,
+            client_session_id: f.str("clientSessionId").map_err(shape)?,
+            args: f.take("args").ok_or("missing field `args`")?,
+            occurred_at: f.str("occurredAt").map_err(shape)?,
+            user_id: f.opt_str("userId").map_err(shape)?,
+            client_id: f.opt_str("clientId").map_err(shape)?,
+            seq: f.opt_u64("seq").map_err(shape)?,
+            attempts: f.u32_or_default("attempts").map_err(shape)?,
+            next_attempt_at: f.opt_f64("nextAttemptAt").map_err(shape)?,
+            last_error: f.opt_str("lastError").map_err(shape)?,
+        })
+    }
 }
 
 /// Why stored text is not a record this client may deliver; the record is then
@@ -88,7 +116,44 @@ impl OpRecord {
         self.args.op.kind()
     }
 
+    /// The stored text: what `Stored`'s derived `Serialize` writes (tested), written
+    /// field by field (`crate::json_write`) so the wasm build has no serializer of
+    /// its own for it.
     pub fn to_json(&self) -> String {
+        let OpRecord {
+            op_id,
+            client_session_id,
+            args,
+            occurred_at,
+            user_id,
+            client_id,
+            seq,
+            attempts,
+            next_attempt_at,
+            last_error,
+        } = self;
+        let mut out = String::new();
+        let mut o = Object::new(&mut out);
+        o.str("opId", op_id)
+            .str("kind", self.kind().as_str())
+            .str("clientSessionId", client_session_id)
+            .value("args", &args.to_value())
+            .str("occurredAt", occurred_at)
+            .opt_str("userId", user_id.as_deref())
+            .opt_str("clientId", client_id.as_deref());
+        if let Some(n) = seq {
+            o.u64("seq", *n);
+        }
+        o.u64("attempts", u64::from(*attempts))
+            .opt_f64("nextAttemptAt", *next_attempt_at)
+            .opt_str("lastError", last_error.as_deref())
+            .end();
+        out
+    }
+
+    /// [`OpRecord::to_json`] through the derived `Serialize` of the stored shape.
+    #[cfg(test)]
+    fn to_json_derived(&self) -> String {
         let stored = Stored {
             op_id: self.op_id.clone(),
             kind: self.kind(),
@@ -114,7 +179,7 @@ impl OpRecord {
     /// Parses a stored record: a whole, valid record naming its user, whose args fit
     /// its kind and name its session.
     pub fn parse(raw: &str) -> Result<OpRecord, BadRecord> {
-        let s: Stored = serde_json::from_str(raw).map_err(|e| BadRecord::Shape(e.to_string()))?;
+        let s = Stored::read(raw).map_err(BadRecord::Shape)?;
         let ok = s.user_id.as_deref().is_some_and(|u| !u.is_empty())
             && !s.op_id.is_empty()
             && !s.client_session_id.is_empty()
@@ -389,6 +454,28 @@ mod tests {
             OpRecord::parse(&json.replace("2024-01-15T10:30:00.000Z", "yesterday")),
             Err(BadRecord::Field)
         );
+    }
+
+    #[test]
+    fn the_stored_text_is_what_the_derive_writes() {
+        let rec = sample("o\"1", Op::MarkConnected, "c", "2024-01-15T10:30:00.000Z");
+        let full = OpRecord {
+            user_id: Some("u\u{2028}".into()),
+            client_id: Some("c1".into()),
+            seq: Some(u64::MAX),
+            attempts: u32::MAX,
+            next_attempt_at: Some(1_705_314_600_000.0),
+            last_error: Some("network error: \"x\"\n".into()),
+            ..rec.clone()
+        };
+        let bare = OpRecord {
+            user_id: None,
+            next_attempt_at: Some(0.5),
+            ..rec.clone()
+        };
+        for r in [rec, full, bare] {
+            assert_eq!(r.to_json(), r.to_json_derived());
+        }
     }
 
     #[test]

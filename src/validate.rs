@@ -132,17 +132,45 @@ fn js_json_len(value: &Value) -> usize {
 }
 
 /// Length of JavaScript's `String(f)` for a finite number: plain digits from 1e-6 up
-/// to 1e21, exponent form (`1e+21`, `1.5e-7`) outside.
+/// to 1e21, exponent form (`1e+21`, `1.5e-7`) outside. Computed from the shortest
+/// round-trip digits as serde_json writes them (its float writer is linked anyway;
+/// Rust's float `Display` would add its own, larger one to the wasm build), placed
+/// by ECMAScript's Number::toString rules.
 fn js_number_len(f: f64) -> usize {
-    let abs = f.abs();
     if f == 0.0 {
-        1
-    } else if (1e-6..1e21).contains(&abs) {
-        format!("{f}").len()
-    } else {
-        let exp = format!("{f:e}");
-        exp.len() + usize::from(!exp.contains("e-"))
+        return 1;
     }
+    let text = serde_json::to_string(&f).unwrap_or_default();
+    let text = text.trim_start_matches('-');
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    // value = digits × 10^scale, digits without leading or trailing zeros.
+    let all = [int.as_bytes(), frac.as_bytes()].concat();
+    let first = all.iter().position(|&b| b != b'0').unwrap_or(all.len());
+    let last = all
+        .iter()
+        .rposition(|&b| b != b'0')
+        .map_or(first, |i| i + 1);
+    let k = (last - first) as i32;
+    let scale = exp - frac.len() as i32 + (all.len() - last) as i32;
+    // ECMAScript: value = s × 10^(n − k) with k digits in s.
+    let n = scale + k;
+    let sign = usize::from(f < 0.0);
+    let len = if k <= n && n <= 21 {
+        n
+    } else if 0 < n && n <= 21 {
+        k + 1
+    } else if -6 < n && n <= 0 {
+        2 - n + k
+    } else {
+        let e = (n - 1).unsigned_abs();
+        let exp_digits = e.checked_ilog10().unwrap_or(0) as i32 + 1;
+        k + i32::from(k > 1) + 2 + exp_digits
+    };
+    sign + len as usize
 }
 
 pub fn start(args: &StartSessionArgs) -> Result<(), ApiError> {
@@ -379,6 +407,79 @@ mod tests {
         assert!(start(&a).is_err(), "4407 characters as JS writes them");
         a.metadata = Some(json!({"k": vec![1.0; 1000], "p": "x".repeat(2082)}));
         assert!(start(&a).is_ok(), "4096 characters as JS writes them");
+    }
+
+    /// JS `String(f)` as Rust's float formatting gives it (the implementation
+    /// before `js_number_len` read serde_json's digits).
+    fn js_number_len_by_fmt(f: f64) -> usize {
+        let abs = f.abs();
+        if f == 0.0 {
+            1
+        } else if (1e-6..1e21).contains(&abs) {
+            format!("{f}").len()
+        } else {
+            let exp = format!("{f:e}");
+            exp.len() + usize::from(!exp.contains("e-"))
+        }
+    }
+
+    #[test]
+    fn number_lengths_match_js() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut values = vec![
+            1.0,
+            -1.0,
+            0.5,
+            100.0,
+            123456.0,
+            1e20,
+            1e21,
+            1.5e21,
+            1e-6,
+            1e-7,
+            1.5e-7,
+            0.000001,
+            0.0000015,
+            1.25e-6,
+            123.456,
+            -0.001,
+            1e300,
+            -1e-300,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            9007199254740993.0,
+            0.1,
+            0.2,
+            0.30000000000000004,
+            1e16,
+            1e15,
+            12345678901234567e4,
+        ];
+        for _ in 0..20_000 {
+            let f = f64::from_bits(next());
+            if f.is_finite() {
+                values.push(f);
+            }
+            let whole = (next() % 1_000_000_000) as f64 * if next() % 2 == 0 { 1.0 } else { -1.0 };
+            values.push(whole);
+            values.push(whole / 1000.0);
+        }
+        for f in values {
+            assert_eq!(js_number_len(f), js_number_len_by_fmt(f), "{f:e}");
+        }
+        // What node prints for String(f).length.
+        assert_eq!(js_number_len(1e21), 5);
+        assert_eq!(js_number_len(-1.5e-7), 7);
+        assert_eq!(js_number_len(123.456), 7);
+        assert_eq!(js_number_len(0.000001), 8);
+        assert_eq!(js_number_len(5e-324), 6);
     }
 
     #[test]

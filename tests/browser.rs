@@ -409,6 +409,9 @@ async fn reconnection_screen_sharing_and_rating_through_the_js_surface() {
     for bad in bad_ratings {
         let e = err(c.rate_session(obj(&[("rating", bad.clone())]).unchecked_into())).await;
         assert_eq!(code(&e), "INVALID_ARGUMENT", "{bad:?}: {}", describe(&e));
+        // The field is named, whether the reader (a string, NaN, null, true) or the
+        // check (4.5, 0, 6, -1) refuses it.
+        assert!(describe(&e).contains("rating"), "{bad:?}: {}", describe(&e));
     }
     for args in [
         JsValue::UNDEFINED,

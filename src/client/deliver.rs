@@ -7,6 +7,7 @@ use super::{key, load_dead, split_listing, Client, State, MAX_DEAD_LETTERS};
 use crate::api::{DeadLetter, DeliveryStep, FlushReport};
 use crate::delivery::{Candidate, Dead, Plan};
 use crate::events::Event;
+use crate::json_write::to_json;
 use crate::key_set::KeySet;
 use crate::outbox::recover;
 use crate::platform::{CallKind, Env, Storage, Transport};
@@ -317,8 +318,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             self.persist_view().await;
         }
         for (dead_key, letter, op_key) in writes.dead {
-            let json = serde_json::to_string(&letter)
-                .unwrap_or_else(|_| unreachable!("a dead letter serialises"));
+            let json = to_json(&letter);
             if let Err(e) = s.set(&dead_key, &json).await {
                 self.log(|| format!("could not store dead letter {}: {e}", letter.op_id));
             }

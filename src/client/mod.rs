@@ -28,6 +28,7 @@ use crate::api::{Config, DeadLetter};
 use crate::delivery::Delivery;
 use crate::error::ApiError;
 use crate::events::Event;
+use crate::json_write::to_json;
 use crate::key_set::KeySet;
 use crate::local_view::LocalView;
 use crate::outbox::{quarantine_key, Outbox};
@@ -36,7 +37,7 @@ use crate::record::{
     is_key_suffix, key_ms, op_prefix, tab_id, uuid_v4, BadRecord, OpKind, OpRecord,
 };
 use crate::validate;
-use crate::wire::CallStats;
+use crate::wire::{from_text, list_from_text, CallStats};
 
 /// Events kept for a handler that is not set yet (e.g. `Quarantined` at open).
 const MAX_BUFFERED_EVENTS: usize = 1_000;
@@ -174,11 +175,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let view = LocalView {
             sessions: get("view:sessions")
                 .await
-                .and_then(|s| serde_json::from_str(&s).ok())
+                .and_then(|s| list_from_text(&s))
                 .unwrap_or_default(),
             stats: get("view:stats")
                 .await
-                .and_then(|s| serde_json::from_str::<CallStats>(&s).ok()),
+                .and_then(|s| from_text::<CallStats>(&s)),
         };
         let current = get("current").await.filter(|c| !c.is_empty());
         let mut state = State {
@@ -272,14 +273,16 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     }
 
     fn log(&self, line: impl FnOnce() -> String) {
-        let logger = {
-            let st = self.st();
-            if !st.debug {
-                return;
-            }
-            st.logger.clone()
-        };
-        let line = format!("[video-session-sdk] {}", line());
+        if self.st().debug {
+            self.write_log(line());
+        }
+    }
+
+    /// The part of [`Client::log`] that is not generic over its closure, so it is
+    /// compiled once rather than once per log line.
+    fn write_log(&self, line: String) {
+        let logger = self.st().logger.clone();
+        let line = format!("[video-session-sdk] {line}");
         match logger {
             Some(l) => l(&line),
             None => default_log(&line),
@@ -366,11 +369,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         let (sessions, stats) = {
             let st = self.st();
             (
-                serde_json::to_string(&st.view.sessions).unwrap_or_default(),
-                st.view
-                    .stats
-                    .as_ref()
-                    .and_then(|s| serde_json::to_string(s).ok()),
+                to_json(&st.view.sessions),
+                st.view.stats.as_ref().map(to_json),
             )
         };
         let s = &self.inner.storage;
@@ -521,7 +521,7 @@ async fn load_dead<S: Storage>(storage: &S, keys: Vec<String>) -> DeadLetters {
         return out;
     };
     for (k, v) in keys.into_iter().zip(values) {
-        if let Some(d) = v.and_then(|v| serde_json::from_str(&v).ok()) {
+        if let Some(d) = v.and_then(|v| from_text(&v)) {
             out.insert(k, d);
         }
     }

@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::platform::{CallKind, Env, Storage, Transport, TransportError};
 use crate::race::{race, Either};
 use crate::validate;
-use crate::wire::{from_backend, object, CallStats, Session};
+use crate::wire::{from_backend, list_from_backend, object, CallStats, Session};
 
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// The user's sessions, newest first, at most `limit` (default 50, max 200).
@@ -26,7 +26,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 ]),
             )
             .await;
-        if let Some(list) = fresh.and_then(|v| from_backend::<Vec<Session>>(&v).ok()) {
+        if let Some(list) = fresh.and_then(|v| list_from_backend::<Session>(v).ok()) {
             self.st().view.upsert_server(list);
             self.persist_view().await;
         }
@@ -46,7 +46,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 object(vec![("userId", user.as_str().into())]),
             )
             .await;
-        if let Some(stats) = fresh.and_then(|v| from_backend::<CallStats>(&v).ok()) {
+        if let Some(stats) = fresh.and_then(|v| from_backend::<CallStats>(v).ok()) {
             self.st().view.stats = Some(stats);
             self.persist_view().await;
         }
@@ -69,7 +69,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         // not trusted as active unless this device has pending ops for it.
         let server_active: Option<Option<String>> = match fresh {
             Some(Value::Null) => Some(None),
-            Some(v) => match from_backend::<Session>(&v) {
+            Some(v) => match from_backend::<Session>(v) {
                 Ok(s) => {
                     let id = s.id.clone();
                     self.st().view.upsert_server(vec![s]);

@@ -217,7 +217,7 @@ impl Delivery {
         random: u64,
     ) -> Outcome {
         match result {
-            Ok(value) => match from_backend::<BatchReply>(&value) {
+            Ok(value) => match from_backend::<BatchReply>(value) {
                 Ok(reply) => self.on_reply(sent, reply),
                 Err(e) => self.transient(
                     sent,

@@ -1,13 +1,17 @@
-//! Plain-value arguments of the class's methods (a session id, an optional value).
-//! Object arguments and results mostly need nothing here: they are read into and
-//! written from the `crate::api` types themselves, which carry the JS names. A
-//! network sample is read field by field, so a NaN or a string is refused with the
-//! metric's name (JSON would turn NaN into an error about the whole object).
+//! The arguments of the class's methods: plain values (a session id, an optional
+//! value), and object arguments read field by field into the `crate::api` types
+//! under their JS names (their `crate::wire::ReadJson` impls, tested against their
+//! serde derives, without a deserializer per type in the wasm build). Results
+//! are written from the `crate::api` types themselves. A network sample is read
+//! property by property, so a NaN or a string is refused with the metric's name
+//! (JSON would turn NaN into `null` or an error about the whole object).
 
 use wasm_bindgen::JsValue;
 
-use super::convert::{invalid, prop};
-use crate::api::ReportNetworkStatsArgs;
+use super::convert::{fields_js, invalid, prop};
+use crate::api;
+use crate::json_fields::{FieldError, Fields};
+use crate::wire::ReadJson;
 
 /// An optional argument as a plain value (`undefined` when absent).
 pub(crate) fn optional<T: Into<JsValue>>(v: Option<T>) -> JsValue {
@@ -24,9 +28,44 @@ pub(crate) fn opt_session(v: &JsValue, what: &str) -> Result<Option<String>, JsV
         .ok_or_else(|| invalid(format!("{what} must be a session id string")))
 }
 
+/// Reads an object argument with `read`; a bad field is `INVALID_ARGUMENT` naming
+/// `what` and the field.
+fn object<T>(
+    v: &JsValue,
+    what: &str,
+    read: impl FnOnce(&mut Fields) -> Result<T, FieldError>,
+) -> Result<T, JsValue> {
+    let mut f = fields_js(v, what)?;
+    read(&mut f).map_err(|e| invalid(format!("{what}: {e}")))
+}
+
+pub(crate) fn start_session(v: &JsValue) -> Result<api::StartSessionArgs, JsValue> {
+    object(v, "startSession", api::StartSessionArgs::read)
+}
+
+pub(crate) fn update_settings(v: &JsValue) -> Result<api::UpdateSettingsArgs, JsValue> {
+    object(v, "updateSettings", api::UpdateSettingsArgs::read)
+}
+
+pub(crate) fn end_session(v: &JsValue) -> Result<api::EndSessionArgs, JsValue> {
+    object(v, "endSession", api::EndSessionArgs::read)
+}
+
+pub(crate) fn mark_failed(v: &JsValue) -> Result<api::MarkFailedArgs, JsValue> {
+    object(v, "markFailed", api::MarkFailedArgs::read)
+}
+
+pub(crate) fn get_user_sessions(v: &JsValue) -> Result<api::GetUserSessionsArgs, JsValue> {
+    object(v, "getUserSessions", api::GetUserSessionsArgs::read)
+}
+
+pub(crate) fn rate_session(v: &JsValue) -> Result<api::RateSessionArgs, JsValue> {
+    object(v, "rateSession", api::RateSessionArgs::read)
+}
+
 /// `reportNetworkStats`' argument: an object whose metrics are numbers when given
 /// (NaN and out-of-range values are left to the core's check, which names them).
-pub(crate) fn network_args(v: &JsValue) -> Result<ReportNetworkStatsArgs, JsValue> {
+pub(crate) fn network_args(v: &JsValue) -> Result<api::ReportNetworkStatsArgs, JsValue> {
     const WHAT: &str = "reportNetworkStats";
     if !v.is_object() {
         return Err(invalid(format!(
@@ -42,7 +81,7 @@ pub(crate) fn network_args(v: &JsValue) -> Result<ReportNetworkStatsArgs, JsValu
             .map(Some)
             .ok_or_else(|| invalid(format!("{WHAT}: {name} must be a number (one sample)")))
     };
-    Ok(ReportNetworkStatsArgs {
+    Ok(api::ReportNetworkStatsArgs {
         session: opt_session(&prop(v, "sessionId"), "reportNetworkStats({sessionId})")?,
         rtt_ms: metric("rttMs")?,
         jitter_ms: metric("jitterMs")?,

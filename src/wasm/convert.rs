@@ -1,7 +1,8 @@
-//! Values across the JS boundary. JS objects go through `JSON.stringify` into serde
-//! types, and results come back through `JSON.parse`: serde_json is already in the
-//! binary, so this costs no extra code (serde-wasm-bindgen would), and `undefined`
-//! fields simply disappear, which is what optional arguments want.
+//! Values across the JS boundary. JS objects go through `JSON.stringify` and are read
+//! field by field (`crate::json_fields`), and results come back through `JSON.parse`:
+//! serde_json is already in the binary, so this costs no extra code
+//! (serde-wasm-bindgen would), and `undefined` fields simply disappear, which is what
+//! optional arguments want.
 //!
 //! Invariants:
 //! - nothing here panics on JS input: every failure is a typed JS `Error`;
@@ -10,12 +11,12 @@
 //!   says what to do.
 
 use js_sys::{ArrayBuffer, Error, Reflect, JSON};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::json_fields::Fields;
+use crate::json_write::WriteJson;
 
 pub(crate) use crate::error::CLOSED;
 
@@ -42,8 +43,13 @@ thread_local! {
     /// typed arrays, DataView), which it would turn into `{}` or an index map: the
     /// contract refuses bytes (D2), and a silent rewrite would store something else.
     static FINITE_ONLY: Closure<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>> =
-        Closure::new(|_key: JsValue, value: JsValue| match value.as_f64() {
-            Some(n) if !n.is_finite() => Err(Error::new("numbers must be finite").into()),
+        Closure::new(|key: JsValue, value: JsValue| match value.as_f64() {
+            // Named by its key (`rating`, `duration`), so a NaN says which field it is.
+            Some(n) if !n.is_finite() => Err(Error::new(&match key.as_string() {
+                Some(key) if !key.is_empty() => format!("`{key}` must be a finite number"),
+                _ => "numbers must be finite".into(),
+            })
+            .into()),
             _ if value.is_instance_of::<ArrayBuffer>() || ArrayBuffer::is_view(&value) => Err(
                 Error::new("bytes (ArrayBuffer, typed arrays) are not accepted; encode them as a string").into(),
             ),
@@ -52,7 +58,8 @@ thread_local! {
 }
 
 /// `JSON.stringify(value)`; `None` for `undefined`/`null`. Cycles, BigInts, NaN,
-/// ±Infinity and bytes make `INVALID_ARGUMENT` errors naming `what`.
+/// ±Infinity and bytes make `INVALID_ARGUMENT` errors naming `what` (and a NaN or
+/// ±Infinity its key).
 pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -63,16 +70,22 @@ pub(crate) fn to_json(value: &JsValue, what: &str) -> Result<Option<String>, JsV
     Ok(s.as_string())
 }
 
-/// Reads a JS value into a serde type; `undefined`/`null` read as `{}`.
-pub(crate) fn from_js<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, JsValue> {
+/// Reads a JS object argument's fields (through its JSON, like [`to_json`]);
+/// `undefined`/`null` read as `{}`. Anything but an object is `INVALID_ARGUMENT`.
+pub(crate) fn fields_js(value: &JsValue, what: &str) -> Result<Fields, JsValue> {
     let json = to_json(value, what)?.unwrap_or_else(|| "{}".into());
-    serde_json::from_str(&json).map_err(|e| invalid(format!("{what}: {e}")))
+    Fields::parse(&json).map_err(|e| invalid(format!("{what}: {e}")))
 }
 
-/// A serde value as a plain JS value (objects, arrays, strings, numbers, null).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value)
-        .map_err(|e| js_error(ErrorCode::BadReply.as_str(), &e.to_string()))?;
+/// A value as a plain JS value (objects, arrays, strings, numbers, null), through
+/// its JSON text (`crate::json_write`).
+pub(crate) fn to_js<T: WriteJson + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    parse_js(crate::json_write::to_json(value))
+}
+
+/// `JSON.parse(json)`; kept out of line so [`to_js`]'s copies per type stay small.
+#[inline(never)]
+fn parse_js(json: String) -> Result<JsValue, JsValue> {
     JSON::parse(&json).map_err(|e| js_error(ErrorCode::BadReply.as_str(), &describe(&e)))
 }
 
@@ -91,7 +104,10 @@ pub(crate) fn describe(err: &JsValue) -> String {
         let msg: String = e.message().into();
         return format!("{name}: {msg}");
     }
-    err.as_string().unwrap_or_else(|| format!("{err:?}"))
+    // JSON, not `{:?}`: JsValue's Debug needs a debug printer in the JS glue.
+    err.as_string()
+        .or_else(|| JSON::stringify(err).ok().and_then(|s| s.as_string()))
+        .unwrap_or_else(|| "a value without a JSON form".into())
 }
 
 /// The `name` of a thrown JS error (`QuotaExceededError`, `AbortError`, …).

@@ -43,7 +43,9 @@ fn method(obj: &JsValue, name: &str) -> Option<Function> {
 
 fn storage_error(err: JsValue) -> StorageError {
     let text = format!("{} {}", error_name(&err), describe(&err)).to_ascii_lowercase();
-    if text.contains("quota") {
+    // A byte window, not `str::contains`: that one links core's Two-Way substring
+    // search into the wasm for this one check.
+    if text.as_bytes().windows(5).any(|w| w == b"quota") {
         StorageError::QuotaExceeded
     } else {
         StorageError::Other(describe(&err))

@@ -56,6 +56,15 @@ impl LocalStorage {
         self.store.get_item(key).map_err(storage_error)
     }
 
+    fn get_many_now(&self, keys: &[String]) -> Result<Vec<Option<String>>, StorageError> {
+        // A loop rather than collecting into a `Result`: smaller in the wasm build.
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.get_now(k)?);
+        }
+        Ok(out)
+    }
+
     fn keys_now(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
         let n = self.store.length().map_err(storage_error)?;
         let mut out = Vec::new();
@@ -79,7 +88,7 @@ impl Storage for LocalStorage {
         &self,
         keys: &[String],
     ) -> impl Future<Output = Result<Vec<Option<String>>, StorageError>> {
-        ready(keys.iter().map(|k| self.get_now(k)).collect())
+        ready(self.get_many_now(keys))
     }
 
     fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<(), StorageError>> {
@@ -107,44 +116,49 @@ pub(crate) enum WebStorage {
     Memory(MemoryStorage),
 }
 
+/// localStorage and memory answer synchronously; only an adapter is awaited, so each
+/// method's state machine has one await, not three.
 impl Storage for WebStorage {
     async fn get(&self, key: &str) -> Result<Option<String>, StorageError> {
         match self {
-            WebStorage::Local(s) => s.get(key).await,
             WebStorage::Js(s) => s.get(key).await,
-            WebStorage::Memory(s) => s.get(key).await,
+            WebStorage::Local(s) => s.get_now(key),
+            WebStorage::Memory(s) => Ok(s.get_now(key)),
         }
     }
 
     async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<String>>, StorageError> {
         match self {
-            WebStorage::Local(s) => s.get_many(keys).await,
             WebStorage::Js(s) => s.get_many(keys).await,
-            WebStorage::Memory(s) => s.get_many(keys).await,
+            WebStorage::Local(s) => s.get_many_now(keys),
+            WebStorage::Memory(s) => Ok(keys.iter().map(|k| s.get_now(k)).collect()),
         }
     }
 
     async fn set(&self, key: &str, value: &str) -> Result<(), StorageError> {
         match self {
-            WebStorage::Local(s) => s.set(key, value).await,
             WebStorage::Js(s) => s.set(key, value).await,
-            WebStorage::Memory(s) => s.set(key, value).await,
+            WebStorage::Local(s) => s.store.set_item(key, value).map_err(storage_error),
+            WebStorage::Memory(s) => s.set_now(key, value),
         }
     }
 
     async fn remove(&self, key: &str) -> Result<(), StorageError> {
         match self {
-            WebStorage::Local(s) => s.remove(key).await,
             WebStorage::Js(s) => s.remove(key).await,
-            WebStorage::Memory(s) => s.remove(key).await,
+            WebStorage::Local(s) => s.store.remove_item(key).map_err(storage_error),
+            WebStorage::Memory(s) => {
+                s.remove_now(key);
+                Ok(())
+            }
         }
     }
 
     async fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, StorageError> {
         match self {
-            WebStorage::Local(s) => s.keys_with_prefix(prefix).await,
             WebStorage::Js(s) => s.keys_with_prefix(prefix).await,
-            WebStorage::Memory(s) => s.keys_with_prefix(prefix).await,
+            WebStorage::Local(s) => s.keys_now(prefix),
+            WebStorage::Memory(s) => Ok(s.keys_now(prefix)),
         }
     }
 }

@@ -41,14 +41,13 @@ use wasm_bindgen_futures::future_to_promise;
 
 use self::args::{opt_session, optional};
 use self::browser_env::{console_log, BrowserEnv};
-use self::convert::{api_error, from_js, invalid, js_error, to_js, CLOSED};
+use self::convert::{api_error, invalid, js_error, to_js, CLOSED};
 use self::fetch_transport::{FetchTransport, TransportControl};
 use self::sender::{Sender, WebClient};
 pub use self::ts_types::{
     EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs,
     StartSessionArgs, UpdateSettingsArgs, VideoSessionClientOptions,
 };
-use crate::api;
 use crate::client::Client;
 use crate::error::ApiError;
 use crate::events::Event;
@@ -100,10 +99,10 @@ fn closed_error() -> JsValue {
     )
 }
 
-#[wasm_bindgen]
 impl VideoSessionClient {
     /// Opens the client and starts the background sender. Resolves once the stored
     /// queue is listed; its records are read in slices after that (see `recovered`).
+    /// JS calls it as `VideoSessionClient.create` (`create_js`).
     pub async fn create(options: VideoSessionClientOptions) -> Result<VideoSessionClient, JsValue> {
         let opts = options::parse(&options)?;
         let env = BrowserEnv;
@@ -130,6 +129,20 @@ impl VideoSessionClient {
             control,
             sender,
         })
+    }
+}
+
+#[wasm_bindgen]
+impl VideoSessionClient {
+    /// Opens the client and starts the background sender. Resolves once the stored
+    /// queue is listed; its records are read in slices after that (see `recovered`).
+    #[wasm_bindgen(js_name = create, unchecked_return_type = "Promise<VideoSessionClient>")]
+    pub fn create_js(options: VideoSessionClientOptions) -> Promise {
+        // Through the same boxed Promise glue as every other method, not an `async`
+        // export's own copy of it.
+        let work: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+            Box::pin(async move { Self::create(options).await.map(JsValue::from) });
+        future_to_promise(work)
     }
 
     fn call<F>(&self, work: F) -> Promise
@@ -167,7 +180,7 @@ impl VideoSessionClient {
     pub fn start_session(&self, args: StartSessionArgs) -> Promise {
         let client = self.client.clone();
         self.mutate(
-            from_js::<api::StartSessionArgs>(&args, "startSession")
+            args::start_session(&args)
                 .map(|args| async move { client.start_session(args).await.map(JsValue::from) }),
         )
     }
@@ -191,14 +204,12 @@ impl VideoSessionClient {
     #[wasm_bindgen(js_name = updateSettings, unchecked_return_type = "Promise<void>")]
     pub fn update_settings(&self, args: UpdateSettingsArgs) -> Promise {
         let client = self.client.clone();
-        self.mutate(
-            from_js::<api::UpdateSettingsArgs>(&args, "updateSettings").map(|args| async move {
-                client
-                    .update_settings(args)
-                    .await
-                    .map(|()| JsValue::UNDEFINED)
-            }),
-        )
+        self.mutate(args::update_settings(&args).map(|args| async move {
+            client
+                .update_settings(args)
+                .await
+                .map(|()| JsValue::UNDEFINED)
+        }))
     }
 
     /// Records a quality issue ("Audio choppy") on `sessionId` or the current session.
@@ -230,17 +241,15 @@ impl VideoSessionClient {
     pub fn end_session(&self, args: Option<EndSessionArgs>) -> Promise {
         let args = optional(args);
         let client = self.client.clone();
-        self.mutate(
-            from_js::<api::EndSessionArgs>(&args, "endSession").map(|args| async move {
-                let r = client.end_session(args).await?;
-                to_js(&r).map_err(|_| {
-                    ApiError::new(
-                        crate::error::ErrorCode::BadReply,
-                        "could not convert the result",
-                    )
-                })
-            }),
-        )
+        self.mutate(args::end_session(&args).map(|args| async move {
+            let r = client.end_session(args).await?;
+            to_js(&r).map_err(|_| {
+                ApiError::new(
+                    crate::error::ErrorCode::BadReply,
+                    "could not convert the result",
+                )
+            })
+        }))
     }
 
     /// Marks `sessionId` or the current session failed.
@@ -249,7 +258,7 @@ impl VideoSessionClient {
         let args = optional(args);
         let client = self.client.clone();
         self.mutate(
-            from_js::<api::MarkFailedArgs>(&args, "markFailed").map(|args| async move {
+            args::mark_failed(&args).map(|args| async move {
                 client.mark_failed(args).await.map(|()| JsValue::UNDEFINED)
             }),
         )
@@ -323,11 +332,9 @@ impl VideoSessionClient {
     #[wasm_bindgen(js_name = rateSession, unchecked_return_type = "Promise<void>")]
     pub fn rate_session(&self, args: RateSessionArgs) -> Promise {
         let client = self.client.clone();
-        self.mutate(
-            from_js::<api::RateSessionArgs>(&args, "rateSession").map(|args| async move {
-                client.rate_session(args).await.map(|()| JsValue::UNDEFINED)
-            }),
-        )
+        self.mutate(args::rate_session(&args).map(|args| async move {
+            client.rate_session(args).await.map(|()| JsValue::UNDEFINED)
+        }))
     }
 
     /// One network sample (`{sessionId?, rttMs?, jitterMs?, packetLossPct?,
@@ -350,8 +357,7 @@ impl VideoSessionClient {
     #[wasm_bindgen(js_name = getUserSessions, unchecked_return_type = "Promise<VideoSession[]>")]
     pub fn get_user_sessions(&self, args: Option<GetUserSessionsArgs>) -> Promise {
         let args = optional(args);
-        let limit = from_js::<api::GetUserSessionsArgs>(&args, "getUserSessions")
-            .and_then(|a| a.limit().map_err(api_error));
+        let limit = args::get_user_sessions(&args).and_then(|a| a.limit().map_err(api_error));
         let limit = match limit {
             Ok(l) => l,
             Err(e) => return Promise::reject(&e),

@@ -27,7 +27,7 @@ use std::task::{Poll, Waker};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{EventTarget, VisibilityState};
+use web_sys::EventTarget;
 
 use super::browser_env::{sleep, BrowserEnv};
 use super::fetch_transport::{FetchTransport, TransportControl};
@@ -209,7 +209,11 @@ impl Sender {
                 document.into(),
                 "visibilitychange",
                 Box::new(move || {
-                    let hidden = doc.visibility_state() == VisibilityState::Hidden;
+                    // Read as a string: web-sys' enum conversion carries a panic path.
+                    let hidden = super::convert::prop(&doc, "visibilityState")
+                        .as_string()
+                        .as_deref()
+                        == Some("hidden");
                     // A hidden page may be killed without a pagehide (mobile).
                     s.control.set_keepalive(hidden);
                     if hidden {

@@ -10,8 +10,8 @@
 //! unwritable) the round runs anyway rather than never.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
@@ -43,7 +43,7 @@ extern "C" {
 #[derive(Default)]
 struct Gate {
     held: Cell<bool>,
-    waiters: RefCell<VecDeque<Waker>>,
+    waiters: RefCell<Vec<Waker>>,
 }
 
 struct GateGuard<'a>(&'a Gate);
@@ -51,7 +51,8 @@ struct GateGuard<'a>(&'a Gate);
 impl Drop for GateGuard<'_> {
     fn drop(&mut self) {
         self.0.held.set(false);
-        for w in self.0.waiters.borrow_mut().drain(..) {
+        let waiters = std::mem::take(&mut *self.0.waiters.borrow_mut());
+        for w in waiters {
             w.wake();
         }
     }
@@ -61,7 +62,7 @@ impl Gate {
     async fn lock(&self) -> GateGuard<'_> {
         poll_fn(|cx| {
             if self.held.replace(true) {
-                self.waiters.borrow_mut().push_back(cx.waker().clone());
+                self.waiters.borrow_mut().push(cx.waker().clone());
                 Poll::Pending
             } else {
                 Poll::Ready(())
@@ -121,38 +122,57 @@ impl SenderLock {
         closed: &Cell<bool>,
         work: impl Future<Output = T> + 'static,
     ) -> Option<T> {
+        // The locking below is compiled once: `work` is boxed as a unit future that
+        // leaves its output in `slot`.
+        let slot: Rc<RefCell<Option<T>>> = Rc::default();
+        let out = slot.clone();
+        self.run_boxed(
+            wait,
+            closed,
+            Box::pin(async move {
+                *out.borrow_mut() = Some(work.await);
+            }),
+        )
+        .await;
+        let result = slot.borrow_mut().take();
+        result
+    }
+
+    async fn run_boxed(&self, wait: bool, closed: &Cell<bool>, work: Job) {
         let _gate = self.gate.lock().await;
         match &self.cross {
             CrossTab::Locks(locks) => with_web_lock(locks, &self.name, wait, work).await,
             CrossTab::Lease { storage, me } => {
                 if !lease::acquire(storage, &BrowserEnv, &self.name, me, wait, closed).await {
-                    return None;
+                    return;
                 }
-                let out = work.await;
+                work.await;
                 // A lease left behind expires by itself.
                 lease::release(storage, &self.name, me).await;
-                Some(out)
             }
         }
     }
 }
 
-async fn with_web_lock<T: 'static>(
-    locks: &LockManager,
-    name: &str,
-    wait: bool,
-    work: impl Future<Output = T> + 'static,
-) -> Option<T> {
+/// A round's work, boxed so the lock code is not compiled once per kind of round.
+type Job = Pin<Box<dyn Future<Output = ()>>>;
+
+async fn with_web_lock(locks: &LockManager, name: &str, wait: bool, work: Job) {
     let work = Rc::new(RefCell::new(Some(work)));
-    let slot: Rc<RefCell<Option<T>>> = Rc::default();
-    let (work2, slot2) = (work.clone(), slot.clone());
+    let work2 = work.clone();
     let callback = Closure::once_into_js(move |lock: JsValue| -> Promise {
         let job = work2.borrow_mut().take();
         match job {
-            Some(job) if !lock.is_null() && !lock.is_undefined() => future_to_promise(async move {
-                *slot2.borrow_mut() = Some(job.await);
-                Ok(JsValue::TRUE)
-            }),
+            Some(job) if !lock.is_null() && !lock.is_undefined() => {
+                // The same boxed type as `VideoSessionClient::call`'s: one copy of
+                // the Promise glue.
+                let run: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+                    Box::pin(async move {
+                        job.await;
+                        Ok(JsValue::TRUE)
+                    });
+                future_to_promise(run)
+            }
             _ => Promise::resolve(&JsValue::FALSE),
         }
     });
@@ -168,10 +188,8 @@ async fn with_web_lock<T: 'static>(
             // Locks refused (opaque origin, …): deliver without, dedupe keeps it safe.
             let job = work.borrow_mut().take();
             if let Some(job) = job {
-                return Some(job.await);
+                job.await;
             }
         }
     }
-    let out = slot.borrow_mut().take();
-    out
 }
