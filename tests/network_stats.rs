@@ -23,12 +23,6 @@ use video_session_sdk::{
     ApiError, EndSessionArgs, ErrorCode, MemoryStorage, ReportNetworkStatsArgs, SessionStatus,
 };
 
-fn offline() -> (MemoryStorage, ScriptedTransport, FakeEnv) {
-    let t = ScriptedTransport::new();
-    t.set_offline(true);
-    (MemoryStorage::new(), t, FakeEnv::new(13))
-}
-
 /// A sample of `session` (the current one when `None`) with the metrics given.
 fn sample(session: Option<&str>, m: [Option<f64>; 4]) -> ReportNetworkStatsArgs {
     ReportNetworkStatsArgs {
@@ -231,17 +225,7 @@ fn bad_samples_are_refused_at_the_call_and_store_nothing() {
     let c = open(disk.clone(), &t, &env);
     let events = record_events(&c);
     let check = |call: &dyn Fn() -> Result<(), ApiError>, code, mentions: &str| {
-        let (before, pending, seen) = (disk.dump(), c.pending_count(), events.borrow().len());
-        let e = call().expect_err("refused");
-        assert_eq!(e.code, code, "{}", e.message);
-        assert!(
-            e.message.contains(mentions),
-            "{mentions:?} in {}",
-            e.message
-        );
-        assert_eq!(disk.dump(), before, "storage unchanged");
-        assert_eq!(c.pending_count(), pending);
-        assert_eq!(events.borrow().len(), seen, "no event");
+        assert_refused_untouched(&disk, &c, &events, call, code, mentions)
     };
     use ErrorCode::{InvalidArgument as IA, InvalidTransition as IT, NoActiveSession as NA};
     let good = [Some(80.0), None, None, None];

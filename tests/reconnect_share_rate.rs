@@ -17,12 +17,6 @@ use video_session_sdk::{
     SessionStatus,
 };
 
-fn offline() -> (MemoryStorage, ScriptedTransport, FakeEnv) {
-    let t = ScriptedTransport::new();
-    t.set_offline(true);
-    (MemoryStorage::new(), t, FakeEnv::new(13))
-}
-
 fn kinds(disk: &MemoryStorage) -> Vec<String> {
     ops_on_disk(disk)
         .iter()
@@ -117,20 +111,8 @@ fn impossible_calls_are_refused_at_once_and_store_nothing() {
     let (disk, t, env) = offline();
     let c = open(disk.clone(), &t, &env);
     let events = record_events(&c);
-    // The call must be a refusal with `code` whose message mentions `mentions`, and
-    // must have stored, queued and emitted nothing.
     let check = |call: &dyn Fn() -> Result<(), ApiError>, code, mentions: &str| {
-        let (before, pending, seen) = (disk.dump(), c.pending_count(), events.borrow().len());
-        let e = call().expect_err("refused");
-        assert_eq!(e.code, code, "{}", e.message);
-        assert!(
-            e.message.contains(mentions),
-            "{mentions:?} in {}",
-            e.message
-        );
-        assert_eq!(disk.dump(), before, "storage unchanged");
-        assert_eq!(c.pending_count(), pending);
-        assert_eq!(events.borrow().len(), seen, "no event");
+        assert_refused_untouched(&disk, &c, &events, call, code, mentions)
     };
     // Nothing started: no current session, no finished one.
     use ErrorCode::{InvalidArgument as IA, InvalidTransition as IT, NoActiveSession as NA};

@@ -273,3 +273,33 @@ pub fn record_events<S: Storage>(
     c.set_event_handler(Box::new(move |e| sink.borrow_mut().push(e.clone())));
     events
 }
+
+/// A store and a transport that answers nothing: every call stays queued.
+pub fn offline() -> (MemoryStorage, ScriptedTransport, FakeEnv) {
+    let t = ScriptedTransport::new();
+    t.set_offline(true);
+    (MemoryStorage::new(), t, FakeEnv::new(13))
+}
+
+/// `call` must be refused with `code`, its message mentioning `mentions`, and must
+/// have stored, queued and emitted nothing.
+pub fn assert_refused_untouched(
+    disk: &MemoryStorage,
+    c: &Client<MemoryStorage, ScriptedTransport, FakeEnv>,
+    events: &RefCell<Vec<video_session_sdk::Event>>,
+    call: &dyn Fn() -> Result<(), video_session_sdk::ApiError>,
+    code: video_session_sdk::ErrorCode,
+    mentions: &str,
+) {
+    let (before, pending, seen) = (disk.dump(), c.pending_count(), events.borrow().len());
+    let e = call().expect_err("refused");
+    assert_eq!(e.code, code, "{}", e.message);
+    assert!(
+        e.message.contains(mentions),
+        "{mentions:?} in {}",
+        e.message
+    );
+    assert_eq!(disk.dump(), before, "storage unchanged");
+    assert_eq!(c.pending_count(), pending);
+    assert_eq!(events.borrow().len(), seen, "no event");
+}
