@@ -58,7 +58,6 @@ export function setupMeeting(app) {
     dropBtn.hidden = call.status === "connecting";
     dropBtn.textContent = reconnecting ? "Restore connection" : "Simulate connection drop";
     shareBtn.setAttribute("aria-pressed", String(call.sharing));
-    shareBtn.classList.add("share");
     shareBtn.title = call.sharing ? "Stop sharing your screen" : "Share your screen";
     clear(shareBtn).append(icon(call.sharing ? "screenOff" : "screen", 22));
     $("#sharing-pill").hidden = !call.sharing;
