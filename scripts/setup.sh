@@ -43,8 +43,27 @@ npm_ci() {
   if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     step "npm packages for $dir: $what"
-    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "$@"
+    # Three tries: a registry hiccup (a reset connection, a 5xx) must not fail a
+    # whole CI run, as one did at 29 s with nothing printed but npm's log path.
+    local try
+    for try in 1 2 3; do
+      if npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error "$@"; then
+        return 0
+      fi
+      echo "setup: npm ci in $dir failed (try $try of 3); the end of npm's log:" >&2
+      npm_log_tail >&2
+      [ "$try" = 3 ] || sleep $((try * 10))
+    done
+    return 1
   fi
+}
+# The newest npm debug log's last lines: npm prints only the log's path on some
+# failures, and CI keeps no files.
+npm_log_tail() {
+  local log
+  log=$(ls -t "${npm_config_cache:-$HOME/.npm}"/_logs/*-debug-*.log 2>/dev/null | head -1)
+  [ -n "$log" ] && grep -E 'error|verbose (stack|statusCode|type)|http fetch' "$log" | tail -25
+  return 0
 }
 npm_ci scripts/tools "binaryen (wasm-opt, wasm2js), playwright-core, axe-core, Hermes (VM 0.12, current hermesc), Metro"
 npm_ci convex "convex, convex-test, vitest"
