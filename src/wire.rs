@@ -114,6 +114,7 @@ impl ReadJson for Session {
             rating_comment: f.opt_str("ratingComment")?,
             rated_at: f.opt_str("ratedAt")?,
             network: f.opt_value("network"),
+            utc_offset_min: f.opt_f64("utcOffsetMin")?,
             timed_out_from: opt_status(f, "timedOutFrom")?,
         })
     }
@@ -295,6 +296,7 @@ impl WriteJson for Session {
             rating_comment,
             rated_at,
             network,
+            utc_offset_min,
             timed_out_from,
         } = self;
         Object::new(out)
@@ -327,6 +329,7 @@ impl WriteJson for Session {
             .opt_str("ratingComment", rating_comment.as_deref())
             .opt_str("ratedAt", rated_at.as_deref())
             .opt_value("network", network.as_ref())
+            .opt_f64("utcOffsetMin", *utc_offset_min)
             .opt_str("timedOutFrom", timed_out_from.map(SessionStatus::as_str))
             .end();
     }
@@ -736,6 +739,7 @@ mod tests {
                     "max": 180.5, "mean": 138.86666666666667, "min": 0.1, "p95": 180.5,
                     "sum": 416.59999999999997}
             })),
+            utc_offset_min: Some(-300.0),
             timed_out_from: Some(SessionStatus::Reconnecting),
         }
     }

@@ -222,6 +222,12 @@ export interface VideoSession {
    */
   network?: unknown;
   /**
+   * The device's UTC offset when the call started (minutes east of UTC; 0 when the
+   * start did not say). Sessions without it started before analytics existed and
+   * are in no analytics bucket.
+   */
+  utcOffsetMin?: number;
+  /**
    * The status a session had when the backend closed it as abandoned (`ended`,
    * `endReason "timeout"`); removed when a late op reopens it.
    */

@@ -15,6 +15,7 @@
     missing_debug_implementations
 )]
 
+pub mod analytics;
 pub mod limits;
 pub mod network;
 pub mod op;

@@ -21,6 +21,13 @@ pub const COMMENT: usize = 1000;
 /// A rating is a whole number from `RATING_MIN` to `RATING_MAX`.
 pub const RATING_MIN: usize = 1;
 pub const RATING_MAX: usize = 5;
+/// `utcOffsetMin`: whole minutes east of UTC, at most this far either way (±14 h).
+pub const UTC_OFFSET_MIN: usize = 840;
+/// The most buckets one `getCallVolume`/`getDurationTrend` range may span.
+pub const ANALYTICS_BUCKETS: usize = 366;
+/// `getSupportWorkerLeaderboard`'s `limit`: default and clamp.
+pub const LEADERBOARD_DEFAULT: usize = 10;
+pub const LEADERBOARD: usize = 100;
 /// `JSON.stringify(metadata).length`.
 pub const METADATA_JSON: usize = 4096;
 /// Levels of nesting metadata may have: each object or array is one level, a scalar
@@ -46,7 +53,7 @@ pub const SEQ: u64 = (1 << 53) - 1;
 pub const FUTURE_TOLERANCE_MS: i64 = 60_000;
 
 /// Every limit above that `limits.json` lists, by its JSON key.
-pub const TABLE: [(&str, usize); 18] = [
+pub const TABLE: [(&str, usize); 22] = [
     ("userId", USER_ID),
     ("supportWorkerName", SUPPORT_WORKER_NAME),
     ("supportWorkerId", SUPPORT_WORKER_ID),
@@ -65,6 +72,10 @@ pub const TABLE: [(&str, usize); 18] = [
     ("comment", COMMENT),
     ("ratingMin", RATING_MIN),
     ("ratingMax", RATING_MAX),
+    ("utcOffsetMin", UTC_OFFSET_MIN),
+    ("analyticsBuckets", ANALYTICS_BUCKETS),
+    ("leaderboardDefault", LEADERBOARD_DEFAULT),
+    ("leaderboard", LEADERBOARD),
 ];
 
 /// Whether a stored `clientId`/`seq` pair is one the backends take (a pair they

@@ -105,6 +105,11 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub network: Option<Value>,
+    /// The device's UTC offset when the call started (minutes east of UTC; 0 when the
+    /// start did not say). Sessions without it started before analytics existed and
+    /// are in no analytics bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub utc_offset_min: Option<f64>,
     /// The status a session had when the backend closed it as abandoned (`ended`,
     /// `endReason "timeout"`); removed when a late op reopens it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

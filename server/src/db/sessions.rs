@@ -92,6 +92,8 @@ impl Session {
             rating_comment: self.extra.rating_comment.clone(),
             rated_at: self.extra.rated_at.clone(),
             network: self.extra.network.clone(),
+            // Written by the analytics slice (issue #13 item 5).
+            utc_offset_min: None,
             timed_out_from: self.extra.timed_out_from,
         };
         let mut value = values::from_wire(&doc);
