@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join as joinPath, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { query, spawnServer } from "./server.mjs";
+import { vendorCharts } from "../../scripts/vendor-charts.mjs";
 
 export { query, spawnServer };
 
@@ -42,7 +43,8 @@ async function mustExist(path, hint) {
 
 /**
  * Starts video-session-server on a free port with a fresh database, serving a copy of
- * `pages` (default: the demo, www/) with pkg/ copied into it. Returns
+ * `pages` (default: the demo, www/) with pkg/ and the vendored charting library
+ * (scripts/vendor-charts.mjs) copied into it. Returns
  * `{ url, stop, output }`.
  */
 export async function startServer(pages = joinPath(ROOT, "www")) {
@@ -51,6 +53,7 @@ export async function startServer(pages = joinPath(ROOT, "www")) {
   const www = joinPath(dir, "www");
   await cp(pages, www, { recursive: true });
   await cp(joinPath(ROOT, "pkg"), joinPath(www, "pkg"), { recursive: true });
+  await vendorCharts(www);
 
   const server = await spawnServer(joinPath(dir, "test.sqlite3"), www);
   return {
