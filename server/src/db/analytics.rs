@@ -112,3 +112,39 @@ pub fn slots(conn: &Connection, user_id: &str) -> rusqlite::Result<Vec<(u32, i64
     let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     rows.collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite answers both reads by searching the unique indexes, never by a scan.
+    #[test]
+    fn reads_search_the_unique_indexes() {
+        let conn = Connection::open_in_memory().unwrap();
+        crate::db::schema::create(&conn).unwrap();
+        for (sql, index) in [
+            (
+                "SELECT calls FROM user_period_stats WHERE user_id = 'u' AND granularity = 'day' \
+                 AND bucket >= '2024-01-01' AND bucket <= '2024-12-31'",
+                "by_user_granularity_bucket",
+            ),
+            (
+                "SELECT calls FROM user_hour_stats WHERE user_id = 'u'",
+                "by_user_slot",
+            ),
+        ] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap()
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter()
+                    .all(|p| p.starts_with("SEARCH") && p.contains(index)),
+                "{plan:?}"
+            );
+        }
+    }
+}
