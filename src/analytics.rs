@@ -40,6 +40,7 @@ pub const MAX_LEADERBOARD: u32 = 100;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AnalyticsRangeArgs {
     /// `"day"`, `"week"` (ISO weeks, named by their Monday) or `"month"`.
+    #[cfg_attr(feature = "ts", ts(type = "\"day\" | \"week\" | \"month\""))]
     pub granularity: String,
     /// The first local date, `YYYY-MM-DD` (its bucket is the first entry).
     pub from: String,
