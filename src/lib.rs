@@ -6,6 +6,7 @@
 //! scripted transport and [`MemoryStorage`].
 #![warn(rust_2018_idioms, unreachable_pub, unused)]
 
+pub mod analytics;
 pub mod api;
 pub mod backoff;
 pub mod client;
@@ -36,6 +37,9 @@ pub mod native;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+pub use analytics::{
+    AnalyticsRangeArgs, DurationBucket, LeaderboardArgs, LeaderboardEntry, VolumeBucket,
+};
 pub use api::{
     Config, DeadLetter, DeliveryStep, EndSessionArgs, EndSessionResult, FlushReport,
     GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs, SettingsArgs,

@@ -190,6 +190,9 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
                 updated_at: t,
                 camera_enabled: Some(true),
                 mic_enabled: Some(true),
+                // What the backend stores: the op's offset, or 0 for a record
+                // stored before analytics (docs/contract.md, "Analytics").
+                utc_offset_min: Some(f64::from(start.utc_offset_min.unwrap_or(0))),
                 ..Default::default()
             });
             delta.total = 1.0;
@@ -225,7 +228,7 @@ pub fn fold_op(sessions: &mut Vec<Session>, rec: &OpRecord, user_id: &str) -> Op
                 s.audio_option = new.audio_option.clone();
             }
         }
-        Op::ReportQualityIssue { issue } => {
+        Op::ReportQualityIssue { issue, .. } => {
             moved(sessions, rec, &mut delta)?
                 .quality_issues
                 .get_or_insert_with(Vec::new)
@@ -445,6 +448,7 @@ mod tests {
             op(
                 Op::ReportQualityIssue {
                     issue: "Audio choppy".into(),
+                    utc_offset_min: Some(-300),
                 },
                 "s",
                 "2024-01-15T10:32:00.000Z",
@@ -457,6 +461,29 @@ mod tests {
                 "2024-01-15T10:45:30.999Z",
             ),
         ]
+    }
+
+    #[test]
+    fn a_pending_session_has_the_offset_the_backend_will_store() {
+        let start = |utc_offset_min| {
+            op(
+                Op::StartSession(protocol::StartSession {
+                    support_worker_name: "W".into(),
+                    utc_offset_min,
+                    ..Default::default()
+                }),
+                "s",
+                "2024-01-15T10:30:00.000Z",
+            )
+        };
+        let view = LocalView::default();
+        let ops = [start(Some(-300))];
+        let s = view.session("s", |_| ops.iter(), "u").unwrap();
+        assert_eq!(s.utc_offset_min, Some(-300.0));
+        // A start stored before analytics: the backend stores 0 (UTC's buckets).
+        let ops = [start(None)];
+        let s = view.session("s", |_| ops.iter(), "u").unwrap();
+        assert_eq!(s.utc_offset_min, Some(0.0));
     }
 
     #[test]

@@ -112,4 +112,14 @@ pub trait Env {
     fn sleep(&self, ms: u64) -> impl Future<Output = ()>;
     /// 64 random bits, for op ids and jitter.
     fn random_u64(&self) -> u64;
+    /// The device's offset from UTC at the instant `utc_ms`, in whole minutes east
+    /// of UTC (`-new Date(utc_ms).getTimezoneOffset()`; New York in winter −300),
+    /// within ±840 (`crate::time::whole_utc_offset`). Asked per op, at the op's own
+    /// time, so a call across a daylight-saving change gets the offset of its
+    /// instant. The default is UTC (0): a platform that knows no zone (the native
+    /// build) buckets analytics in UTC, as the backends do for an op without one.
+    fn utc_offset_min(&self, utc_ms: f64) -> i32 {
+        let _ = utc_ms;
+        0
+    }
 }

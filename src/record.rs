@@ -292,7 +292,10 @@ pub(crate) fn plain_op(kind: OpKind) -> Op {
         }),
         OpKind::MarkConnected => Op::MarkConnected,
         OpKind::UpdateSessionSettings => Op::UpdateSessionSettings(Default::default()),
-        OpKind::ReportQualityIssue => Op::ReportQualityIssue { issue: "x".into() },
+        OpKind::ReportQualityIssue => Op::ReportQualityIssue {
+            issue: "x".into(),
+            utc_offset_min: None,
+        },
         OpKind::EndSession => Op::EndSession { end_reason: None },
         OpKind::MarkFailed => Op::MarkFailed { reason: None },
         OpKind::MarkReconnecting => Op::MarkReconnecting,

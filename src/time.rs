@@ -18,9 +18,32 @@ pub fn parse_iso(s: &str) -> Option<f64> {
     protocol::time::parse_iso(s).ok().map(|ms| ms as f64)
 }
 
+/// A platform's UTC offset (minutes east of UTC, possibly fractional for old local
+/// mean times, or NaN from a broken host) as the whole minutes within ±14 h the
+/// backends take: rounded and clamped, NaN as 0 (UTC). An op carrying an offset the
+/// backend refuses would be dead-lettered, so no platform value may reach it.
+pub fn whole_utc_offset(minutes: f64) -> i32 {
+    let max = protocol::limits::UTC_OFFSET_MIN as f64;
+    if minutes.is_nan() {
+        return 0;
+    }
+    minutes.round().clamp(-max, max) as i32
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn platform_offsets_become_whole_minutes_the_backends_take() {
+        assert_eq!(whole_utc_offset(-300.0), -300);
+        assert_eq!(whole_utc_offset(330.0), 330);
+        assert_eq!(whole_utc_offset(53.466_666), 53);
+        assert_eq!(whole_utc_offset(-0.4), 0);
+        assert_eq!(whole_utc_offset(900.0), 840);
+        assert_eq!(whole_utc_offset(f64::NEG_INFINITY), -840);
+        assert_eq!(whole_utc_offset(f64::NAN), 0);
+    }
 
     #[test]
     fn a_broken_clock_writes_the_epoch() {

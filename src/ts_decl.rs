@@ -15,12 +15,14 @@
 
 use ts_rs::{Config, TS};
 
+use crate::analytics::{AnalyticsRangeArgs, LeaderboardArgs};
 use crate::api::{
     DeadLetter, EndSessionArgs, EndSessionResult, FlushReport, GetUserSessionsArgs, MarkFailedArgs,
     RateSessionArgs, ReportNetworkStatsArgs, StartSessionArgs, UpdateSettingsArgs,
 };
 use crate::error::{ErrorCode, CLOSED, OUT_OF_MEMORY};
 use crate::events::Event;
+use protocol::analytics::{DurationBucket, LeaderboardEntry, VolumeBucket};
 use protocol::wire::{CallStats, Session};
 use protocol::{OpKind, SessionStatus};
 
@@ -58,6 +60,11 @@ pub fn declarations() -> String {
         ),
         (Session::docs(), Session::decl(&cfg)),
         (CallStats::docs(), CallStats::decl(&cfg)),
+        (AnalyticsRangeArgs::docs(), AnalyticsRangeArgs::decl(&cfg)),
+        (LeaderboardArgs::docs(), LeaderboardArgs::decl(&cfg)),
+        (VolumeBucket::docs(), VolumeBucket::decl(&cfg)),
+        (DurationBucket::docs(), DurationBucket::decl(&cfg)),
+        (LeaderboardEntry::docs(), LeaderboardEntry::decl(&cfg)),
         (FlushReport::docs(), FlushReport::decl(&cfg)),
         (DeadLetter::docs(), DeadLetter::decl(&cfg)),
         (Event::docs(), Event::decl(&cfg)),

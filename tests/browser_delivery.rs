@@ -581,3 +581,106 @@ async fn network_samples_fold_into_one_stored_report_and_arrive_once() {
     assert_eq!(code(&e), "INVALID_TRANSITION", "{}", describe(&e));
     c.close();
 }
+
+/// The analytics reads of the wasm surface: the page's own UTC offset (js `Date`)
+/// reaches the stored session, the reads answer from the backend, a bad argument is
+/// `INVALID_ARGUMENT` with no request, and an unreachable backend without an
+/// earlier answer is `NETWORK`.
+#[wasm_bindgen_test]
+async fn analytics_reads_answer_in_the_pages_local_time() {
+    let prefix = format!("{}:", unique("analytics"));
+    let user = unique("u");
+    let c = open(options(server_url(), &user, &prefix)).await;
+    let id = ok(c.start_session(start("Dr. Analytics")))
+        .await
+        .as_string()
+        .unwrap();
+    ok(c.report_quality_issue(js("Echo"), None)).await;
+    let ops = local_ops(&prefix);
+    let offset = -js_sys::Date::new_0().get_timezone_offset();
+    assert_eq!(
+        ops[0]["args"]["utcOffsetMin"].as_f64(),
+        Some(offset),
+        "{ops:?}"
+    );
+    assert_eq!(ops[1]["args"]["utcOffsetMin"].as_f64(), Some(offset));
+    ok(c.end_session(None)).await;
+    let report = json(&ok(c.flush()).await);
+    assert_eq!(report["pending"], 0, "{report}");
+    let sessions = backend(
+        "query",
+        "videoCallSessions:getUserSessions",
+        json!({"userId": user}),
+    )
+    .await;
+    assert_eq!(sessions[0]["clientSessionId"], id.as_str());
+    assert_eq!(sessions[0]["utcOffsetMin"].as_f64(), Some(offset));
+
+    let now = js_sys::Date::new_0();
+    let today = format!(
+        "{:04}-{:02}-{:02}",
+        now.get_full_year(),
+        now.get_month() + 1,
+        now.get_date()
+    );
+    let range = |g: &str| {
+        obj(&[
+            ("granularity", s(g)),
+            ("from", s(&today)),
+            ("to", s(&today)),
+        ])
+        .unchecked_into()
+    };
+    let volume = json(&ok(c.get_call_volume(range("day"))).await);
+    assert_eq!(
+        volume,
+        json!([{"bucket": today, "calls": 1.0, "completedSessions": 1.0, "failedSessions": 0.0}])
+    );
+    let trend = json(&ok(c.get_duration_trend(range("month"))).await);
+    assert_eq!(trend[0]["completedSessions"], 1.0, "{trend}");
+    assert_eq!(
+        trend[0]["averageDuration"],
+        Value::Null,
+        "never connected: {trend}"
+    );
+    let peak = json(&ok(c.get_peak_hours()).await);
+    let weekday = (now.get_day() + 6) % 7;
+    assert_eq!(peak.as_array().unwrap().len(), 7);
+    let calls: f64 = peak
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d.as_array().unwrap().iter().map(|n| n.as_f64().unwrap()))
+        .sum();
+    assert_eq!(calls, 1.0, "{peak}");
+    let hour = now.get_hours() as usize;
+    let cell = |h: usize| peak[weekday as usize][h].as_f64().unwrap();
+    // The call started a moment ago: this local hour (or the one before it).
+    assert!(
+        cell(hour) == 1.0 || (hour > 0 && cell(hour - 1) == 1.0),
+        "{peak}"
+    );
+    let issues = json(&ok(c.get_issues_by_hour()).await);
+    assert_eq!(issues.as_array().unwrap().len(), 24);
+    let board = json(&ok(c.get_support_worker_leaderboard(None)).await);
+    assert!(board.as_array().is_some(), "{board}");
+
+    let bad = err(c.get_call_volume(range("hour"))).await;
+    assert_eq!(code(&bad), "INVALID_ARGUMENT");
+    assert!(describe(&bad).contains("granularity"), "{}", describe(&bad));
+    let bad = err(c.get_support_worker_leaderboard(Some(
+        obj(&[("limit", wasm_bindgen::JsValue::from_f64(f64::NAN))]).unchecked_into(),
+    )))
+    .await;
+    assert_eq!(code(&bad), "INVALID_ARGUMENT");
+    c.close();
+
+    let off = open(options(
+        dead_url(),
+        &user,
+        &format!("{}:", unique("an-off")),
+    ))
+    .await;
+    assert_eq!(code(&err(off.get_peak_hours()).await), "NETWORK");
+    off.close();
+}

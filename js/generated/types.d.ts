@@ -256,6 +256,99 @@ export interface CallStats {
 }
 
 /**
+ * `getCallVolume`'s and `getDurationTrend`'s argument.
+ */
+export interface AnalyticsRangeArgs {
+  /**
+   * `"day"`, `"week"` (ISO weeks, named by their Monday) or `"month"`.
+   */
+  granularity: "day" | "week" | "month";
+  /**
+   * The first local date, `YYYY-MM-DD` (its bucket is the first entry).
+   */
+  from: string;
+  /**
+   * The last local date, `YYYY-MM-DD`, not before `from`; at most 366 buckets.
+   */
+  to: string;
+}
+
+/**
+ * `getSupportWorkerLeaderboard`'s argument.
+ */
+export interface LeaderboardArgs {
+  /**
+   * Whole number >= 1; default 10, at most 100.
+   */
+  limit?: number;
+}
+
+/**
+ * One entry of `getCallVolume`.
+ */
+export interface VolumeBucket {
+  bucket: string;
+  /**
+   * Calls started in the bucket (local time of `joinedAt`).
+   */
+  calls: number;
+  /**
+   * Of those, how many have ended (including cancelled and timed-out calls).
+   */
+  completedSessions: number;
+  failedSessions: number;
+}
+
+/**
+ * One entry of `getDurationTrend`.
+ */
+export interface DurationBucket {
+  bucket: string;
+  completedSessions: number;
+  /**
+   * Ended calls that have a `duration` (connected before they ended).
+   */
+  timedCalls: number;
+  /**
+   * `round(totalDuration / timedCalls)` in whole seconds; `null` when no call in
+   * the bucket has a duration.
+   */
+  averageDuration: number | null;
+}
+
+/**
+ * One row of `getSupportWorkerLeaderboard`.
+ */
+export interface LeaderboardEntry {
+  supportWorkerId: string;
+  supportWorkerName: string;
+  totalSessions: number;
+  completedSessions: number;
+  /**
+   * `round2(completedSessions / totalSessions)`, 0 without sessions.
+   */
+  completionRate: number;
+  /**
+   * `round(totalDuration / totalSessions)`, as `getSupportWorkerStats`.
+   */
+  averageDuration: number;
+  averageRating: number | null;
+  ratedSessions: number;
+  /**
+   * `round2(totalQualityIssues / totalSessions)`, 0 without sessions.
+   */
+  issuesPerCall: number;
+  /**
+   * The mean of every RTT sample reported in the worker's sessions.
+   */
+  averageRttMs: number | null;
+  /**
+   * The mean of every packet-loss sample reported in the worker's sessions.
+   */
+  averagePacketLossPct: number | null;
+}
+
+/**
  * What `flush` did in total.
  */
 export interface FlushReport {

@@ -51,6 +51,11 @@ const VSS_ASYNC_METHODS = [
   "getUserSessions",
   "getCallStats",
   "getActiveSession",
+  "getCallVolume",
+  "getDurationTrend",
+  "getPeakHours",
+  "getIssuesByHour",
+  "getSupportWorkerLeaderboard",
   "flush",
 ];
 

@@ -1,6 +1,10 @@
 import type {
+  AnalyticsRangeArgs,
+  DurationBucket,
   EndSessionArgs,
   EndSessionResult,
+  LeaderboardArgs,
+  LeaderboardEntry,
   MarkFailedArgs,
   RateSessionArgs,
   ReportNetworkStatsArgs,
@@ -8,6 +12,7 @@ import type {
   UpdateSettingsArgs,
   VideoSessionClient,
   VideoSessionError,
+  VolumeBucket,
 } from "../video_session_sdk.js";
 
 export interface UseVideoSessionOptions {
@@ -43,6 +48,18 @@ export interface UseVideoSession {
   rateSession(args: RateSessionArgs): Promise<null>;
   /** One network sample (rttMs, jitterMs, packetLossPct, bitrateKbps) of the hook's call, folded on the device. */
   reportNetworkStats(sample: ReportNetworkStatsArgs): Promise<null>;
+  /**
+   * Analytics: the backend's aggregates of delivered ops (pending ops are not
+   * counted). Offline, the last answer for the same arguments; without one, null
+   * with `error.code` "NETWORK". They never set `loading`.
+   */
+  getCallVolume(args: AnalyticsRangeArgs): Promise<VolumeBucket[] | null>;
+  getDurationTrend(args: AnalyticsRangeArgs): Promise<DurationBucket[] | null>;
+  /** 7 rows (Monday first) of 24 local hours. */
+  getPeakHours(): Promise<number[][] | null>;
+  /** 24 local hours. */
+  getIssuesByHour(): Promise<number[] | null>;
+  getSupportWorkerLeaderboard(args?: LeaderboardArgs): Promise<LeaderboardEntry[] | null>;
 }
 
 /** React binding of a VideoSessionClient; pass null while the client is being created. */

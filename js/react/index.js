@@ -10,7 +10,11 @@
 //   polled from the client, which keeps them in memory, so polling costs nothing
 //   and works whatever `onEvent` the app installed;
 // - on mount it resumes the active session (after a reload, offline too), so the
-//   meeting screen can come back with the same `sessionId`.
+//   meeting screen can come back with the same `sessionId`;
+// - the analytics reads (getCallVolume, …) go through the same bookkeeping except
+//   `loading` (they write nothing): a failure sets `error` and resolves to null.
+//   They are the backend's aggregates of delivered ops; offline the client answers
+//   with its last answer for the same arguments, else a NETWORK error.
 import { useCallback, useEffect, useRef, useState } from "react";
 
 const POLL_MS = 500;
@@ -50,12 +54,12 @@ export function useVideoSession(client, options = {}) {
 
   // Runs one SDK call with the hook's bookkeeping; resolves to null on failure.
   const run = useCallback(
-    async (call, onDone) => {
+    async (call, onDone, writes = true) => {
       if (!client) {
         setError(Object.assign(new Error("no VideoSessionClient was given to useVideoSession"), { code: "CLOSED" }));
         return null;
       }
-      setLoading(true);
+      if (writes) setLoading(true);
       try {
         const value = await call(client);
         if (mounted.current) {
@@ -68,7 +72,7 @@ export function useVideoSession(client, options = {}) {
         return null;
       } finally {
         if (mounted.current) {
-          setLoading(false);
+          if (writes) setLoading(false);
           refresh();
         }
       }
@@ -131,6 +135,20 @@ export function useVideoSession(client, options = {}) {
   // the session it most recently ended or failed (the post-call screen).
   const rateSession = useCallback((args) => run((c) => c.rateSession(args)), [run]);
 
+  // Analytics reads: `run` without `loading`, which means "writing to storage".
+  const read = useCallback(
+    (call) => run(call, undefined, false),
+    [run],
+  );
+  const getCallVolume = useCallback((args) => read((c) => c.getCallVolume(args)), [read]);
+  const getDurationTrend = useCallback((args) => read((c) => c.getDurationTrend(args)), [read]);
+  const getPeakHours = useCallback(() => read((c) => c.getPeakHours()), [read]);
+  const getIssuesByHour = useCallback(() => read((c) => c.getIssuesByHour()), [read]);
+  const getSupportWorkerLeaderboard = useCallback(
+    (args) => read((c) => c.getSupportWorkerLeaderboard(args)),
+    [read],
+  );
+
   return {
     sessionId,
     loading,
@@ -148,5 +166,10 @@ export function useVideoSession(client, options = {}) {
     markScreenShare,
     rateSession,
     reportNetworkStats,
+    getCallVolume,
+    getDurationTrend,
+    getPeakHours,
+    getIssuesByHour,
+    getSupportWorkerLeaderboard,
   };
 }

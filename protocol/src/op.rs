@@ -29,7 +29,7 @@ use crate::OpKind;
 
 /// The JSON names of every op's argument fields, in byte order (the order they are
 /// written in). [`Field`] indexes it.
-pub const FIELDS: [&str; 19] = [
+pub const FIELDS: [&str; 20] = [
     "active",
     "appointmentId",
     "audioOption",
@@ -49,6 +49,7 @@ pub const FIELDS: [&str; 19] = [
     "sessionId",
     "supportWorkerId",
     "supportWorkerName",
+    "utcOffsetMin",
 ];
 
 /// An argument field, by its place in [`FIELDS`].
@@ -73,6 +74,7 @@ pub enum Field {
     SessionId,
     SupportWorkerId,
     SupportWorkerName,
+    UtcOffsetMin,
 }
 
 impl Field {
@@ -123,6 +125,11 @@ pub struct StartSession {
     pub appointment_id: Option<String>,
     pub audio_option: Option<String>,
     pub metadata: Option<Value>,
+    /// The device's offset from UTC at the op's event time, in minutes east
+    /// (`-new Date().getTimezoneOffset()`): the local day, week, month and hour the
+    /// analytics count the call in. `None` in records stored before analytics
+    /// (the backend then buckets the call in UTC).
+    pub utc_offset_min: Option<i32>,
 }
 
 /// `updateSessionSettings`' fields: each one given replaces the session's.
@@ -152,6 +159,9 @@ pub enum Op {
     UpdateSessionSettings(Settings),
     ReportQualityIssue {
         issue: String,
+        /// As [`StartSession::utc_offset_min`]: the local hour the issue is counted
+        /// in. `None` in records stored before analytics.
+        utc_offset_min: Option<i32>,
     },
     EndSession {
         end_reason: Option<String>,
@@ -288,6 +298,19 @@ impl Reader {
             .ok_or_else(|| mismatch(self.kind, f.name(), Problem::Missing))
     }
 
+    /// An optional whole number that fits an `i32` (a UTC offset).
+    fn int32(&mut self, f: Field) -> Result<Option<i32>, ArgsMismatch> {
+        match self.take(f) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .and_then(|n| i32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| mismatch(self.kind, f.name(), Problem::WrongType)),
+            Some(_) => Err(mismatch(self.kind, f.name(), Problem::WrongType)),
+        }
+    }
+
     /// A whole number (a JSON number without a fraction).
     fn required_int(&mut self, f: Field) -> Result<i64, ArgsMismatch> {
         match self.take(f) {
@@ -322,6 +345,7 @@ impl OpArgs {
                 appointment_id: r.string(Field::AppointmentId)?,
                 audio_option: r.string(Field::AudioOption)?,
                 metadata: r.take(Field::Metadata),
+                utc_offset_min: r.int32(Field::UtcOffsetMin)?,
             }),
             OpKind::MarkConnected => Op::MarkConnected,
             OpKind::UpdateSessionSettings => Op::UpdateSessionSettings(Settings {
@@ -331,6 +355,7 @@ impl OpArgs {
             }),
             OpKind::ReportQualityIssue => Op::ReportQualityIssue {
                 issue: r.required(Field::Issue)?,
+                utc_offset_min: r.int32(Field::UtcOffsetMin)?,
             },
             OpKind::EndSession => Op::EndSession {
                 end_reason: r.string(Field::EndReason)?,
@@ -394,6 +419,7 @@ impl OpArgs {
                 put(Field::AppointmentId, text(&s.appointment_id));
                 put(Field::AudioOption, text(&s.audio_option));
                 put(Field::Metadata, s.metadata.clone());
+                put(Field::UtcOffsetMin, s.utc_offset_min.map(Value::from));
             }
             Op::MarkConnected => {}
             Op::UpdateSessionSettings(s) => {
@@ -401,7 +427,13 @@ impl OpArgs {
                 put(Field::MicEnabled, s.mic_enabled.map(Value::Bool));
                 put(Field::AudioOption, text(&s.audio_option));
             }
-            Op::ReportQualityIssue { issue } => put(Field::Issue, Some(issue.as_str().into())),
+            Op::ReportQualityIssue {
+                issue,
+                utc_offset_min,
+            } => {
+                put(Field::Issue, Some(issue.as_str().into()));
+                put(Field::UtcOffsetMin, utc_offset_min.map(Value::from));
+            }
             Op::EndSession { end_reason } => put(Field::EndReason, text(end_reason)),
             Op::MarkFailed { reason } => put(Field::Reason, text(reason)),
             Op::MarkReconnecting | Op::MarkReconnected => {}

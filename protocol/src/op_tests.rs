@@ -27,6 +27,15 @@ fn written() -> Vec<(OpKind, &'static str)> {
             OpKind::ReportQualityIssue,
             r#"{"clientSessionId":"c","issue":"Audio choppy"}"#,
         ),
+        // Written since analytics: the device's UTC offset at event time.
+        (
+            OpKind::StartSession,
+            r#"{"clientSessionId":"c","supportWorkerName":"W","utcOffsetMin":-300}"#,
+        ),
+        (
+            OpKind::ReportQualityIssue,
+            r#"{"clientSessionId":"c","issue":"Echo","utcOffsetMin":345}"#,
+        ),
         (
             OpKind::EndSession,
             r#"{"clientSessionId":"c","endReason":"user_ended"}"#,
@@ -93,6 +102,18 @@ fn typed_fields_land_where_they_belong() {
             ..Default::default()
         })
     );
+    let args = read(
+        OpKind::ReportQualityIssue,
+        json!({"clientSessionId": "c", "issue": "Echo", "utcOffsetMin": -840}),
+    )
+    .unwrap();
+    assert_eq!(
+        args.op,
+        Op::ReportQualityIssue {
+            issue: "Echo".into(),
+            utc_offset_min: Some(-840),
+        }
+    );
     let args = read(OpKind::EndSession, json!({"sessionId": "k1"})).unwrap();
     assert_eq!(args.session.name(), "k1");
     assert_eq!(args.session, SessionRef::Id("k1".into()));
@@ -137,6 +158,11 @@ fn args_that_do_not_fit_their_kind_are_typed_errors() {
         (ReportNetworkStats, json!({"clientSessionId": "c", "bitrateKbps": {"count": 2, "min": 90, "max": 90, "sum": 180, "buckets": [1, 0, 0, 0, 0, 0, 0, 0, 0, 0]}}), m(ReportNetworkStats, "bitrateKbps", WrongType)),
         (ReportNetworkStats, json!({"clientSessionId": "c", "rttMs": 5, "issue": "x"}), m(ReportNetworkStats, "issue", Unexpected)),
         (ReportNetworkStats, json!({"rttMs": 5}), m(ReportNetworkStats, "session", Session)),
+        (StartSession, json!({"clientSessionId": "c", "supportWorkerName": "W", "utcOffsetMin": "60"}), m(StartSession, "utcOffsetMin", WrongType)),
+        (StartSession, json!({"clientSessionId": "c", "supportWorkerName": "W", "utcOffsetMin": 60.5}), m(StartSession, "utcOffsetMin", WrongType)),
+        (ReportQualityIssue, json!({"clientSessionId": "c", "issue": "x", "utcOffsetMin": 4_294_967_296_i64}), m(ReportQualityIssue, "utcOffsetMin", WrongType)),
+        (EndSession, json!({"clientSessionId": "c", "utcOffsetMin": 0}), m(EndSession, "utcOffsetMin", Unexpected)),
+        (ReportNetworkStats, json!({"clientSessionId": "c", "rttMs": 5, "utcOffsetMin": 0}), m(ReportNetworkStats, "utcOffsetMin", Unexpected)),
     ];
     for (kind, args, want) in cases {
         assert_eq!(read(kind, args.clone()), Err(want.clone()), "{kind} {args}");

@@ -6,6 +6,7 @@
 //! survives a crash or power loss, which the client's exactly-once outbox relies on.
 //! `_creationTime` comes from a clock that only moves forward, also across restarts.
 
+pub mod analytics;
 pub mod appointments;
 pub mod processed_ops;
 pub mod schema;

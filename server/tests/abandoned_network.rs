@@ -192,7 +192,7 @@ fn a_file_of_the_previous_release_gains_the_columns_and_index_and_is_swept() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(columns, 30);
+    assert_eq!(columns, 31);
     let index: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM pragma_index_list('video_call_sessions') \

@@ -193,7 +193,7 @@ fn a_file_written_before_the_new_columns_reads_back_unchanged_and_takes_the_new_
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(columns, 30);
+    assert_eq!(columns, 31);
     let (reconnects, sum, count): (i64, i64, i64) = conn
         .query_row(
             "SELECT total_reconnects, rating_sum, rating_count FROM user_stats WHERE user_id = 'u'",

@@ -329,7 +329,7 @@ fn session_documents_and_stats_keep_their_exact_text() {
             r#""joinedAt":"2024-01-15T10:30:00.000Z","#,
             r#""metadata":{{"a":[2.5,null,{{"$float":"AAAAAAAA+H8="}}],"m":{{"k":true}},"z":1}},"#,
             r#""micEnabled":true,"qualityIssues":["Audio choppy"],"sessionStatus":"ended","#,
-            r#""supportWorkerId":"w1","supportWorkerName":"W","updatedAt":"{updated}","userId":"u"}}"#
+            r#""supportWorkerId":"w1","supportWorkerName":"W","updatedAt":"{updated}","userId":"u","utcOffsetMin":0}}"#
         ),
         creation = doc["_creationTime"],
         id = id,

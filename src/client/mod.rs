@@ -13,6 +13,7 @@
 //! `quarantine:` records that did not parse, `view:sessions` / `view:stats` the
 //! server snapshot, `current` the current session id.
 
+mod analytics;
 mod dead_letters;
 mod deliver;
 mod mutate;
@@ -51,6 +52,9 @@ pub(crate) struct State {
     outbox: Outbox,
     delivery: Delivery,
     view: LocalView,
+    /// The last analytics answers, for when the backend cannot be reached. In
+    /// memory only (`crate::analytics`).
+    analytics: crate::analytics::Answers,
     /// Dead letters by storage key, oldest first.
     dead: DeadLetters,
     current: Option<String>,
@@ -186,6 +190,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             outbox,
             delivery,
             view,
+            analytics: Default::default(),
             dead: DeadLetters::default(),
             current,
             last_finished: None,

@@ -44,6 +44,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             appointment_id: args.appointment_id,
             audio_option: args.audio_option,
             metadata: args.metadata.filter(|v| !v.is_null()),
+            utc_offset_min: None,
         });
         let done = self.enqueue(op, None).await?;
         Ok(done.rec.client_session_id)
@@ -72,9 +73,11 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         session: Option<String>,
     ) -> Result<(), ApiError> {
         validate::quality_issue(&issue, 0)?;
-        self.enqueue(Op::ReportQualityIssue { issue }, session)
-            .await
-            .map(|_| ())
+        let op = Op::ReportQualityIssue {
+            issue,
+            utc_offset_min: None,
+        };
+        self.enqueue(op, session).await.map(|_| ())
     }
 
     /// One network sample of an active call (connecting, connected or reconnecting):
@@ -176,9 +179,16 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
 
     /// Builds the record under the state borrow (so the lifecycle check and the key
     /// see every earlier call), then writes it with no borrow held.
-    async fn enqueue(&self, op: Op, session: Option<String>) -> Result<Enqueued, ApiError> {
+    async fn enqueue(&self, mut op: Op, session: Option<String>) -> Result<Enqueued, ApiError> {
         self.recovered().await;
         let now = self.inner.env.now_ms();
+        // The two ops whose own time the analytics bucket carry the device's UTC
+        // offset at that time (docs/contract.md, "Analytics").
+        if let Op::StartSession(StartSession { utc_offset_min, .. })
+        | Op::ReportQualityIssue { utc_offset_min, .. } = &mut op
+        {
+            *utc_offset_min = Some(self.inner.env.utc_offset_min(now));
+        }
         let kind = op.kind();
         let (key, rec, json, connected_at, replaced, evicted, current_changed) = {
             let mut st = self.st();
@@ -187,7 +197,6 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 connected_at,
             } = self.resolve(&st, &op, session)?;
             let session_key = session.name().to_string();
-            let mut op = op;
             // A network sample folds into the session's pending report in place: the
             // same key, opId and seq (no backend has seen them), one atomic rewrite.
             let folded = match &mut op {
@@ -369,7 +378,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         // A session the backend timed out is judged as it was before, by every op
         // but a rating: the late op undoes the timeout (docs/contract.md).
         lifecycle::apply(crate::local_view::judged_status(&s, op), transition)?;
-        if let Op::ReportQualityIssue { issue } = op {
+        if let Op::ReportQualityIssue { issue, .. } = op {
             validate::quality_issue(issue, s.quality_issues.as_ref().map_or(0, Vec::len))?;
         }
         if matches!(op, Op::RateSession { .. }) && s.rating.is_some() {

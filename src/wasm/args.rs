@@ -59,6 +59,22 @@ pub(crate) fn get_user_sessions(v: &JsValue) -> Result<api::GetUserSessionsArgs,
     object(v, "getUserSessions", api::GetUserSessionsArgs::read)
 }
 
+/// `getCallVolume`'s and `getDurationTrend`'s argument (`what` is the method).
+pub(crate) fn analytics_range(
+    v: &JsValue,
+    what: &str,
+) -> Result<crate::analytics::AnalyticsRangeArgs, JsValue> {
+    object(v, what, crate::analytics::AnalyticsRangeArgs::read)
+}
+
+pub(crate) fn leaderboard(v: &JsValue) -> Result<crate::analytics::LeaderboardArgs, JsValue> {
+    object(
+        v,
+        "getSupportWorkerLeaderboard",
+        crate::analytics::LeaderboardArgs::read,
+    )
+}
+
 pub(crate) fn rate_session(v: &JsValue) -> Result<api::RateSessionArgs, JsValue> {
     object(v, "rateSession", api::RateSessionArgs::read)
 }

@@ -106,4 +106,9 @@ impl Env for BrowserEnv {
         let half = || (js_sys::Math::random() * 4_294_967_296.0) as u64;
         (half() << 32) | half()
     }
+
+    fn utc_offset_min(&self, utc_ms: f64) -> i32 {
+        let date = js_sys::Date::new(&JsValue::from_f64(utc_ms));
+        crate::time::whole_utc_offset(-date.get_timezone_offset())
+    }
 }

@@ -45,8 +45,9 @@ use self::convert::{api_error, invalid, js_error, to_js, CLOSED};
 use self::fetch_transport::{FetchTransport, TransportControl};
 use self::sender::{Sender, WebClient};
 pub use self::ts_types::{
-    EndSessionArgs, GetUserSessionsArgs, MarkFailedArgs, RateSessionArgs, ReportNetworkStatsArgs,
-    StartSessionArgs, UpdateSettingsArgs, VideoSessionClientOptions,
+    AnalyticsRangeArgs, EndSessionArgs, GetUserSessionsArgs, LeaderboardArgs, MarkFailedArgs,
+    RateSessionArgs, ReportNetworkStatsArgs, StartSessionArgs, UpdateSettingsArgs,
+    VideoSessionClientOptions,
 };
 use crate::client::Client;
 use crate::error::ApiError;
@@ -382,6 +383,55 @@ impl VideoSessionClient {
     pub fn get_active_session(&self) -> Promise {
         let client = self.client.clone();
         self.call(async move { to_js(&client.get_active_session().await.map_err(api_error)?) })
+    }
+
+    /// Calls started per local day, week or month (`{granularity, from, to}`), oldest
+    /// first, zero-filled. Analytics are the backend's aggregates of delivered ops;
+    /// offline, the last answer for the same arguments, else `NETWORK`.
+    #[wasm_bindgen(js_name = getCallVolume, unchecked_return_type = "Promise<VolumeBucket[]>")]
+    pub fn get_call_volume(&self, args: AnalyticsRangeArgs) -> Promise {
+        let (client, args) = (
+            self.client.clone(),
+            args::analytics_range(&args, "getCallVolume"),
+        );
+        self.call(async move { to_js(&client.get_call_volume(args?).await.map_err(api_error)?) })
+    }
+
+    /// Ended calls and their mean duration per local day, week or month; offline as
+    /// `getCallVolume`.
+    #[wasm_bindgen(js_name = getDurationTrend, unchecked_return_type = "Promise<DurationBucket[]>")]
+    pub fn get_duration_trend(&self, args: AnalyticsRangeArgs) -> Promise {
+        let (client, args) = (
+            self.client.clone(),
+            args::analytics_range(&args, "getDurationTrend"),
+        );
+        self.call(async move { to_js(&client.get_duration_trend(args?).await.map_err(api_error)?) })
+    }
+
+    /// Calls started per local weekday (7 rows, Monday first) and hour (24 columns);
+    /// offline as `getCallVolume`.
+    #[wasm_bindgen(js_name = getPeakHours, unchecked_return_type = "Promise<number[][]>")]
+    pub fn get_peak_hours(&self) -> Promise {
+        let client = self.client.clone();
+        self.call(async move { to_js(&client.get_peak_hours().await.map_err(api_error)?) })
+    }
+
+    /// Quality issues per local hour (24 numbers); offline as `getCallVolume`.
+    #[wasm_bindgen(js_name = getIssuesByHour, unchecked_return_type = "Promise<number[]>")]
+    pub fn get_issues_by_hour(&self) -> Promise {
+        let client = self.client.clone();
+        self.call(async move { to_js(&client.get_issues_by_hour().await.map_err(api_error)?) })
+    }
+
+    /// Support workers by sessions, most first (`{limit?}`: default 10, at most 100);
+    /// offline as `getCallVolume`.
+    #[wasm_bindgen(js_name = getSupportWorkerLeaderboard, unchecked_return_type = "Promise<LeaderboardEntry[]>")]
+    pub fn get_support_worker_leaderboard(&self, args: Option<LeaderboardArgs>) -> Promise {
+        let (client, args) = (self.client.clone(), args::leaderboard(&optional(args)));
+        self.call(async move {
+            let board = client.get_support_worker_leaderboard(args?);
+            to_js(&board.await.map_err(api_error)?)
+        })
     }
 
     /// Delivers everything now (waiting for another tab's delivery to finish first).

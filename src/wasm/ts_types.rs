@@ -120,4 +120,8 @@ extern "C" {
     pub type RateSessionArgs;
     #[wasm_bindgen(typescript_type = "ReportNetworkStatsArgs")]
     pub type ReportNetworkStatsArgs;
+    #[wasm_bindgen(typescript_type = "AnalyticsRangeArgs")]
+    pub type AnalyticsRangeArgs;
+    #[wasm_bindgen(typescript_type = "LeaderboardArgs")]
+    pub type LeaderboardArgs;
 }

@@ -65,6 +65,11 @@ pub enum Call {
     Rate(f64, Option<String>, Target),
     /// A network sample: rttMs, jitterMs, packetLossPct, bitrateKbps.
     NetworkSample([Option<f64>; 4], Target),
+    /// `getCallVolume` (or `getDurationTrend` when the flag is set): granularity,
+    /// from, to.
+    Range(bool, &'static str, &'static str, &'static str),
+    /// `getSupportWorkerLeaderboard({limit})`.
+    Leaderboard(Option<f64>),
 }
 
 /// `Some(code)`: an error with that code whose message contains `mentions`;
@@ -215,6 +220,23 @@ pub fn cases() -> Vec<Case> {
         c("reportNetworkStats: another user's real session id", Connected, NetworkSample([Some(80.0), None, None, None], Foreign), err(NotFound, "not known")),
         c("control: a sample at every ceiling while reconnecting is accepted", Dropped, NetworkSample([Some(60_000.0), Some(60_000.0), Some(100.0), Some(100_000.0)], Current), ACCEPT),
         c("control: zero samples of every metric while connecting are accepted", Connecting, NetworkSample([Some(0.0); 4], Current), ACCEPT),
+        c("getCallVolume: granularity \"hour\"", Nothing, Range(false, "hour", "2024-01-01", "2024-01-02"), err(ia, "granularity")),
+        c("getCallVolume: granularity \"Day\" (case matters)", Nothing, Range(false, "Day", "2024-01-01", "2024-01-02"), err(ia, "granularity")),
+        c("getCallVolume: from 2023-02-29 (not a date)", Nothing, Range(false, "day", "2023-02-29", "2023-03-01"), err(ia, "from")),
+        c("getCallVolume: to \"2024-1-5\" (not zero-padded)", Nothing, Range(false, "day", "2024-01-01", "2024-1-5"), err(ia, "to")),
+        c("getCallVolume: from after to", Nothing, Range(false, "day", "2024-02-01", "2024-01-31"), err(ia, "after")),
+        c("getCallVolume: 367 days", Nothing, Range(false, "day", "2024-01-01", "2025-01-01"), err(ia, "366")),
+        c("getCallVolume: from 1969-12-31", Nothing, Range(false, "week", "1969-12-31", "1970-01-07"), err(ia, "from")),
+        c("getDurationTrend: empty granularity", Nothing, Range(true, "", "2024-01-01", "2024-01-02"), err(ia, "granularity")),
+        c("getDurationTrend: to with a time", Nothing, Range(true, "month", "2024-01-01", "2024-01-02T00:00"), err(ia, "to")),
+        c("getDurationTrend: 367 weeks", Nothing, Range(true, "week", "2020-01-06", "2027-01-11"), err(ia, "366")),
+        c("control: getCallVolume of 366 days (a leap year) is accepted", Nothing, Range(false, "day", "2024-01-01", "2024-12-31"), ACCEPT),
+        c("control: getDurationTrend of 366 months is accepted", Nothing, Range(true, "month", "1990-01-15", "2020-06-01"), ACCEPT),
+        c("getSupportWorkerLeaderboard: limit 0", Nothing, Leaderboard(Some(0.0)), err(ia, "limit")),
+        c("getSupportWorkerLeaderboard: limit 2.5", Nothing, Leaderboard(Some(2.5)), err(ia, "limit")),
+        c("getSupportWorkerLeaderboard: limit NaN", Nothing, Leaderboard(Some(f64::NAN)), err(ia, "limit")),
+        c("getSupportWorkerLeaderboard: limit Infinity", Nothing, Leaderboard(Some(f64::INFINITY)), err(ia, "limit")),
+        c("control: getSupportWorkerLeaderboard limit 1e9 is clamped, accepted", Nothing, Leaderboard(Some(1e9)), ACCEPT),
     ]
 }
 
@@ -353,6 +375,21 @@ async fn perform(
             })
             .await
         }
+        Call::Range(trend, granularity, from, to) => {
+            let args = video_session_sdk::AnalyticsRangeArgs {
+                granularity: granularity.to_string(),
+                from: from.to_string(),
+                to: to.to_string(),
+            };
+            match trend {
+                false => c.get_call_volume(args).await.map(drop),
+                true => c.get_duration_trend(args).await.map(drop),
+            }
+        }
+        Call::Leaderboard(limit) => c
+            .get_support_worker_leaderboard(video_session_sdk::LeaderboardArgs { limit: *limit })
+            .await
+            .map(drop),
         Call::Rate(rating, comment, x) => {
             c.rate_session(RateSessionArgs {
                 session: t(x),
@@ -428,7 +465,10 @@ pub async fn run(server: &Server, foreign: &str, i: usize, case: &Case) -> Resul
         }
     } else {
         r.map_err(|e| format!("valid input refused: {} {}", e.code, e.message))?;
-        want_applied += 1;
+        // A read stores no op.
+        if !matches!(case.input, Call::Range(..) | Call::Leaderboard(_)) {
+            want_applied += 1;
+        }
     }
     let report = c.flush().await;
     if report.applied != want_applied

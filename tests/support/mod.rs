@@ -32,6 +32,8 @@ pub const T0: f64 = 1_705_314_600_000.0;
 pub struct FakeEnv {
     pub now: Rc<Cell<f64>>,
     rng: Rc<Cell<u64>>,
+    /// The device's UTC offset in minutes east (`Env::utc_offset_min`); 0 = UTC.
+    pub utc_offset: Rc<Cell<i32>>,
 }
 
 impl FakeEnv {
@@ -39,7 +41,12 @@ impl FakeEnv {
         FakeEnv {
             now: Rc::new(Cell::new(T0)),
             rng: Rc::new(Cell::new(seed | 1)),
+            utc_offset: Rc::new(Cell::new(0)),
         }
+    }
+    /// The device moves to another zone (or across a daylight-saving change).
+    pub fn set_utc_offset(&self, minutes: i32) {
+        self.utc_offset.set(minutes);
     }
     pub fn advance(&self, ms: f64) {
         self.now.set(self.now.get() + ms);
@@ -64,6 +71,9 @@ impl Env for FakeEnv {
         x ^= x << 17;
         self.rng.set(x);
         x
+    }
+    fn utc_offset_min(&self, _utc_ms: f64) -> i32 {
+        self.utc_offset.get()
     }
 }
 

@@ -95,6 +95,30 @@ CREATE TABLE IF NOT EXISTS worker_stats (
 );
 CREATE INDEX IF NOT EXISTS by_worker ON worker_stats (support_worker_id, creation_us);
 CREATE INDEX IF NOT EXISTS by_total ON worker_stats (total_sessions, creation_us);
+
+-- Analytics (issue #13 item 5): one row per (user, local day/week/month) and per
+-- (user, local weekday-hour), bumped in the op's transaction; a query reads a
+-- bounded range of them through the unique index, never the sessions.
+CREATE TABLE IF NOT EXISTS user_period_stats (
+    user_id TEXT NOT NULL,
+    granularity TEXT NOT NULL,
+    bucket TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    completed_sessions INTEGER NOT NULL,
+    failed_sessions INTEGER NOT NULL,
+    total_duration INTEGER NOT NULL,
+    timed_calls INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS by_user_granularity_bucket
+    ON user_period_stats (user_id, granularity, bucket);
+
+CREATE TABLE IF NOT EXISTS user_hour_stats (
+    user_id TEXT NOT NULL,
+    slot INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    quality_issues INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS by_user_slot ON user_hour_stats (user_id, slot);
 "#;
 
 const TABLES: [&str; 5] = [
@@ -108,7 +132,7 @@ const TABLES: [&str; 5] = [
 /// Columns added to existing tables since the first release, with their type: a
 /// file written by an older server gains them at open (as NULL in its old rows, read
 /// as absent session fields and as 0 by the stats counters).
-const ADDED_COLUMNS: [(&str, &str, &str); 15] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 22] = [
     ("processed_ops", "client_id", "TEXT"),
     ("processed_ops", "seq", "INTEGER"),
     // Reconnection, screen sharing and ratings (issue #13).
@@ -127,6 +151,16 @@ const ADDED_COLUMNS: [(&str, &str, &str); 15] = [
     // session closed as abandoned (issue #13, items 1 and 2).
     ("video_call_sessions", "network", "TEXT"),
     ("video_call_sessions", "timed_out_from", "TEXT"),
+    // Analytics (issue #13 item 5): the device's UTC offset at start (NULL: a
+    // session of an older server, whose buckets are unknown), and the worker's
+    // rating and network sums (the leaderboard's means).
+    ("video_call_sessions", "utc_offset_min", "INTEGER"),
+    ("worker_stats", "rating_sum", "INTEGER"),
+    ("worker_stats", "rating_count", "INTEGER"),
+    ("worker_stats", "rtt_sum", "REAL"),
+    ("worker_stats", "rtt_count", "INTEGER"),
+    ("worker_stats", "loss_sum", "REAL"),
+    ("worker_stats", "loss_count", "INTEGER"),
 ];
 
 /// Indexes over added columns, created once the columns exist.

@@ -55,6 +55,10 @@ pub struct CallExtras {
     /// The status the session had when the sweep closed it as abandoned; `None`
     /// otherwise (and again once a late op has undone the timeout).
     pub timed_out_from: Option<SessionStatus>,
+    /// The device's offset from UTC in minutes when the session started (analytics,
+    /// issue #13 item 5): every new session has one; `None` only on sessions an
+    /// older server started, which no op counts in an analytics bucket.
+    pub utc_offset_min: Option<i32>,
 }
 
 impl Session {
@@ -92,8 +96,7 @@ impl Session {
             rating_comment: self.extra.rating_comment.clone(),
             rated_at: self.extra.rated_at.clone(),
             network: self.extra.network.clone(),
-            // Written by the analytics slice (issue #13 item 5).
-            utc_offset_min: None,
+            utc_offset_min: self.extra.utc_offset_min.map(f64::from),
             timed_out_from: self.extra.timed_out_from,
         };
         let mut value = values::from_wire(&doc);
@@ -162,6 +165,7 @@ impl Session {
                 rated_at: row.get("rated_at")?,
                 network: network.and_then(|t| serde_json::from_str(&t).ok()),
                 timed_out_from: status("timed_out_from")?,
+                utc_offset_min: row.get("utc_offset_min")?,
             },
         })
     }
@@ -177,14 +181,14 @@ const COLUMNS: &str = "id, creation_us, appointment_id, user_id, support_worker_
     audio_option, camera_enabled, mic_enabled, quality_issues, end_reason, metadata, \
     client_session_id, created_at, updated_at, reconnect_count, reconnect_seconds, \
     reconnecting_since, screen_share_seconds, screen_share_since, rating, rating_comment, \
-    rated_at, network, timed_out_from";
+    rated_at, network, timed_out_from, utc_offset_min";
 
 /// Writes the whole row (insert or replace).
 pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
     let sql = format!(
         "INSERT OR REPLACE INTO video_call_sessions ({COLUMNS}) \
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,\
-         ?21,?22,?23,?24,?25,?26,?27,?28,?29,?30)"
+         ?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)"
     );
     let issues = s
         .quality_issues
@@ -222,6 +226,7 @@ pub fn put(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
         s.extra.rated_at,
         s.extra.network.as_ref().map(|n| n.to_string()),
         s.extra.timed_out_from.map(SessionStatus::as_str),
+        s.extra.utc_offset_min,
     ])?;
     Ok(())
 }

@@ -99,6 +99,7 @@ mod tests {
                 audio_option: None,
                 client_session_id: Some(name.into()),
                 metadata: None,
+                utc_offset_min: 0,
             };
             lifecycle::start(tx, "u", &fields, t_ms)?;
             for op in ops {

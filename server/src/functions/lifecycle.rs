@@ -12,13 +12,15 @@
 
 use super::limits;
 use super::validate::{opt, Args, Fields, V};
-use crate::db::sessions::{self, Session};
+use crate::db::analytics::{self, Period};
+use crate::db::sessions::{self, CallExtras, Session};
 use crate::db::stats::{self, Counters};
 use crate::db::{appointments, Tx};
 use crate::error::FunctionError;
 use crate::ids::Table;
 use crate::time;
 use crate::values::Value;
+use protocol::analytics::{check_utc_offset, LocalBuckets};
 use protocol::network::{Metric, NetworkStats};
 use protocol::time::whole_seconds_between;
 use protocol::{OpKind, SessionStatus, Transition};
@@ -39,6 +41,9 @@ pub struct StartFields {
     pub audio_option: Option<String>,
     pub client_session_id: Option<String>,
     pub metadata: Option<Value>,
+    /// The device's UTC offset at start (0 when not given): stored on the session,
+    /// it places the call in its local buckets.
+    pub utc_offset_min: i32,
 }
 
 /// One op, with its limits already checked.
@@ -53,7 +58,9 @@ pub enum Op {
         mic_enabled: Option<bool>,
         audio_option: Option<String>,
     },
-    ReportQualityIssue(SessionRef, String),
+    /// The issue, and the device's UTC offset when reported (its hour's bucket;
+    /// the session's offset when not given).
+    ReportQualityIssue(SessionRef, String, Option<i32>),
     MarkFailed(SessionRef, Option<String>),
     MarkReconnecting(SessionRef),
     MarkReconnected(SessionRef),
@@ -92,6 +99,7 @@ pub fn fields(kind: OpKind) -> Fields {
             ("audioOption", opt(V::String)),
             ("clientSessionId", opt(V::String)),
             ("metadata", opt(V::Any)),
+            ("utcOffsetMin", opt(V::Number)),
         ],
         OpKind::MarkConnected => reference(),
         OpKind::EndSession => with(vec![("endReason", opt(V::String))]),
@@ -100,7 +108,9 @@ pub fn fields(kind: OpKind) -> Fields {
             ("micEnabled", opt(V::Boolean)),
             ("audioOption", opt(V::String)),
         ]),
-        OpKind::ReportQualityIssue => with(vec![("issue", V::String)]),
+        OpKind::ReportQualityIssue => {
+            with(vec![("issue", V::String), ("utcOffsetMin", opt(V::Number))])
+        }
         OpKind::MarkFailed => with(vec![("reason", opt(V::String))]),
         OpKind::MarkReconnecting | OpKind::MarkReconnected => reference(),
         OpKind::MarkScreenShare => with(vec![("active", V::Boolean)]),
@@ -166,6 +176,7 @@ impl Op {
                 if let Some(m) = args.value("metadata") {
                     limits::metadata(m)?;
                 }
+                let utc_offset_min = utc_offset(args)?.unwrap_or(0);
                 Op::Start(StartFields {
                     support_worker_name: name.to_string(),
                     support_worker_id: args.string("supportWorkerId"),
@@ -173,6 +184,7 @@ impl Op {
                     audio_option: args.string("audioOption"),
                     client_session_id: args.string("clientSessionId"),
                     metadata: args.value("metadata").cloned(),
+                    utc_offset_min,
                 })
             }
             OpKind::MarkConnected => Op::MarkConnected(session_ref(args)?),
@@ -196,7 +208,7 @@ impl Op {
                 let target = session_ref(args)?;
                 let issue = args.str("issue").unwrap_or_default();
                 limits::text("issue", issue, limits::ISSUE)?;
-                Op::ReportQualityIssue(target, issue.to_string())
+                Op::ReportQualityIssue(target, issue.to_string(), utc_offset(args)?)
             }
             OpKind::MarkFailed => Op::MarkFailed(session_ref(args)?, reason("reason")?),
             OpKind::MarkReconnecting => Op::MarkReconnecting(session_ref(args)?),
@@ -266,7 +278,7 @@ impl Op {
             Op::Start(_) => None,
             Op::MarkConnected(r)
             | Op::End(r, _)
-            | Op::ReportQualityIssue(r, _)
+            | Op::ReportQualityIssue(r, ..)
             | Op::MarkFailed(r, _)
             | Op::MarkReconnecting(r)
             | Op::MarkReconnected(r)
@@ -275,6 +287,13 @@ impl Op {
             Op::UpdateSettings { target, .. } | Op::RateSession { target, .. } => Some(target),
         }
     }
+}
+
+/// The optional `utcOffsetMin` argument (`protocol::analytics::check_utc_offset`).
+fn utc_offset(args: Args<'_>) -> Result<Option<i32>, FunctionError> {
+    args.f64("utcOffsetMin")
+        .map(|minutes| check_utc_offset(minutes).map_err(|e| FunctionError::invalid(e.0)))
+        .transpose()
 }
 
 /// The session a reference names, or `NOT_FOUND`.
@@ -286,13 +305,45 @@ pub fn resolve(tx: &Tx<'_>, reference: &SessionRef) -> Result<Session, FunctionE
     found.ok_or_else(|| FunctionError::not_found("no such video call session"))
 }
 
-/// Adds `delta` to the user's stats and, when the session has one, its worker's.
+/// Adds `delta` to the user's stats, to its worker's when the session has one, and
+/// to the session's call buckets (those of `joinedAt` at its UTC offset) when it
+/// has an offset: a session of an older server has none and touches no analytics
+/// row, so no bucket counts more completed calls than calls.
 fn bump_stats(tx: &mut Tx<'_>, session: &Session, delta: Counters) -> Result<(), FunctionError> {
-    stats::bump_user(tx, &session.user_id, delta)?;
+    if delta.touches_user() {
+        stats::bump_user(tx, &session.user_id, delta)?;
+    }
     if let (Some(worker), true) = (&session.support_worker_id, delta.touches_worker()) {
         stats::bump_worker(tx, worker, &session.support_worker_name, delta)?;
     }
+    let period = Period {
+        calls: delta.total_sessions,
+        completed_sessions: delta.completed_sessions,
+        failed_sessions: delta.failed_sessions,
+        total_duration: delta.total_duration,
+        timed_calls: delta.timed_calls,
+    };
+    if period == Period::default() {
+        return Ok(());
+    }
+    if let Some(buckets) = call_buckets(session)? {
+        analytics::bump_periods(tx, &session.user_id, &buckets, period)?;
+        if period.calls != 0 {
+            analytics::bump_slot(tx, &session.user_id, buckets.slot, period.calls, 0)?;
+        }
+    }
     Ok(())
+}
+
+/// The local buckets of the session's `joinedAt`, `None` without an offset.
+fn call_buckets(session: &Session) -> Result<Option<LocalBuckets>, FunctionError> {
+    let Some(offset) = session.extra.utc_offset_min else {
+        return Ok(None);
+    };
+    let joined = time::parse_iso(&session.joined_at).map_err(|e| {
+        FunctionError::Internal(format!("the session's joinedAt is unreadable: {e}"))
+    })?;
+    Ok(Some(LocalBuckets::at(joined, offset)))
 }
 
 /// `startSession` for `user_id` at event time `t_ms`. A known `clientSessionId`
@@ -345,7 +396,10 @@ pub fn start(
         client_session_id: fields.client_session_id.clone(),
         created_at: t.clone(),
         updated_at: t,
-        extra: Default::default(),
+        extra: CallExtras {
+            utc_offset_min: Some(fields.utc_offset_min),
+            ..CallExtras::default()
+        },
     };
     sessions::put(tx.conn, &session)?;
     let delta = Counters {
@@ -398,6 +452,7 @@ pub fn transition(
         .apply(transition)
         .map_err(|_| not_allowed(verb(op), status))?;
     let mut delta = Counters::default();
+    let mut issue_slot = None;
     if next.is_active() != status.is_active() {
         // The call is over: close what is still open at its end.
         close_intervals(&mut session, t_ms);
@@ -422,6 +477,7 @@ pub fn transition(
                 let duration = whole_seconds_between(connected, t_ms);
                 session.duration = Some(duration);
                 delta.total_duration = duration;
+                delta.timed_calls = 1;
             }
             delta.completed_sessions = 1;
             session.ended_at = Some(t.clone());
@@ -452,7 +508,7 @@ pub fn transition(
                 session.audio_option = audio_option.clone();
             }
         }
-        Op::ReportQualityIssue(_, issue) => {
+        Op::ReportQualityIssue(_, issue, op_offset) => {
             let issues = session.quality_issues.get_or_insert_with(Vec::new);
             if issues.len() >= limits::QUALITY_ISSUES_PER_SESSION {
                 return Err(FunctionError::invalid(format!(
@@ -462,6 +518,12 @@ pub fn transition(
             }
             issues.push(issue.clone());
             delta.total_quality_issues = 1;
+            // The issue's hour: its own time at the op's offset, else the
+            // session's; none for a session of an older server.
+            if let Some(session_offset) = session.extra.utc_offset_min {
+                let slot = LocalBuckets::at(t_ms, op_offset.unwrap_or(session_offset)).slot;
+                issue_slot = Some(slot);
+            }
         }
         Op::MarkFailed(_, reason) => {
             session.ended_at = Some(t.clone());
@@ -508,6 +570,15 @@ pub fn transition(
             };
             network.merge(report);
             session.extra.network = Some(network.to_session_value());
+            // The worker's means count every sample of the report.
+            if let Some(rtt) = report.get(Metric::RttMs) {
+                delta.rtt_sum = rtt.sum;
+                delta.rtt_count = rtt.count as i64;
+            }
+            if let Some(loss) = report.get(Metric::PacketLossPct) {
+                delta.loss_sum = loss.sum;
+                delta.loss_count = loss.count as i64;
+            }
         }
     }
     session.session_status = next;
@@ -515,6 +586,9 @@ pub fn transition(
     sessions::put(tx.conn, &session)?;
     if delta != Counters::default() {
         bump_stats(tx, &session, delta)?;
+    }
+    if let Some(slot) = issue_slot {
+        analytics::bump_slot(tx, &session.user_id, slot, 0, 1)?;
     }
     Ok(session)
 }

@@ -5,6 +5,7 @@
 //! handler inside ONE database transaction — a write transaction for mutations,
 //! committed only if the handler succeeds.
 
+pub mod analytics;
 pub mod appointments;
 pub mod batch;
 pub mod crons;
@@ -116,6 +117,24 @@ pub fn lookup(path: &str) -> Option<Function> {
         ("videoCallSessions", "getSupportWorkerStats") => q(
             stats::get_support_worker_stats_args,
             stats::get_support_worker_stats,
+        ),
+        ("videoCallSessions", "getCallVolume") => {
+            q(analytics::get_call_volume_args, analytics::get_call_volume)
+        }
+        ("videoCallSessions", "getDurationTrend") => q(
+            analytics::get_duration_trend_args,
+            analytics::get_duration_trend,
+        ),
+        ("videoCallSessions", "getPeakHours") => {
+            q(analytics::get_peak_hours_args, analytics::get_peak_hours)
+        }
+        ("videoCallSessions", "getIssuesByHour") => q(
+            analytics::get_issues_by_hour_args,
+            analytics::get_issues_by_hour,
+        ),
+        ("videoCallSessions", "getSupportWorkerLeaderboard") => q(
+            analytics::get_support_worker_leaderboard_args,
+            analytics::get_support_worker_leaderboard,
         ),
         ("appointments", "create") => m(appointments::create_args, appointments::create),
         ("appointments", "get") => q(appointments::get_args, appointments::get),
