@@ -19,7 +19,7 @@ import { createServer } from "node:http";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { callStats, callStatsBench, nativeCore, throughput } from "./backend.mjs";
+import { analyticsBench, analyticsRows, callStats, callStatsBench, nativeCore, throughput } from "./backend.mjs";
 import { packageSize } from "./size.mjs";
 import { kib, mean, ms, p50, p99, printTable, ratio, row } from "./stats.mjs";
 
@@ -280,6 +280,7 @@ function table(res) {
     `ratio ≤ ${GOALS.statsRatio}`,
     st.ratioP50 <= GOALS.statsRatio,
   ));
+  if (res.analytics) rows.push(...analyticsRows(res.analytics, GOALS.statsRatio));
   if (res.native) {
     const n = res.native;
     rows.push(row(
@@ -339,6 +340,10 @@ async function main() {
     results.callStats = await callStatsBench(backend.url);
     await backend.stop();
     cleanup.shift();
+
+    // Two servers of its own (10 and 10,000 sessions of history), stopped on return.
+    console.error("bench: analytics queries");
+    results.analytics = await analyticsBench({ large: Math.round(10_000 * SCALE) });
 
     console.error("bench: server throughput example");
     results.throughput = await throughput(THROUGHPUT_BIN);
