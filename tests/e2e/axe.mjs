@@ -13,10 +13,24 @@ const AXE = joinPath(ROOT, "scripts/tools/node_modules/axe-core/axe.min.js");
 const BLOCKING = new Set(["serious", "critical"]);
 let source;
 
-/** Runs axe on the whole page; returns its serious and critical violations. */
-export async function blockingViolations(page) {
+async function inject(page) {
   source ??= await readFile(AXE, "utf8");
   if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(source);
+}
+
+/**
+ * Every violation, whatever its impact, inside the element `selector` (the dashboard
+ * is held to this stricter rule: it is new and has nothing to excuse).
+ */
+export async function allViolationsIn(page, selector) {
+  await inject(page);
+  const { violations } = await page.evaluate((sel) => window.axe.run(sel, { resultTypes: ["violations"] }), selector);
+  return violations;
+}
+
+/** Runs axe on the whole page; returns its serious and critical violations. */
+export async function blockingViolations(page) {
+  await inject(page);
   // Finish any transition (toasts fading in, switches sliding) so colours are final.
   // Endless ones (the "connecting" pulse) never finish and are left running.
   await page.evaluate(() =>
