@@ -126,7 +126,7 @@ async function waitRange(page, granularity, from, to) {
 
 test("the dashboard's charts and tables show the backend's analytics", { timeout: 120_000 }, async () => {
   const issueHours = [
-    await call(ZONES[0], { worker: { workerName: "Dr. Ana Ruiz", workerId: "worker-ana" }, issue: "Audio choppy", rating: 5, samples: 3 }),
+    await call(ZONES[0], { worker: { workerName: "Dr. Ana Ruiz", workerId: "worker-ana" }, issue: "Audio choppy", rating: 5, samples: 10 }),
     await call(ZONES[1], { worker: { workerName: "Dr. Ana Ruiz", workerId: "worker-ana" }, issue: "Video frozen", rating: 3 }),
   ];
   await call(ZONES[2], { worker: { workerName: "Dr. Ben Okafor", workerId: "worker-ben" }, outcome: "failed" });
