@@ -8,7 +8,8 @@
 // (pixels inside the bar / heat cell of each non-zero figure), the day / week / month
 // switch working, the leaderboard matching getSupportWorkerLeaderboard, axe-core
 // finding no violation of any impact on the dashboard, and no sideways scroll on a
-// 390 px phone. Saves test-results/e2e/dashboard.png.
+// 390 px phone, and nothing fetched from anywhere but the page's own server.
+// Saves test-results/e2e/dashboard.png.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
@@ -150,8 +151,11 @@ test("the dashboard's charts and tables show the backend's analytics", { timeout
   const to = shiftDay(days.at(-1), 1);
 
   const context = await h.browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: "Etc/UTC" });
+  const requested = [];
+  context.on("request", (req) => requested.push(req.url()));
   const page = await openDemo(context, h.server.url, USER);
   await page.waitForSelector(`${tid("peak-table")} tbody tr`, { state: "attached" });
+  assert.ok(requested.some((u) => u.endsWith("/vendor/chart.umd.min.js")), "Chart.js came from the page's server");
   await page.waitForSelector(`${tid("worker-row")}[data-worker-id="worker-ben"]`);
 
   // Call volume and the duration trend, by day over a range holding every call's day.
@@ -267,6 +271,8 @@ test("the dashboard's charts and tables show the backend's analytics", { timeout
   const onPhone = describe("phone dashboard", await allViolationsIn(page, "#dashboard"));
   assert.deepEqual(onPhone, [], `axe-core on the phone-sized dashboard:\n${onPhone.join("\n")}`);
 
+  const elsewhere = requested.filter((u) => !u.startsWith(`${h.server.url}/`) && !u.startsWith("data:"));
+  assert.deepEqual(elsewhere, [], "the dashboard fetched nothing from outside its own server");
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -37,7 +37,6 @@ function statCard(card, stats) {
 export function setupDashboard(app) {
   const grid = $("#stat-grid");
   const note = $("#dashboard-note");
-  const dashboard = $("#dashboard");
   const parts = [setupTrends(app), setupHours(app), setupLeaderboard(app)];
 
   async function refreshCards() {
@@ -50,14 +49,8 @@ export function setupDashboard(app) {
 
   async function refresh() {
     const results = await Promise.allSettled([refreshCards(), ...parts.map((p) => p.refresh())]);
-    const failed = results.filter((r) => r.status === "rejected");
-    dashboard.dataset.rendered = String(Number(dashboard.dataset.rendered || 0) + 1);
-    if (failed.length) {
-      app.queue.add("error", `dashboard: ${describe(failed[0].reason)}`);
-      dashboard.dataset.error = describe(failed[0].reason);
-    } else {
-      delete dashboard.dataset.error;
-    }
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed && app.conn.client) app.queue.add("error", `dashboard: ${describe(failed.reason)}`);
   }
 
   clear(grid).append(...CARDS.map((c) => statCard(c, undefined)));

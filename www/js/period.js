@@ -5,10 +5,8 @@
 // `YYYY-MM` for a month) are turned into short labels here.
 import { dayKey } from "./format.js";
 
-/** How far back the default range reaches, per granularity. */
-export const DEFAULT_SPAN = { day: "14 days", week: "12 weeks", month: "12 months" };
-
-/** The default range for `granularity`, ending at `today` (a local Date). */
+/** The default range for `granularity`, ending at `today` (a local Date): the last 14
+ * days, 12 weeks or 12 months. */
 export function defaultRange(granularity, today = new Date()) {
   const y = today.getFullYear();
   const m = today.getMonth();

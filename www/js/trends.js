@@ -110,7 +110,11 @@ export function setupTrends(app) {
       const args = { granularity: asked.granularity, from: asked.from, to: asked.to };
       rows = await Promise.all([client.getCallVolume(args), client.getDurationTrend(args)]).then(toPlain);
     } catch (err) {
-      error.textContent = `This period cannot be shown: ${describe(err)}`;
+      // Offline, the SDK answers only arguments it has answered before on this client;
+      // the charts keep the last period drawn, and say so.
+      error.textContent = err?.code === "NETWORK"
+        ? `Offline, and this period was not loaded before: the charts still show the last one loaded. ${describe(err)}`
+        : `This period cannot be shown: ${describe(err)}`;
       error.hidden = false;
       return;
     }
