@@ -217,3 +217,67 @@ test("without a client the methods resolve to null with a CLOSED error", async (
   expect(id).toBe(null);
   expect(result.current.error?.code).toBe("CLOSED");
 });
+
+test("the hook's analytics reads answer from the backend, in local time, without loading", async () => {
+  const client = await open({ debounceMs: 60_000 });
+  const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));
+  await act(async () => {
+    await result.current.startSession({ supportWorkerName: "Dr. Chart", supportWorkerId: "w-chart" });
+    await result.current.reportQualityIssue("Echo");
+    await result.current.endSession();
+  });
+  const ops = Object.keys(localStorage)
+    .filter((k) => k.includes(":op:"))
+    .map((k) => JSON.parse(localStorage.getItem(k)));
+  const offset = 0 - new Date().getTimezoneOffset(); // 0, not -0, in UTC
+  const carried = ops.filter((o) => o.kind === "startSession" || o.kind === "reportQualityIssue");
+  expect(carried.map((o) => o.args.utcOffsetMin)).toEqual([offset, offset]);
+  expect(await client.flush()).toMatchObject({ rejected: 0, pending: 0 });
+  const [stored] = await backend.query("videoCallSessions:getUserSessions", { userId: userId() });
+  expect(stored.utcOffsetMin).toBe(offset);
+
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  const today = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  let volume, trend, peak, issues, board;
+  await act(async () => {
+    volume = await result.current.getCallVolume({ granularity: "day", from: today, to: today });
+    trend = await result.current.getDurationTrend({ granularity: "week", from: today, to: today });
+    peak = await result.current.getPeakHours();
+    issues = await result.current.getIssuesByHour();
+    board = await result.current.getSupportWorkerLeaderboard({ limit: 5 });
+  });
+  expect(result.current.error).toBe(null);
+  expect(result.current.loading).toBe(false);
+  expect(volume).toEqual([{ bucket: today, calls: 1, completedSessions: 1, failedSessions: 0 }]);
+  expect(trend).toHaveLength(1);
+  expect(trend[0]).toMatchObject({ completedSessions: 1, timedCalls: 0, averageDuration: null });
+  expect(peak).toHaveLength(7);
+  expect(peak.flat().reduce((a, b) => a + b, 0)).toBe(1);
+  expect(peak[(now.getDay() + 6) % 7].reduce((a, b) => a + b, 0)).toBe(1);
+  expect(issues.reduce((a, b) => a + b, 0)).toBe(1);
+  expect(board.find((r) => r.supportWorkerId === "w-chart")).toMatchObject({ totalSessions: 1, issuesPerCall: 1 });
+
+  // A bad argument: null and a coded error, no request.
+  let bad;
+  await act(async () => {
+    bad = await result.current.getCallVolume({ granularity: "year", from: today, to: today });
+  });
+  expect(bad).toBe(null);
+  expect(result.current.error?.code).toBe("INVALID_ARGUMENT");
+  expect(result.current.error?.message).toMatch(/granularity/);
+  client.close();
+});
+
+test("offline, the hook's analytics read gives the last answer, or null with NETWORK", async () => {
+  const dead = "http://127.0.0.1:9";
+  const client = await open({ url: dead, readTimeoutMs: 500 });
+  const { result } = renderHook(() => useVideoSession(client, { pollMs: 20 }));
+  let peak;
+  await act(async () => {
+    peak = await result.current.getPeakHours();
+  });
+  expect(peak).toBe(null);
+  expect(result.current.error?.code).toBe("NETWORK");
+  client.close();
+});

@@ -124,5 +124,45 @@ const state = (c) => ({ pending: c.pendingCount(), online: c.isOnline(), current
   c.close();
 }
 
+// Analytics: the device's UTC offset (the Date of this process, whose TZ the test
+// sets) on both bucketed ops and the stored session; the five reads; offline, the
+// last answer for the same arguments, else NETWORK; a bad argument refused.
+{
+  const c = await open("analytics");
+  await c.startSession({ supportWorkerName: "Dr. Chart", supportWorkerId: `${prefix}worker` });
+  await c.reportQualityIssue("Echo");
+  await c.endSession();
+  const flushed = await c.flush();
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  const today = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  const range = { granularity: "day", from: today, to: today };
+  const volume = await c.getCallVolume(range);
+  const trend = await c.getDurationTrend({ granularity: "month", from: today, to: today });
+  const peak = await c.getPeakHours();
+  const issues = await c.getIssuesByHour();
+  const board = (await c.getSupportWorkerLeaderboard({ limit: 100 })).filter((r) => r.supportWorkerId === `${prefix}worker`);
+  const [stored] = await c.getUserSessions();
+  net.mode = "offline";
+  const offlineVolume = await c.getCallVolume(range);
+  const offlineOther = await c.getCallVolume({ ...range, granularity: "week" }).catch((e) => e.code);
+  const bad = await c.getCallVolume({ ...range, granularity: "year" }).catch((e) => e.code);
+  net.mode = "online";
+  out.analytics = {
+    offset: -now.getTimezoneOffset(),
+    stored: stored.utcOffsetMin,
+    flushed: normalize(flushed),
+    volume: volume.map((b) => ({ ...b, bucket: b.bucket === today ? "<today>" : b.bucket })),
+    trend: trend.map(({ bucket, ...rest }) => rest),
+    peak: { total: peak.flat().reduce((a, b) => a + b, 0), today: peak[(now.getDay() + 6) % 7].reduce((a, b) => a + b, 0) },
+    issues: issues.reduce((a, b) => a + b, 0),
+    board: board.map(({ supportWorkerId, ...rest }) => rest),
+    offlineSame: JSON.stringify(offlineVolume) === JSON.stringify(volume),
+    offlineOther,
+    bad,
+  };
+  c.close();
+}
+
 process.stdout.write(JSON.stringify({ build, requests: net.requests > 0, out }));
 process.exit(0);

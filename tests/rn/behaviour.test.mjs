@@ -27,7 +27,9 @@ after(async () => {
 
 async function probe(build) {
   const args = [join(ROOT, "tests/rn/behaviour-probe.mjs"), build, server.url, `${build}-`];
-  const { stdout } = await run(process.execPath, args, { timeout: 120_000, maxBuffer: 16 << 20 });
+  // A zone without daylight saving (+5:30), so the offset the ops carry is known.
+  const env = { ...process.env, TZ: "Asia/Kolkata" };
+  const { stdout } = await run(process.execPath, args, { timeout: 120_000, maxBuffer: 16 << 20, env });
   return JSON.parse(stdout);
 }
 
@@ -54,6 +56,19 @@ test("RN entry without WebAssembly over HTTP: the wasm build's behaviour, and th
   assert.equal(o.exactlyOnce.dropped, 2, "two replies were lost after the backend applied the batch");
   assert.equal(o.exactlyOnce.stats.totalSessions, 1);
   assert.equal(o.eventTimeDuration.duration, 2, "2.3 s between the event times, delivered 1.5 s later");
+  const a = o.analytics;
+  assert.equal(a.offset, 330, "the probe runs in Asia/Kolkata");
+  assert.equal(a.stored, 330, "the device's offset reached the stored session");
+  assert.equal(a.flushed.applied, 3);
+  assert.deepEqual(a.volume, [{ bucket: "<today>", calls: 1, completedSessions: 1, failedSessions: 0 }]);
+  assert.deepEqual(a.trend, [{ completedSessions: 1, timedCalls: 0, averageDuration: null }]);
+  assert.deepEqual(a.peak, { total: 1, today: 1 });
+  assert.equal(a.issues, 1);
+  assert.equal(a.board.length, 1);
+  assert.equal(a.board[0].totalSessions, 1);
+  assert.equal(a.offlineSame, true, "offline: the last answer for the same arguments");
+  assert.equal(a.offlineOther, "NETWORK");
+  assert.equal(a.bad, "INVALID_ARGUMENT");
 
   for (const user of ["lifecycle", "offline", "dropped", "duration"]) {
     const [a, b] = await Promise.all([onBackend(`wasm-${user}`), onBackend(`rn-bare-${user}`)]);
