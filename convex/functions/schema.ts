@@ -117,6 +117,10 @@ export default defineSchema({
     // when the abandoned-session sweep closed it; removed when a late op reopens it.
     network: v.optional(v.object(perMetric(() => v.optional(sessionSummary)))),
     timedOutFrom: v.optional(activeStatus),
+    // Analytics (docs/contract.md "Analytics"): the device's offset from UTC when the
+    // call started, minutes east. startSession always stores it (0 when not given);
+    // a session without it was started before analytics and touches no bucket.
+    utcOffsetMin: v.optional(v.number()),
   })
     .index("by_user", ["userId"])
     .index("by_appointment", ["appointmentId"])

@@ -408,6 +408,7 @@ async function start(ctx: MutationCtx, args: StartArgs, t: string): Promise<Sess
     updatedAt: t,
     cameraEnabled: true,
     micEnabled: true,
+    utcOffsetMin: 0,
   };
   const id = await ctx.db.insert("videoCallSessions", fields);
   await bumpStats(ctx, fields, { totalSessions: 1 });
