@@ -117,6 +117,10 @@ export default defineSchema({
     // when the abandoned-session sweep closed it; removed when a late op reopens it.
     network: v.optional(v.object(perMetric(() => v.optional(sessionSummary)))),
     timedOutFrom: v.optional(activeStatus),
+    // Analytics (docs/contract.md "Analytics"): the device's offset from UTC when the
+    // call started, minutes east. startSession always stores it (0 when not given);
+    // a session without it was started before analytics and touches no bucket.
+    utcOffsetMin: v.optional(v.number()),
   })
     .index("by_user", ["userId"])
     .index("by_appointment", ["appointmentId"])
@@ -189,5 +193,36 @@ export default defineSchema({
     failedSessions: v.number(),
     totalDuration: v.number(),
     totalQualityIssues: v.number(),
+    // Analytics (docs/contract.md "Analytics"): the leaderboard's sums, optional
+    // (rows written before them lack them) and read as 0 when absent.
+    ratingSum: v.optional(v.number()),
+    ratingCount: v.optional(v.number()),
+    rttSum: v.optional(v.number()),
+    rttCount: v.optional(v.number()),
+    lossSum: v.optional(v.number()),
+    lossCount: v.optional(v.number()),
   }).index("by_worker_shard", ["supportWorkerId", "shard"]),
+
+  // Analytics (docs/contract.md "Analytics"; lib/analyticsStats.ts): per user, the
+  // calls of each local day, ISO week and month, and of each weekday-hour slot,
+  // bumped in the transaction of the op they count, so a query reads a bounded
+  // range of rows, never the sessions.
+  userPeriodStats: defineTable({
+    userId: v.string(),
+    granularity: v.union(v.literal("day"), v.literal("week"), v.literal("month")),
+    bucket: v.string(),
+    calls: v.number(),
+    completedSessions: v.number(),
+    failedSessions: v.number(),
+    totalDuration: v.number(),
+    timedCalls: v.number(),
+  }).index("by_user_granularity_bucket", ["userId", "granularity", "bucket"]),
+
+  userHourStats: defineTable({
+    userId: v.string(),
+    // weekday * 24 + local hour, Monday = 0: 0–167.
+    slot: v.number(),
+    calls: v.number(),
+    qualityIssues: v.number(),
+  }).index("by_user_slot", ["userId", "slot"]),
 });

@@ -44,17 +44,35 @@
  *   ranges and the summary invariants are lib/network.ts's INVALID_ARGUMENT, in
  *   `protocol/src/network.rs`'s order. In a batch a metric of another type (a
  *   string, an array, null, a summary missing a key or with an unknown one) is
- *   INVALID_ARGUMENT as well. A report changes no counter. Refusal messages are
+ *   INVALID_ARGUMENT as well. A report changes no user counter. Refusal messages are
  *   `<metric> <network.rs's reason>`.
  * - Abandoned sessions (issue #13 item 1): the sweep is `abandonedSessions.sweep`
  *   (internal, cron every 15 minutes); a timed-out session is restored by a late op
  *   only when that op applies (lib/lifecycle.ts).
+ * - Analytics (issue #13 item 5): `utcOffsetMin` on startSession and
+ *   reportQualityIssue is `v.optional(v.number())`; a fraction, NaN or a value
+ *   outside ±840 is INVALID_ARGUMENT among the argument limits (in a batch too).
+ *   The five analytics queries resolve the user as getCallStats does (the
+ *   leaderboard, like getSupportWorkerStats, is open to any signed-in caller), then
+ *   validate `granularity`, `from`, `to` (INVALID_ARGUMENT naming them), and read
+ *   only aggregate rows (lib/analyticsQueries.ts). A network report now adds its RTT
+ *   and loss sums and counts to the worker's counters.
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
 import type { Id } from "./_generated/dataModel";
 import { mutation, query } from "./_generated/server";
 import { type BatchResult, applyBatch as runBatch } from "./lib/batch";
+import {
+  type DurationBucket,
+  type LeaderboardEntry,
+  type VolumeBucket,
+  callVolume,
+  durationTrend,
+  issuesByHour,
+  leaderboard,
+  peakHours,
+} from "./lib/analyticsQueries";
 import { assertOwner, caller, signedInUser } from "./lib/identity";
 import type { Session } from "./lib/ops";
 import { findSession } from "./lib/sessionRef";
@@ -85,6 +103,7 @@ export const startSession = mutation({
     audioOption: v.optional(v.string()),
     clientSessionId: v.optional(v.string()),
     metadata: v.optional(v.any()),
+    utcOffsetMin: v.optional(v.number()),
   },
   handler: async (ctx, { opId, occurredAt, userId, ...rest }): Promise<Id<"videoCallSessions">> => {
     const user = await caller(ctx, userId);
@@ -132,7 +151,7 @@ export const updateSessionSettings = mutation({
 });
 
 export const reportQualityIssue = mutation({
-  args: { ...common, ...ref, issue: v.string() },
+  args: { ...common, ...ref, issue: v.string(), utcOffsetMin: v.optional(v.number()) },
   handler: async (ctx, { opId, occurredAt, ...args }): Promise<Session> => {
     const subject = await signedInUser(ctx);
     const op = { kind: "reportQualityIssue" as const, args };
@@ -312,5 +331,43 @@ export const getSupportWorkerStats = query({
     }
     const rows = await ctx.db.query("workerStats").withIndex("by_total").order("desc").take(limit);
     return await Promise.all(rows.map(async (row) => workerStats(await workerCounters(ctx, row))));
+  },
+});
+
+const range = { userId: v.optional(v.string()), granularity: v.string(), from: v.string(), to: v.string() };
+
+export const getCallVolume = query({
+  args: range,
+  handler: async (ctx, { userId, ...args }): Promise<VolumeBucket[]> => {
+    return await callVolume(ctx, await caller(ctx, userId), args);
+  },
+});
+
+export const getDurationTrend = query({
+  args: range,
+  handler: async (ctx, { userId, ...args }): Promise<DurationBucket[]> => {
+    return await durationTrend(ctx, await caller(ctx, userId), args);
+  },
+});
+
+export const getPeakHours = query({
+  args: { userId: v.optional(v.string()) },
+  handler: async (ctx, args): Promise<number[][]> => {
+    return await peakHours(ctx, await caller(ctx, args.userId));
+  },
+});
+
+export const getIssuesByHour = query({
+  args: { userId: v.optional(v.string()) },
+  handler: async (ctx, args): Promise<number[]> => {
+    return await issuesByHour(ctx, await caller(ctx, args.userId));
+  },
+});
+
+export const getSupportWorkerLeaderboard = query({
+  args: { limit: v.optional(v.number()) },
+  handler: async (ctx, args): Promise<LeaderboardEntry[]> => {
+    await signedInUser(ctx);
+    return await leaderboard(ctx, args.limit);
   },
 });

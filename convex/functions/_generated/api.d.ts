@@ -11,6 +11,9 @@
 import type * as abandonedSessions from "../abandonedSessions.js";
 import type * as appointments from "../appointments.js";
 import type * as crons from "../crons.js";
+import type * as lib_analytics from "../lib/analytics.js";
+import type * as lib_analyticsQueries from "../lib/analyticsQueries.js";
+import type * as lib_analyticsStats from "../lib/analyticsStats.js";
 import type * as lib_authProviders from "../lib/authProviders.js";
 import type * as lib_batch from "../lib/batch.js";
 import type * as lib_batchArgs from "../lib/batchArgs.js";
@@ -38,6 +41,9 @@ declare const fullApi: ApiFromModules<{
   abandonedSessions: typeof abandonedSessions;
   appointments: typeof appointments;
   crons: typeof crons;
+  "lib/analytics": typeof lib_analytics;
+  "lib/analyticsQueries": typeof lib_analyticsQueries;
+  "lib/analyticsStats": typeof lib_analyticsStats;
   "lib/authProviders": typeof lib_authProviders;
   "lib/batch": typeof lib_batch;
   "lib/batchArgs": typeof lib_batchArgs;

@@ -28,6 +28,8 @@ import { assertOwner } from "./identity";
 import type { OpKind, Session } from "./ops";
 import { type SessionRef, findByClientSessionId, requireSession } from "./sessionRef";
 import { type Metric, type Report, mergeInto, readReport } from "./network";
+import { checkOffsetArg } from "./analytics";
+import { bumpPeriods, countIssue, countStart } from "./analyticsStats";
 import { bumpStats } from "./stats";
 import { LIMITS, checkMetadata, checkOptional, checkRequired, checkText } from "./validate";
 
@@ -41,6 +43,7 @@ export type StartArgs = {
   audioOption?: string;
   clientSessionId?: string;
   metadata?: unknown;
+  utcOffsetMin?: number;
 };
 export type EndArgs = SessionRef & { endReason?: string };
 export type SettingsArgs = SessionRef & {
@@ -48,7 +51,7 @@ export type SettingsArgs = SessionRef & {
   micEnabled?: boolean;
   audioOption?: string;
 };
-export type IssueArgs = SessionRef & { issue: string };
+export type IssueArgs = SessionRef & { issue: string; utcOffsetMin?: number };
 export type FailArgs = SessionRef & { reason?: string };
 export type ScreenShareArgs = SessionRef & { active: boolean };
 export type RateArgs = SessionRef & { rating: number; comment?: string };
@@ -151,10 +154,12 @@ export async function runOp(
     case "reportQualityIssue": {
       const qualityIssues = [...(session.qualityIssues ?? []), op.args.issue];
       await bumpStats(ctx, session, { totalQualityIssues: 1 });
+      await countIssue(ctx, session, t, op.args.utcOffsetMin);
       return await update(ctx, session, { qualityIssues, updatedAt: t });
     }
     case "markFailed": {
       await bumpStats(ctx, session, { failedSessions: 1 });
+      await bumpPeriods(ctx, session, { failedSessions: 1 });
       return await update(ctx, session, {
         ...closeIntervals(session, t),
         sessionStatus: "failed",
@@ -189,6 +194,14 @@ export async function runOp(
     case "reportNetworkStats": {
       // checkArgs read the report (a report always has a metric).
       const network = mergeInto(session.network, report ?? {});
+      // The leaderboard's worker means: every sample of the report, summed.
+      const { rttMs: rtt, packetLossPct: loss } = report ?? {};
+      if (rtt !== undefined || loss !== undefined) {
+        await bumpStats(ctx, session, {
+          ...(rtt === undefined ? {} : { rttSum: rtt.sum, rttCount: rtt.count }),
+          ...(loss === undefined ? {} : { lossSum: loss.sum, lossCount: loss.count }),
+        });
+      }
       return await update(ctx, session, { network, updatedAt: t });
     }
     case "rateSession": {
@@ -245,6 +258,7 @@ function reopenPatch(session: Session): Partial<Session> {
 /** Undoes the timeout of `session`: the fields, and the completed session it counted. */
 async function reopen(ctx: MutationCtx, session: Session): Promise<Session> {
   await bumpStats(ctx, session, { completedSessions: -1 });
+  await bumpPeriods(ctx, session, { completedSessions: -1 });
   return await update(ctx, session, reopenPatch(session));
 }
 
@@ -260,6 +274,7 @@ export async function timeOut(ctx: MutationCtx, session: Session): Promise<Sessi
     throw new Error(`timeOut of a ${status} session`);
   }
   await bumpStats(ctx, session, { completedSessions: 1 });
+  await bumpPeriods(ctx, session, { completedSessions: 1 });
   return await update(ctx, session, {
     ...closeIntervals(session, session.updatedAt),
     sessionStatus: "ended",
@@ -307,6 +322,7 @@ function checkArgs(op: Exclude<Op, { kind: "startSession" }>): Report | null {
       return null;
     case "reportQualityIssue":
       checkText("issue", op.args.issue, LIMITS.issue);
+      checkOffsetArg(op.args.utcOffsetMin);
       return null;
     case "markFailed":
       checkOptional("reason", op.args.reason, LIMITS.reason);
@@ -365,6 +381,10 @@ async function end(ctx: MutationCtx, session: Session, args: EndArgs, t: string)
     }
   }
   await bumpStats(ctx, session, { completedSessions: 1, totalDuration: duration ?? 0 });
+  await bumpPeriods(ctx, session, {
+    completedSessions: 1,
+    ...(duration === undefined ? {} : { totalDuration: duration, timedCalls: 1 }),
+  });
   return await update(ctx, session, {
     ...closeIntervals(session, t),
     sessionStatus: "ended",
@@ -381,6 +401,7 @@ async function start(ctx: MutationCtx, args: StartArgs, t: string): Promise<Sess
   checkOptional("supportWorkerId", args.supportWorkerId, LIMITS.supportWorkerId);
   checkOptional("audioOption", args.audioOption, LIMITS.audioOption);
   checkMetadata(args.metadata);
+  const utcOffsetMin = checkOffsetArg(args.utcOffsetMin) ?? 0;
   if (args.clientSessionId !== undefined) {
     checkRequired("clientSessionId", args.clientSessionId, LIMITS.clientSessionId);
     const known = await findByClientSessionId(ctx, args.clientSessionId);
@@ -408,9 +429,12 @@ async function start(ctx: MutationCtx, args: StartArgs, t: string): Promise<Sess
     updatedAt: t,
     cameraEnabled: true,
     micEnabled: true,
+    // Always stored (0 when not given): a session without it is pre-analytics.
+    utcOffsetMin,
   };
   const id = await ctx.db.insert("videoCallSessions", fields);
   await bumpStats(ctx, fields, { totalSessions: 1 });
+  await countStart(ctx, fields);
   const session = await ctx.db.get("videoCallSessions", id);
   if (session === null) throw new Error(`session ${id} vanished within its own transaction`);
   return session;

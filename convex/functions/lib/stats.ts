@@ -10,6 +10,10 @@
  * Issue #13 adds three user counters (`totalReconnects`, `ratingSum`,
  * `ratingCount`). They are optional in the schema — rows written before them lack
  * them — and read as 0 when absent. Worker rows keep the seed's five counters.
+ *
+ * Analytics (issue #13 item 5) gives workers the leaderboard's sums (`ratingSum`,
+ * `ratingCount`, `rttSum`, `rttCount`, `lossSum`, `lossCount`), kept in the shard
+ * rows (optional, read as 0): a rating and a network report are busy ops like any.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
@@ -38,6 +42,34 @@ export const ZERO: Counters = {
 };
 
 const USER_ZERO: UserCounters = { ...ZERO, totalReconnects: 0, ratingSum: 0, ratingCount: 0 };
+
+/** The leaderboard's worker sums (analytics), on the shard rows. */
+export type WorkerSums = {
+  ratingSum: number;
+  ratingCount: number;
+  rttSum: number;
+  rttCount: number;
+  lossSum: number;
+  lossCount: number;
+};
+
+const SUMS_ZERO: WorkerSums = {
+  ratingSum: 0,
+  ratingCount: 0,
+  rttSum: 0,
+  rttCount: 0,
+  lossSum: 0,
+  lossCount: 0,
+};
+
+const SUM_KEYS = Object.keys(SUMS_ZERO) as (keyof WorkerSums)[];
+
+/** `base` (whose sums may be absent) plus `delta`, every sum present. */
+function addSums(base: Partial<WorkerSums>, delta: Partial<WorkerSums>): WorkerSums {
+  const out = { ...SUMS_ZERO };
+  for (const key of SUM_KEYS) out[key] = (base[key] ?? 0) + (delta[key] ?? 0);
+  return out;
+}
 
 type SessionKeys = Pick<
   Doc<"videoCallSessions">,
@@ -95,22 +127,36 @@ type ShardCounters = Omit<Counters, "totalSessions">;
 export async function bumpStats(
   ctx: MutationCtx,
   session: SessionKeys & { _id?: Id<"videoCallSessions"> },
-  delta: Partial<UserCounters>,
+  delta: Partial<UserCounters> & Partial<WorkerSums>,
 ): Promise<void> {
+  const { rttSum: _rs, rttCount: _rc, lossSum: _ls, lossCount: _lc, ...userDelta } = delta;
+  if (Object.values(userDelta).some((n) => n !== undefined && n !== 0)) {
+    await bumpUser(ctx, session.userId, userDelta);
+  }
+  await bumpWorker(ctx, session, delta);
+}
+
+async function bumpUser(ctx: MutationCtx, userId: string, delta: Partial<UserCounters>): Promise<void> {
   const user = await ctx.db
     .query("userStats")
-    .withIndex("by_user", (q) => q.eq("userId", session.userId))
+    .withIndex("by_user", (q) => q.eq("userId", userId))
     .unique();
   if (user === null) {
-    await ctx.db.insert("userStats", { userId: session.userId, ...addUser(USER_ZERO, delta) });
+    await ctx.db.insert("userStats", { userId, ...addUser(USER_ZERO, delta) });
   } else {
     await ctx.db.patch("userStats", user._id, addUser(user, delta));
   }
+}
 
+async function bumpWorker(
+  ctx: MutationCtx,
+  session: SessionKeys & { _id?: Id<"videoCallSessions"> },
+  delta: Partial<UserCounters> & Partial<WorkerSums>,
+): Promise<void> {
   const workerId = session.supportWorkerId;
   if (workerId === undefined) return;
-  // Workers keep the seed's counters only (getSupportWorkerStats' shape).
-  const { totalSessions, totalReconnects: _r, ratingSum: _s, ratingCount: _c, ...busy } = delta;
+  // Workers keep the seed's counters and the leaderboard's sums, not reconnects.
+  const { totalSessions, totalReconnects: _r, ...busy } = delta;
   if (totalSessions !== undefined) {
     const worker = await ctx.db
       .query("workerStats")
@@ -137,9 +183,9 @@ export async function bumpStats(
     .query("workerStatShards")
     .withIndex("by_worker_shard", (q) => q.eq("supportWorkerId", workerId).eq("shard", shard))
     .unique();
-  const next = (base: ShardCounters): ShardCounters => {
+  const next = (base: ShardCounters & Partial<WorkerSums>): ShardCounters & WorkerSums => {
     const { totalSessions: _, ...summed } = add({ ...base, totalSessions: 0 }, busy);
-    return summed;
+    return { ...summed, ...addSums(base, busy) };
   };
   if (row === null) {
     await ctx.db.insert("workerStatShards", { supportWorkerId: workerId, shard, ...next(ZERO) });
@@ -152,12 +198,15 @@ export async function bumpStats(
 export async function workerCounters(
   ctx: QueryCtx,
   row: Doc<"workerStats">,
-): Promise<Doc<"workerStats">> {
+): Promise<Doc<"workerStats"> & WorkerSums> {
   const shards = await ctx.db
     .query("workerStatShards")
     .withIndex("by_worker_shard", (q) => q.eq("supportWorkerId", row.supportWorkerId))
     .take(WORKER_SHARDS);
-  return shards.reduce((sum, shard) => ({ ...sum, ...add(sum, { ...shard, totalSessions: 0 }) }), row);
+  return shards.reduce(
+    (sum, shard) => ({ ...sum, ...add(sum, { ...shard, totalSessions: 0 }), ...addSums(sum, shard) }),
+    { ...row, ...SUMS_ZERO },
+  );
 }
 
 export function averageDuration(c: Counters): number {

@@ -33,6 +33,10 @@ export const LIMITS = {
   comment: 1000,
   ratingMin: 1,
   ratingMax: 5,
+  utcOffsetMin: 840,
+  analyticsBuckets: 366,
+  leaderboardDefault: 10,
+  leaderboard: 100,
 } as const;
 
 /** A string of 1..max UTF-16 units. */

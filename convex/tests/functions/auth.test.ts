@@ -129,6 +129,13 @@ const ANONYMOUS_CALLS: Record<string, (t: ReturnType<typeof backend>, sid: strin
   "videoCallSessions:getActiveSession": (t) => t.query(vcs.getActiveSession, { userId: "u" }),
   "videoCallSessions:getSession": (t) => t.query(vcs.getSession, { clientSessionId: "c" }),
   "videoCallSessions:getSupportWorkerStats": (t) => t.query(vcs.getSupportWorkerStats, {}),
+  "videoCallSessions:getCallVolume": (t) =>
+    t.query(vcs.getCallVolume, { granularity: "day", from: "2024-01-01", to: "2024-01-02" }),
+  "videoCallSessions:getDurationTrend": (t) =>
+    t.query(vcs.getDurationTrend, { granularity: "day", from: "2024-01-01", to: "2024-01-02" }),
+  "videoCallSessions:getPeakHours": (t) => t.query(vcs.getPeakHours, {}),
+  "videoCallSessions:getIssuesByHour": (t) => t.query(vcs.getIssuesByHour, {}),
+  "videoCallSessions:getSupportWorkerLeaderboard": (t) => t.query(vcs.getSupportWorkerLeaderboard, {}),
   "appointments:create": (t) =>
     t.mutation(api.appointments.create, { userId: "u", supportWorkerName: "W" }),
   "appointments:get": (t, sid) =>

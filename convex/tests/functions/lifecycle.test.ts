@@ -57,8 +57,11 @@ describe("startSession", () => {
         "supportWorkerName",
         "updatedAt",
         "userId",
+        // Always stored by startSession (0 when not given): docs/contract.md "Analytics".
+        "utcOffsetMin",
       ].sort(),
     );
+    expect(doc!.utcOffsetMin).toBe(0);
   });
 
   it("uses the server's now when occurredAt is absent", async () => {
