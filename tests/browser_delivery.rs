@@ -634,7 +634,7 @@ async fn analytics_reads_answer_in_the_pages_local_time() {
     let volume = json(&ok(c.get_call_volume(range("day"))).await);
     assert_eq!(
         volume,
-        json!([{"bucket": today, "calls": 1.0, "completedSessions": 1.0, "failedSessions": 0.0}])
+        json!([{"bucket": today, "calls": 1, "completedSessions": 1, "failedSessions": 0}])
     );
     let trend = json(&ok(c.get_duration_trend(range("month"))).await);
     assert_eq!(trend[0]["completedSessions"], 1.0, "{trend}");

@@ -15,6 +15,16 @@ use crate::platform::{CallKind, Env, Storage, Transport, TransportError};
 use crate::race::{race, Either};
 use crate::wire::{json_text, list_from_backend, object};
 
+/// Reads a reply into its type (the check that it reads, before it is kept).
+type Read<R> = fn(Value) -> Result<R, FieldError>;
+
+fn bad_reply(name: &str, e: FieldError) -> ApiError {
+    ApiError::new(
+        ErrorCode::BadReply,
+        format!("{name}: the backend's reply does not read ({e})"),
+    )
+}
+
 impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
     /// Calls started per local day, week or month from `from` to `to`, oldest first,
     /// zero-filled.
@@ -22,8 +32,10 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         &self,
         args: AnalyticsRangeArgs,
     ) -> Result<Vec<VolumeBucket>, ApiError> {
-        self.range_query("getCallVolume", args, list_from_backend)
-            .await
+        const NAME: &str = "getCallVolume";
+        let check: Read<()> = |v| list_from_backend::<VolumeBucket>(v).map(drop);
+        let value = self.range_query(NAME, args, check).await?;
+        list_from_backend(value).map_err(|e| bad_reply(NAME, e))
     }
 
     /// Ended calls and their mean duration per local day, week or month.
@@ -31,22 +43,30 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         &self,
         args: AnalyticsRangeArgs,
     ) -> Result<Vec<DurationBucket>, ApiError> {
-        self.range_query("getDurationTrend", args, list_from_backend)
-            .await
+        const NAME: &str = "getDurationTrend";
+        let check: Read<()> = |v| list_from_backend::<DurationBucket>(v).map(drop);
+        let value = self.range_query(NAME, args, check).await?;
+        list_from_backend(value).map_err(|e| bad_reply(NAME, e))
     }
 
     /// Calls started per local weekday (Monday first) and hour.
     pub async fn get_peak_hours(&self) -> Result<PeakHours, ApiError> {
-        let args = self.user_args(Vec::new());
-        self.analytics_query("getPeakHours", args, analytics::read_peak_hours)
-            .await
+        const NAME: &str = "getPeakHours";
+        let check: Read<()> = |v| analytics::read_peak_hours(v).map(drop);
+        let value = self
+            .analytics_query(NAME, self.user_args(Vec::new()), check)
+            .await?;
+        analytics::read_peak_hours(value).map_err(|e| bad_reply(NAME, e))
     }
 
     /// Quality issues reported per local hour, all weekdays summed.
     pub async fn get_issues_by_hour(&self) -> Result<Vec<f64>, ApiError> {
-        let args = self.user_args(Vec::new());
-        self.analytics_query("getIssuesByHour", args, analytics::read_issues_by_hour)
-            .await
+        const NAME: &str = "getIssuesByHour";
+        let check: Read<()> = |v| analytics::read_issues_by_hour(v).map(drop);
+        let value = self
+            .analytics_query(NAME, self.user_args(Vec::new()), check)
+            .await?;
+        analytics::read_issues_by_hour(value).map_err(|e| bad_reply(NAME, e))
     }
 
     /// Support workers by sessions, most first (every user's sessions), at most
@@ -55,6 +75,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         &self,
         args: LeaderboardArgs,
     ) -> Result<Vec<LeaderboardEntry>, ApiError> {
+        const NAME: &str = "getSupportWorkerLeaderboard";
         let limit = analytics::leaderboard_limit(&args)?;
         let args = object(
             limit
@@ -62,23 +83,24 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                 .into_iter()
                 .collect(),
         );
-        self.analytics_query("getSupportWorkerLeaderboard", args, list_from_backend)
-            .await
+        let check: Read<()> = |v| list_from_backend::<LeaderboardEntry>(v).map(drop);
+        let value = self.analytics_query(NAME, args, check).await?;
+        list_from_backend(value).map_err(|e| bad_reply(NAME, e))
     }
 
-    async fn range_query<R>(
+    async fn range_query(
         &self,
         name: &'static str,
         args: AnalyticsRangeArgs,
-        read: fn(Value) -> Result<R, FieldError>,
-    ) -> Result<R, ApiError> {
+        check: Read<()>,
+    ) -> Result<Value, ApiError> {
         let granularity = analytics::check_range(name, &args)?;
         let args = self.user_args(vec![
             ("granularity", granularity.as_str().into()),
             ("from", args.from.into()),
             ("to", args.to.into()),
         ]);
-        self.analytics_query(name, args, read).await
+        self.analytics_query(name, args, check).await
     }
 
     fn user_args(&self, mut fields: Vec<(&'static str, Value)>) -> Value {
@@ -86,16 +108,17 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         object(fields)
     }
 
-    /// One analytics query with the read timeout. The backend's refusal is returned
-    /// with its code; when the backend cannot be reached (no reply, a timeout, HTTP
-    /// 408/429/5xx) the last answer for the same query and arguments, else
-    /// `NETWORK`. A reply that does not read is `BAD_REPLY`.
-    async fn analytics_query<R>(
+    /// One analytics query with the read timeout: the reply once `check` reads it.
+    /// Not generic over the reply type, so the wasm build holds one copy of it. The
+    /// backend's refusal is returned with its code; when the backend cannot be
+    /// reached (no reply, a timeout, HTTP 408/429/5xx) the last answer for the same
+    /// query and arguments, else `NETWORK`. A reply that does not read is `BAD_REPLY`.
+    async fn analytics_query(
         &self,
         name: &'static str,
         args: Value,
-        read: fn(Value) -> Result<R, FieldError>,
-    ) -> Result<R, ApiError> {
+        check: Read<()>,
+    ) -> Result<Value, ApiError> {
         self.recovered().await;
         let key = format!("{name}{}", json_text(&args));
         let path = format!("videoCallSessions:{name}");
@@ -105,18 +128,12 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
             Either::Left(result) => result,
             Either::Right(()) => Err(TransportError::Timeout(timeout)),
         };
-        let bad_reply = |e: FieldError| {
-            ApiError::new(
-                ErrorCode::BadReply,
-                format!("{name}: the backend's reply does not read ({e})"),
-            )
-        };
         let unreachable = match outcome {
             Ok(value) => {
                 self.went_online(true);
-                let answer = read(value.clone()).map_err(bad_reply)?;
-                self.st().analytics.keep(key, value);
-                return Ok(answer);
+                check(value.clone()).map_err(|e| bad_reply(name, e))?;
+                self.st().analytics.keep(key, value.clone());
+                return Ok(value);
             }
             Err(TransportError::Function { message, data }) => {
                 self.went_online(true);
@@ -154,7 +171,7 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         match kept {
             Some(value) => {
                 self.log(|| format!("{name}: {unreachable}; answering with the last answer"));
-                read(value).map_err(bad_reply)
+                Ok(value)
             }
             None => Err(ApiError::new(
                 ErrorCode::Network,

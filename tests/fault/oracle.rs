@@ -128,6 +128,8 @@ fn expect_user(
             d.insert("sessionStatus".into(), json!("connecting"));
             d.insert("cameraEnabled".into(), json!(true));
             d.insert("micEnabled".into(), json!(true));
+            // The device's UTC offset at the start (the virtual clock's zone is UTC).
+            d.insert("utcOffsetMin".into(), json!(0));
             u.sessions.insert(csid.clone(), d);
             u.stats.total += 1;
             latest_start = Some(csid);
