@@ -82,27 +82,15 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
         loop {
             let plan = {
                 let st = self.st();
-                let waiting = || st.outbox.iter().filter(|(_, e)| !e.in_flight);
-                // After a failed attempt (no answer, or one to retry), a network report
-                // still taking samples is held back with everything after it, so
-                // probing an outage does not freeze one report per attempt (a report
-                // once sent is never folded into again): storage stays one pending
-                // report per session, plus the one sent when the outage began. Only a
-                // suffix is held back, so ops still go out in key (= seq) order; a
-                // report first in line goes out, or nothing would probe.
-                let held = match st.last_error {
-                    Some(_) => waiting()
-                        .position(|(_, e)| e.foldable)
-                        .filter(|at| *at > 0)
-                        .unwrap_or(usize::MAX),
-                    None => usize::MAX,
-                };
-                let pending: Vec<Candidate<'_>> = waiting()
-                    .take(held)
+                let pending: Vec<Candidate<'_>> = st
+                    .outbox
+                    .iter()
+                    .filter(|(_, e)| !e.in_flight)
                     .map(|(k, e)| Candidate {
                         key: k,
                         rec: &e.rec,
                         bytes: e.bytes,
+                        foldable: e.foldable,
                     })
                     .collect();
                 st.delivery.plan(
@@ -203,6 +191,8 @@ impl<S: Storage, T: Transport, E: Env> Client<S, T, E> {
                     key: k,
                     rec,
                     bytes: *bytes,
+                    // Sent: no longer taking samples.
+                    foldable: false,
                 })
                 .collect();
             let outcome = st.delivery.on_outcome(&cands, result, now, random);

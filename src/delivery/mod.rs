@@ -55,6 +55,8 @@ pub struct Candidate<'a> {
     /// The op's stored JSON length: an upper bound of its JSON in a batch (the
     /// stored record holds every field the batch op has, and more).
     pub bytes: usize,
+    /// A network report still taking samples (`outbox::Entry::foldable`).
+    pub foldable: bool,
 }
 
 /// What to do next.
@@ -106,6 +108,8 @@ pub struct Outcome {
 #[derive(Debug, Clone, Default)]
 pub struct Delivery {
     failures: u32,
+    /// The last attempt failed (no answer, or one to retry): see [`Delivery::plan`].
+    failing: bool,
     retry_at: Option<f64>,
     /// How many of the next sends carry a single op (culprit isolation).
     isolate: usize,
@@ -149,6 +153,13 @@ impl Delivery {
     }
 
     /// Decides the next step. `pending` is every op not in flight, in key order.
+    ///
+    /// After a failed attempt, a network report still taking samples is held back
+    /// with everything after it, so probing an outage does not freeze one report per
+    /// attempt (a report once sent is never folded into again): storage stays one
+    /// pending report per session, plus the one sent when the outage began. Only a
+    /// suffix is held back, so ops still go out in key (= seq) order; a report first
+    /// in line goes out, or nothing would probe.
     pub fn plan(
         &self,
         pending: &[Candidate<'_>],
@@ -156,6 +167,13 @@ impl Delivery {
         batch_size: usize,
         ignore_backoff: bool,
     ) -> Plan {
+        let held = self
+            .failing
+            .then(|| pending.iter().position(|c| c.foldable))
+            .flatten()
+            .filter(|at| *at > 0)
+            .unwrap_or(pending.len());
+        let pending = &pending[..held];
         let room = self.op_room();
         let dead: Vec<Dead> = pending
             .iter()
@@ -210,6 +228,18 @@ impl Delivery {
     /// Takes the transport's answer for `sent` (the batch, in order) and says what
     /// became of each op. `random` feeds the backoff jitter.
     pub fn on_outcome(
+        &mut self,
+        sent: &[Candidate<'_>],
+        result: Result<Value, TransportError>,
+        now: f64,
+        random: u64,
+    ) -> Outcome {
+        let out = self.outcome_of(sent, result, now, random);
+        self.failing = out.retry.is_some();
+        out
+    }
+
+    fn outcome_of(
         &mut self,
         sent: &[Candidate<'_>],
         result: Result<Value, TransportError>,

@@ -17,6 +17,7 @@ fn cands<'a>(keys: &'a [String], recs: &'a [OpRecord]) -> Vec<Candidate<'a>> {
             key,
             rec,
             bytes: rec.to_json().len(),
+            foldable: false,
         })
         .collect()
 }
@@ -265,7 +266,12 @@ fn with_bytes<'a>(keys: &'a [String], recs: &'a [OpRecord], bytes: &[usize]) -> 
     keys.iter()
         .zip(recs)
         .zip(bytes)
-        .map(|((key, rec), &bytes)| Candidate { key, rec, bytes })
+        .map(|((key, rec), &bytes)| Candidate {
+            key,
+            rec,
+            bytes,
+            foldable: false,
+        })
         .collect()
 }
 
@@ -360,4 +366,47 @@ fn a_single_op_refused_with_413_is_dead_lettered_too_large() {
         p => panic!("{p:?}"),
     }
     assert_eq!(sent_keys(d.plan(&c[2..], 0.0, 100, false)), ["k3"]);
+}
+
+/// Three ops, the one at `report` a network report still taking samples.
+fn folding<'a>(keys: &'a [String], recs: &'a [OpRecord], report: usize) -> Vec<Candidate<'a>> {
+    cands(keys, recs)
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| Candidate {
+            foldable: i == report,
+            ..c
+        })
+        .collect()
+}
+
+#[test]
+fn after_a_failure_a_report_still_folding_waits_with_everything_after_it() {
+    let (keys, recs) = fixture();
+    let c = folding(&keys, &recs, 1);
+    let mut d = Delivery::new(5);
+    // Online: the report goes out with the rest.
+    assert_eq!(sent_keys(d.plan(&c, 0.0, 50, true)), ["k1", "k2", "k3"]);
+    d.on_outcome(&c, Err(TransportError::Network("down".into())), 0.0, 0);
+    // Probing the outage: only the ops before the report, so it keeps folding.
+    assert_eq!(sent_keys(d.plan(&c, 0.0, 50, true)), ["k1"]);
+    // A report first in line still goes, or nothing would probe.
+    let first = folding(&keys, &recs, 0);
+    assert_eq!(sent_keys(d.plan(&first, 0.0, 50, true)), ["k1", "k2", "k3"]);
+    // Once an attempt succeeds, nothing is held back.
+    let ok = json!({"results": [{"opId": "a", "status": "applied", "value": {}}]});
+    assert_eq!(d.on_outcome(&c[..1], Ok(ok), 0.0, 0).delivered.len(), 1);
+    assert_eq!(sent_keys(d.plan(&c[1..], 0.0, 50, false)), ["k2", "k3"]);
+}
+
+#[test]
+fn a_held_back_suffix_is_not_dead_lettered_while_it_waits() {
+    // The cascade of a dead session applies only to what may be sent now; the
+    // held-back ops are judged when they come up.
+    let (keys, recs) = fixture();
+    let c = folding(&keys, &recs, 1);
+    let mut d = Delivery::new(5);
+    d.on_outcome(&c, Err(TransportError::Network("down".into())), 0.0, 0);
+    d.mark_session_dead("s2", "REJECTED");
+    assert_eq!(sent_keys(d.plan(&c, 0.0, 50, true)), ["k1"]);
 }
